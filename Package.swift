@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+// Wharf: an OCI distribution registry. No package dependencies: Foundation, Dispatch,
+// the toolchain's test frameworks and system C libraries (OpenSSL, zlib, libcrypt) only.
+import PackageDescription
+
+let package = Package(
+    name: "Wharf",
+    products: [
+        .executable(name: "wharf", targets: ["wharf"]),
+    ],
+    targets: [
+        // System C libraries, each behind its own module map (shims are static inline C in the header).
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        // Layers, lowest first. Arrows only point down (see docs/architecture.md).
+        .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "WharfHTTP", dependencies: ["WharfCrypto", "COpenSSL"]),
+        .target(name: "WharfConfig"),
+        .target(name: "WharfStorage", dependencies: ["WharfCrypto"]),
+        .target(name: "WharfRegistry",
+                dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig"]),
+        .executableTarget(name: "wharf",
+                          dependencies: ["WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto"]),
+
+        // Fuzz targets: a replay driver in a normal build, a libFuzzer entry with -DFUZZING
+        // (see Tests/Fuzz/README.md).
+        .executableTarget(name: "wharf-fuzz-http1", dependencies: ["WharfHTTP"], path: "Tests/Fuzz/HTTP1"),
+        .executableTarget(name: "wharf-fuzz-yaml", dependencies: ["WharfConfig"], path: "Tests/Fuzz/YAML"),
+
+        .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto"]),
+        .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto"]),
+        .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig"]),
+        .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto"]),
+        .testTarget(name: "WharfRegistryTests", dependencies: ["WharfRegistry", "WharfStorage", "WharfHTTP"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Placeholder until the WharfConfig issue work lands.

@@ -1,0 +1,1 @@
+// Placeholder until the WharfRegistry issue work lands.

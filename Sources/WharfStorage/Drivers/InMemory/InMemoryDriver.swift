@@ -1,0 +1,182 @@
+import Foundation
+
+/// A driver keeping everything in process memory: for tests and throwaway registries.
+///
+/// Files live in one dictionary keyed by path; directories are implied by the paths
+/// below them, as in an object store. Content is lost when the process exits.
+public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
+    public let name = "inmemory"
+
+    struct Entry {
+        var content: Data
+        var modTime: Date
+    }
+
+    private var files: [String: Entry] = [:]
+    private let lock = NSLock()
+
+    public init() {}
+
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    public func getContent(_ path: String) async throws -> Data {
+        try StoragePath.check(path)
+        guard let e = locked({ files[path] }) else { throw StorageError.pathNotFound(path) }
+        return e.content
+    }
+
+    public func putContent(_ path: String, _ content: Data) async throws {
+        try StoragePath.check(path)
+        try locked {
+            if isDirectoryLocked(path) { throw StorageError.invalidPath(path) }
+            files[path] = Entry(content: content, modTime: Date())
+        }
+    }
+
+    public func reader(_ path: String, offset: Int64) async throws -> StorageReader {
+        let data = try await getContent(path)
+        guard offset >= 0, offset <= Int64(data.count) else { throw StorageError.invalidOffset(path: path, offset: offset) }
+        return InMemoryReader(data.subdata(in: Int(offset)..<data.count))
+    }
+
+    public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
+        try StoragePath.check(path)
+        var initial = Data()
+        if append {
+            guard let e = locked({ files[path] }) else { throw StorageError.pathNotFound(path) }
+            initial = e.content
+        }
+        return InMemoryWriter(driver: self, path: path, initial: initial)
+    }
+
+    func store(_ path: String, _ content: Data) {
+        locked { files[path] = Entry(content: content, modTime: Date()) }
+    }
+
+    public func stat(_ path: String) async throws -> FileInfo {
+        try StoragePath.check(path)
+        return try locked {
+            if let e = files[path] { return FileInfo(path: path, size: Int64(e.content.count), modTime: e.modTime, isDirectory: false) }
+            if isDirectoryLocked(path) { return FileInfo(path: path, size: 0, modTime: Date(), isDirectory: true) }
+            throw StorageError.pathNotFound(path)
+        }
+    }
+
+    public func list(_ path: String) async throws -> [String] {
+        try StoragePath.check(path)
+        return try locked {
+            let prefix = path == "/" ? "/" : path + "/"
+            var children = Set<String>()
+            for key in files.keys where key.hasPrefix(prefix) {
+                let rest = key.dropFirst(prefix.count)
+                let first = rest.split(separator: "/", maxSplits: 1).first.map(String.init) ?? String(rest)
+                children.insert(StoragePath.join(path, first))
+            }
+            if children.isEmpty && path != "/" { throw StorageError.pathNotFound(path) }
+            return children.sorted()
+        }
+    }
+
+    public func move(from source: String, to destination: String) async throws {
+        try StoragePath.check(source)
+        try StoragePath.check(destination)
+        try locked {
+            guard let e = files.removeValue(forKey: source) else { throw StorageError.pathNotFound(source) }
+            files[destination] = Entry(content: e.content, modTime: Date())
+        }
+    }
+
+    public func delete(_ path: String) async throws {
+        try StoragePath.check(path)
+        try locked {
+            let prefix = path == "/" ? "/" : path + "/"
+            let doomed = files.keys.filter { $0 == path || $0.hasPrefix(prefix) }
+            if doomed.isEmpty { throw StorageError.pathNotFound(path) }
+            for k in doomed { files.removeValue(forKey: k) }
+        }
+    }
+
+    public func redirectURL(_ path: String, method: String) async throws -> String? { nil }
+
+    public func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws {
+        _ = try await walkFrom(path, visit)
+    }
+
+    /// Returns false when the visitor asked to stop.
+    private func walkFrom(_ dir: String, _ visit: (FileInfo) async throws -> WalkAction) async throws -> Bool {
+        for child in try await list(dir) {
+            let info = try await stat(child)
+            switch try await visit(info) {
+            case .stop: return false
+            case .skipDirectory: continue
+            case .continue:
+                if info.isDirectory, !(try await walkFrom(child, visit)) { return false }
+            }
+        }
+        return true
+    }
+
+    private func isDirectoryLocked(_ path: String) -> Bool {
+        let prefix = path == "/" ? "/" : path + "/"
+        return files.keys.contains { $0.hasPrefix(prefix) }
+    }
+}
+
+final class InMemoryReader: StorageReader, @unchecked Sendable {
+    private var remaining: Data?
+    private static let chunk = 1 << 20
+
+    init(_ data: Data) { remaining = data.isEmpty ? nil : data }
+
+    func next() async throws -> Data? {
+        guard let r = remaining else { return nil }
+        if r.count <= Self.chunk {
+            remaining = nil
+            return r
+        }
+        remaining = r.subdata(in: r.startIndex + Self.chunk..<r.endIndex)
+        return r.subdata(in: r.startIndex..<r.startIndex + Self.chunk)
+    }
+
+    func close() { remaining = nil }
+}
+
+final class InMemoryWriter: StorageWriter, @unchecked Sendable {
+    private let driver: InMemoryDriver
+    private let path: String
+    private var buffer: Data
+    private var done = false
+
+    init(driver: InMemoryDriver, path: String, initial: Data) {
+        self.driver = driver
+        self.path = path
+        self.buffer = initial
+    }
+
+    var size: Int64 { Int64(buffer.count) }
+
+    func write(_ data: Data) async throws {
+        guard !done else { throw StorageError.unsupported("write after close") }
+        buffer.append(data)
+    }
+
+    func close() async throws {
+        guard !done else { return }
+        done = true
+        driver.store(path, buffer)
+    }
+
+    func cancel() async throws {
+        done = true
+        try? await driver.delete(path)
+    }
+
+    func commit() async throws {
+        done = true
+        driver.store(path, buffer)
+    }
+}

@@ -1,0 +1,1 @@
+print("wharf: not implemented yet")

@@ -1,0 +1,1 @@
+print("wharf-fuzz-http1: not implemented yet")

@@ -1,0 +1,1 @@
+print("wharf-fuzz-yaml: not implemented yet")
