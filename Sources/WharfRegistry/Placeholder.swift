@@ -1,1 +1,0 @@
-// Placeholder until the WharfRegistry issue work lands.
