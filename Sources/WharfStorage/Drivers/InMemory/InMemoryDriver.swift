@@ -155,15 +155,15 @@ final class InMemoryReader: StorageReader, @unchecked Sendable {
     }
 
     func next() async throws -> Data? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let d = data, position < d.endIndex else {
-            data = nil
-            return nil
+        lock.withLock {
+            guard let d = data, position < d.endIndex else {
+                data = nil
+                return nil
+            }
+            let end = min(position + Self.chunk, d.endIndex)
+            defer { position = end }
+            return d.subdata(in: position..<end)
         }
-        let end = min(position + Self.chunk, d.endIndex)
-        defer { position = end }
-        return d.subdata(in: position..<end)
     }
 
     func close() {
@@ -197,10 +197,10 @@ final class InMemoryWriter: StorageWriter, @unchecked Sendable {
     }
 
     func write(_ data: Data) async throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard state == .open else { throw StorageError.unsupported("write to a \(state) writer: \(path)") }
-        buffer.append(data)
+        try lock.withLock {
+            guard state == .open else { throw StorageError.unsupported("write to a \(state) writer: \(path)") }
+            buffer.append(data)
+        }
     }
 
     func close() async throws {
@@ -208,14 +208,12 @@ final class InMemoryWriter: StorageWriter, @unchecked Sendable {
     }
 
     func cancel() async throws {
-        let wasCancelled: Bool = {
-            lock.lock()
-            defer { lock.unlock() }
+        let wasCancelled = lock.withLock {
             let was = state == .cancelled
             state = .cancelled
             buffer = Data()
             return was
-        }()
+        }
         if !wasCancelled { try? await driver.delete(path) }
     }
 
