@@ -65,6 +65,15 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
         if path == "/" { throw StorageError.invalidPath(path) }
     }
 
+    /// Creates the parent directories of `path`; a file in the way makes `path` invalid.
+    private static func makeParents(_ parentHost: String, _ parent: String, of path: String) throws {
+        do {
+            try POSIXFileSystem.makeDirectories(parentHost, path: parent)
+        } catch StorageError.invalidPath {
+            throw StorageError.invalidPath(path)
+        }
+    }
+
     public func getContent(_ path: String) async throws -> Data {
         try StoragePath.check(path)
         let host = hostPath(path)
@@ -77,7 +86,7 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
         let parent = StoragePath.parent(path)
         let parentHost = hostPath(parent)
         try await io.run {
-            try POSIXFileSystem.makeDirectories(parentHost, path: parent)
+            try Self.makeParents(parentHost, parent, of: path)
             let temporary = parentHost + "/" + POSIXFileSystem.temporaryPrefix + String(UInt64.random(in: .min ... .max), radix: 16)
             let fd = POSIXFileSystem.retryingOnInterrupt {
                 open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
@@ -122,7 +131,7 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
         let parent = StoragePath.parent(path)
         let parentHost = hostPath(parent)
         return try await io.run { () -> FilesystemWriter in
-            if !append { try POSIXFileSystem.makeDirectories(parentHost, path: parent) }
+            if !append { try Self.makeParents(parentHost, parent, of: path) }
             let flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | (append ? 0 : O_CREAT | O_TRUNC)
             let fd = POSIXFileSystem.retryingOnInterrupt { open(host, flags, 0o644) }
             guard fd >= 0 else {
@@ -166,7 +175,7 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
         let parentHost = hostPath(parent)
         try await io.run {
             guard try POSIXFileSystem.info(sourceHost, path: source) != nil else { throw StorageError.pathNotFound(source) }
-            try POSIXFileSystem.makeDirectories(parentHost, path: parent)
+            try Self.makeParents(parentHost, parent, of: destination)
             guard rename(sourceHost, destinationHost) == 0 else {
                 let code = errno
                 if code == EISDIR || code == ENOTEMPTY || code == EEXIST || code == EINVAL {
