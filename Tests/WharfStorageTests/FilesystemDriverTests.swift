@@ -235,6 +235,58 @@ struct FilesystemDriverTests {
         }
     }
 
+    /// Blocking jobs run side by side up to `maxThreads`, however few cores there are: 12 jobs
+    /// that each wait for all 12 to have started finish only if 12 threads serve them.
+    @Test func blockingQueueRunsBlockedJobsSideBySide() async throws {
+        let io = BlockingIOQueue(maxThreads: 12, idleTimeout: 1)
+        let arrived = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let jobs = 12
+        let everyoneArrived = try await withThrowingTaskGroup(of: Bool.self) { group -> Bool in
+            for _ in 0..<jobs {
+                group.addTask {
+                    try await io.run {
+                        arrived.signal()
+                        return release.wait(timeout: .now() + 20) == .success
+                    }
+                }
+            }
+            // Wait off the cooperative pool, which the test runner shares.
+            let all = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+                DispatchQueue.global().async {
+                    var all = true
+                    for _ in 0..<jobs { all = all && arrived.wait(timeout: .now() + 20) == .success }
+                    for _ in 0..<jobs { release.signal() }
+                    done.resume(returning: all)
+                }
+            }
+            return try await group.reduce(all) { $0 && $1 }
+        }
+        #expect(everyoneArrived)
+        #expect(io.threadCount <= 12)
+    }
+
+    @Test func blockingQueueNeverExceedsMaxThreads() async throws {
+        let io = BlockingIOQueue(maxThreads: 2, idleTimeout: 1)
+        let counter = NSLock()
+        nonisolated(unsafe) var running = 0
+        nonisolated(unsafe) var peak = 0
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    try await io.run {
+                        counter.withLock { running += 1; peak = max(peak, running) }
+                        usleep(2000)
+                        counter.withLock { running -= 1 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(peak >= 1 && peak <= 2)
+        #expect(io.threadCount <= 2)
+    }
+
     @Test func blockingQueuePropagatesErrors() async throws {
         await #expect(throws: StorageError.outOfSpace) {
             try await BlockingIOQueue.shared.run { () throws -> Int in throw StorageError.outOfSpace }

@@ -8,10 +8,11 @@ struct StorageDriverFactoryTests {
         let scratch = try Scratch.make()
         defer { Scratch.remove(scratch) }
         let root = scratch.appendingPathComponent("registry").path
-        let driver = try StorageDriverFactory.make(name: "filesystem", parameters: ["rootdirectory": root, "maxthreads": "100"])
+        let driver = try StorageDriverFactory.make(name: "filesystem", parameters: ["rootdirectory": root, "maxthreads": "30"])
         let fs = try #require(driver as? FilesystemDriver)
         #expect(fs.root == root)
         #expect(fs.name == "filesystem")
+        #expect(fs.maxThreads == 30)
         try await fs.putContent("/x", Data("1".utf8))
         #expect(FileManager.default.fileExists(atPath: root + "/x"))
     }
@@ -33,6 +34,9 @@ struct StorageDriverFactoryTests {
         #expect(throws: StorageError.self) { try StorageDriverFactory.make(name: "filesystem", parameters: ["rootdirectory": ""]) }
         #expect(throws: StorageError.self) {
             try StorageDriverFactory.make(name: "filesystem", parameters: ["rootdirectory": "/tmp/x", "maxthreads": "lots"])
+        }
+        #expect(throws: StorageError.self) {
+            try StorageDriverFactory.make(name: "filesystem", parameters: ["rootdirectory": "/tmp/x", "maxthreads": "0"])
         }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// | name         | parameters                                   |
 /// |--------------|----------------------------------------------|
-/// | `filesystem` | `rootdirectory` (default `./data`); `maxthreads` accepted for compatibility and ignored |
+/// | `filesystem` | `rootdirectory` (default `./data`), `maxthreads` (default 100: concurrent blocking syscalls) |
 /// | `inmemory`   | none                                         |
 ///
 /// New drivers (s3, gcs, swift, azure) add a case to ``make(name:parameters:)`` and their
@@ -33,10 +33,14 @@ public enum StorageDriverFactory {
             guard !root.isEmpty else {
                 throw StorageError.unsupported("storage.filesystem.rootdirectory must not be empty")
             }
-            if let threads = parameters["maxthreads"], Int(threads) == nil {
-                throw StorageError.unsupported("storage.filesystem.maxthreads must be an integer, got \"\(threads)\"")
+            var maxThreads = 100
+            if let text = parameters["maxthreads"] {
+                guard let n = Int(text), n > 0 else {
+                    throw StorageError.unsupported("storage.filesystem.maxthreads must be a positive integer, got \"\(text)\"")
+                }
+                maxThreads = n
             }
-            return try FilesystemDriver(root: root)
+            return try FilesystemDriver(root: root, maxThreads: maxThreads)
         case "inmemory":
             return InMemoryDriver()
         default:

@@ -32,13 +32,22 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
     /// The largest chunk a ``StorageReader`` returns (1 MiB by default).
     public let readChunkSize: Int
 
-    private let io = BlockingIOQueue.shared
+    /// The most blocking syscalls in flight at once (config `maxthreads`).
+    public var maxThreads: Int { io.maxThreads }
+
+    private let io: BlockingIOQueue
 
     /// Creates the root directory (and its parents) when missing.
     ///
+    /// - Parameters:
+    ///   - root: the directory everything is stored under; relative to the working directory
+    ///     unless absolute.
+    ///   - readChunkSize: the largest chunk a reader returns.
+    ///   - maxThreads: threads for blocking syscalls, as distribution's `maxthreads`.
     /// - Throws: ``StorageError/unknown(driver:message:)`` naming the root when it cannot be
     ///   created or is not a directory.
-    public init(root: String, readChunkSize: Int = 1 << 20) throws {
+    public init(root: String, readChunkSize: Int = 1 << 20, maxThreads: Int = 100) throws {
+        io = BlockingIOQueue(maxThreads: maxThreads)
         var absolute = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root
         while absolute.count > 1, absolute.hasSuffix("/") { absolute.removeLast() }
         self.root = absolute
@@ -120,7 +129,7 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
                 close(fd)
                 throw StorageError.invalidOffset(path: path, offset: offset)
             }
-            return FilesystemReader(fd: fd, offset: offset, chunkSize: chunk, path: path)
+            return FilesystemReader(fd: fd, offset: offset, chunkSize: chunk, path: path, io: self.io)
         }
         return file
     }

@@ -18,7 +18,7 @@ final class FilesystemReader: StorageReader, @unchecked Sendable {
     private let path: String
     private let io: BlockingIOQueue
 
-    init(fd: Int32, offset: Int64, chunkSize: Int, path: String, io: BlockingIOQueue = .shared) {
+    init(fd: Int32, offset: Int64, chunkSize: Int, path: String, io: BlockingIOQueue) {
         self.fd = fd
         self.offset = offset
         self.chunkSize = chunkSize
