@@ -179,6 +179,14 @@ struct FilesystemDriverTests {
         }
     }
 
+    @Test func overlongNamesAreInvalidPaths() async throws {
+        try await withDriver { d, _ in
+            let long = "/" + String(repeating: "a", count: 300)
+            await #expect(throws: StorageError.invalidPath(long)) { try await d.putContent(long, Data()) }
+            await #expect(throws: StorageError.invalidPath(long)) { try await d.getContent(long) }
+        }
+    }
+
     @Test func redirectURLIsNil() async throws {
         try await withDriver { d, _ in
             try await d.putContent("/f", Data())
@@ -191,6 +199,7 @@ struct FilesystemDriverTests {
         #expect(POSIXFileSystem.error(ENOSPC, path: "/p", operation: "write") == .outOfSpace)
         #expect(POSIXFileSystem.error(EROFS, path: "/p", operation: "write") == .readOnlyFilesystem)
         #expect(POSIXFileSystem.error(EFBIG, path: "/p", operation: "write") == .fileTooLarge("/p"))
+        #expect(POSIXFileSystem.error(ENOTDIR, path: "/p", operation: "open") == .pathNotFound("/p"))
         guard case let .unknown(driver, message) = POSIXFileSystem.error(EACCES, path: "/p", operation: "open") else {
             Issue.record("EACCES must map to unknown")
             return

@@ -11,7 +11,8 @@ import Foundation
 ///
 /// Bytes go straight to the file (no buffering beyond the caller's `Data`), so the content
 /// is resumable after ``close()`` from any process sharing the volume: a new writer with
-/// `append: true` starts at the file's size. ``commit()`` fsyncs, ``cancel()`` deletes.
+/// `append: true` starts at the file's size. ``commit()`` fsyncs the file and its
+/// directory, ``cancel()`` deletes.
 final class FilesystemWriter: StorageWriter, @unchecked Sendable {
     private enum State { case open, closed, committed, cancelled }
 
@@ -96,6 +97,11 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
             self.state = next
             let closeError = POSIXFileSystem.closeDescriptor(fd)
             if closeError != 0 { throw POSIXFileSystem.error(closeError, path: self.path, operation: "close") }
+            if sync {
+                // The file may be new: make its directory entry durable too.
+                let directory = (self.hostPath as NSString).deletingLastPathComponent
+                try POSIXFileSystem.syncDirectory(directory, path: StoragePath.parent(self.path))
+            }
         }
     }
 

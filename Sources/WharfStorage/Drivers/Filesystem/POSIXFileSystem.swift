@@ -32,6 +32,7 @@ enum POSIXFileSystem {
         case ENOSPC, EDQUOT: return .outOfSpace
         case EROFS: return .readOnlyFilesystem
         case EFBIG: return .fileTooLarge(path)
+        case ENAMETOOLONG: return .invalidPath(path)
         default:
             return .unknown(driver: "filesystem", message: "\(operation) \(path): \(String(cString: strerror(code))) (errno \(code))")
         }
