@@ -1,22 +1,254 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 
-/// The embedded default: files under a root directory (`storage.filesystem.rootdirectory`, default `./data`).
+/// The embedded default: files under a root directory (`storage.filesystem.rootdirectory`,
+/// default `./data`), laid out exactly as CNCF distribution's filesystem driver lays them
+/// out, so an existing registry volume is served as is.
+///
+/// - Every driver path is checked by ``StoragePath`` and maps to `root + path`; nothing
+///   outside the root is touched, and a symbolic link at the last component is never
+///   followed (reading one is `pathNotFound`, deleting one removes the link only).
+/// - ``putContent(_:_:)`` is atomic and durable: a temporary file in the same directory,
+///   fsync, rename over the target, fsync of the directory. Temporary names contain `~`,
+///   which no driver path may contain, so they never collide and `list`/`walk` skip them.
+/// - `list` and `walk` show only names a driver path can address; `list` or `walk` of a
+///   file is `pathNotFound` (a file has no children, as in an object store).
+/// - Blocking syscalls run on ``BlockingIOQueue``, not on Swift's cooperative pool.
+///
+/// ```swift
+/// let driver = try FilesystemDriver(root: "/var/lib/wharf")
+/// try await driver.putContent("/docker/registry/v2/repositories/app/_manifests/tags/v1/current/link", Data("sha256:ab…".utf8))
+/// ```
 public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
     public let name = "filesystem"
+    /// The absolute root directory all driver paths live under.
     public let root: String
+    /// The largest chunk a ``StorageReader`` returns (1 MiB by default).
+    public let readChunkSize: Int
 
-    public init(root: String) throws {
-        self.root = root
+    /// The most blocking syscalls in flight at once (config `maxthreads`).
+    public var maxThreads: Int { io.maxThreads }
+
+    private let io: BlockingIOQueue
+
+    /// Creates the root directory (and its parents) when missing.
+    ///
+    /// - Parameters:
+    ///   - root: the directory everything is stored under; relative to the working directory
+    ///     unless absolute.
+    ///   - readChunkSize: the largest chunk a reader returns.
+    ///   - maxThreads: threads for blocking syscalls, as distribution's `maxthreads`.
+    /// - Throws: ``StorageError/unknown(driver:message:)`` naming the root when it cannot be
+    ///   created or is not a directory.
+    public init(root: String, readChunkSize: Int = 1 << 20, maxThreads: Int = 100) throws {
+        io = BlockingIOQueue(maxThreads: maxThreads)
+        var absolute = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root
+        while absolute.count > 1, absolute.hasSuffix("/") { absolute.removeLast() }
+        self.root = absolute
+        self.readChunkSize = max(1, readChunkSize)
+        do {
+            try POSIXFileSystem.makeDirectories(absolute, path: absolute)
+        } catch {
+            throw StorageError.unknown(driver: "filesystem", message: "cannot create root directory \(absolute): \(error)")
+        }
+        guard POSIXFileSystem.isDirectory(absolute) else {
+            throw StorageError.unknown(driver: "filesystem", message: "root \(absolute) is not a directory")
+        }
     }
 
-    public func getContent(_ path: String) async throws -> Data { throw StorageError.unsupported("todo") }
-    public func putContent(_ path: String, _ content: Data) async throws { throw StorageError.unsupported("todo") }
-    public func reader(_ path: String, offset: Int64) async throws -> StorageReader { throw StorageError.unsupported("todo") }
-    public func writer(_ path: String, append: Bool) async throws -> StorageWriter { throw StorageError.unsupported("todo") }
-    public func stat(_ path: String) async throws -> FileInfo { throw StorageError.unsupported("todo") }
-    public func list(_ path: String) async throws -> [String] { throw StorageError.unsupported("todo") }
-    public func move(from source: String, to destination: String) async throws { throw StorageError.unsupported("todo") }
-    public func delete(_ path: String) async throws { throw StorageError.unsupported("todo") }
-    public func redirectURL(_ path: String, method: String) async throws -> String? { nil }
-    public func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws { throw StorageError.unsupported("todo") }
+    /// The host path for a checked driver path.
+    func hostPath(_ path: String) -> String {
+        if path == "/" { return root }
+        return root == "/" ? path : root + path
+    }
+
+    /// Checks a path that names a file to create or replace (never the root).
+    private func checkFilePath(_ path: String) throws {
+        try StoragePath.check(path)
+        if path == "/" { throw StorageError.invalidPath(path) }
+    }
+
+    /// Creates the parent directories of `path`; a file in the way makes `path` invalid.
+    private static func makeParents(_ parentHost: String, _ parent: String, of path: String) throws {
+        do {
+            try POSIXFileSystem.makeDirectories(parentHost, path: parent)
+        } catch StorageError.invalidPath {
+            throw StorageError.invalidPath(path)
+        }
+    }
+
+    public func getContent(_ path: String) async throws -> Data {
+        try StoragePath.check(path)
+        let host = hostPath(path)
+        return try await io.run { try POSIXFileSystem.readAll(host, path: path) }
+    }
+
+    public func putContent(_ path: String, _ content: Data) async throws {
+        try checkFilePath(path)
+        let host = hostPath(path)
+        let parent = StoragePath.parent(path)
+        let parentHost = hostPath(parent)
+        try await io.run {
+            try Self.makeParents(parentHost, parent, of: path)
+            let temporary = parentHost + "/" + POSIXFileSystem.temporaryPrefix + String(UInt64.random(in: .min ... .max), radix: 16)
+            let fd = POSIXFileSystem.retryingOnInterrupt {
+                open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            }
+            guard fd >= 0 else { throw POSIXFileSystem.error(errno, path: path, operation: "create") }
+            do {
+                defer { close(fd) }
+                try POSIXFileSystem.writeAll(fd: fd, content, path: path)
+                try POSIXFileSystem.sync(fd: fd, path: path)
+            } catch {
+                unlink(temporary)
+                throw error
+            }
+            if rename(temporary, host) != 0 {
+                let code = errno
+                unlink(temporary)
+                if code == EISDIR || code == ENOTEMPTY || code == EEXIST { throw StorageError.invalidPath(path) }
+                throw POSIXFileSystem.error(code, path: path, operation: "rename")
+            }
+            try POSIXFileSystem.syncDirectory(parentHost, path: parent)
+        }
+    }
+
+    public func reader(_ path: String, offset: Int64) async throws -> StorageReader {
+        try StoragePath.check(path)
+        let host = hostPath(path)
+        let chunk = readChunkSize
+        let file = try await io.run { () -> FilesystemReader in
+            let (fd, size) = try POSIXFileSystem.openForReading(host, path: path)
+            guard offset >= 0, offset <= size else {
+                close(fd)
+                throw StorageError.invalidOffset(path: path, offset: offset)
+            }
+            return FilesystemReader(fd: fd, offset: offset, chunkSize: chunk, path: path, io: self.io)
+        }
+        return file
+    }
+
+    public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
+        try checkFilePath(path)
+        let host = hostPath(path)
+        let parent = StoragePath.parent(path)
+        let parentHost = hostPath(parent)
+        return try await io.run { () -> FilesystemWriter in
+            if !append { try Self.makeParents(parentHost, parent, of: path) }
+            let flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | (append ? 0 : O_CREAT | O_TRUNC)
+            let fd = POSIXFileSystem.retryingOnInterrupt { open(host, flags, 0o644) }
+            guard fd >= 0 else {
+                let code = errno
+                if code == EISDIR { throw StorageError.invalidPath(path) }
+                throw POSIXFileSystem.error(code, path: path, operation: "open")
+            }
+            guard let size = POSIXFileSystem.regularFileSize(fd: fd) else {
+                close(fd)
+                throw StorageError.invalidPath(path)
+            }
+            return FilesystemWriter(fd: fd, size: size, hostPath: host, path: path, io: self.io)
+        }
+    }
+
+    public func stat(_ path: String) async throws -> FileInfo {
+        try StoragePath.check(path)
+        let host = hostPath(path)
+        return try await io.run {
+            guard let info = try POSIXFileSystem.info(host, path: path) else { throw StorageError.pathNotFound(path) }
+            return info
+        }
+    }
+
+    public func list(_ path: String) async throws -> [String] {
+        try StoragePath.check(path)
+        let host = hostPath(path)
+        return try await io.run {
+            try POSIXFileSystem.entryNames(host, path: path)
+                .filter(POSIXFileSystem.isAddressable)
+                .sorted()
+                .map { StoragePath.join(path, $0) }
+        }
+    }
+
+    public func move(from source: String, to destination: String) async throws {
+        try checkFilePath(source)
+        try checkFilePath(destination)
+        let sourceHost = hostPath(source), destinationHost = hostPath(destination)
+        let parent = StoragePath.parent(destination)
+        let parentHost = hostPath(parent)
+        try await io.run {
+            guard try POSIXFileSystem.info(sourceHost, path: source) != nil else { throw StorageError.pathNotFound(source) }
+            try Self.makeParents(parentHost, parent, of: destination)
+            guard rename(sourceHost, destinationHost) == 0 else {
+                let code = errno
+                if code == EISDIR || code == ENOTEMPTY || code == EEXIST || code == EINVAL {
+                    throw StorageError.invalidPath(destination)
+                }
+                throw POSIXFileSystem.error(code, path: source, operation: "rename")
+            }
+            try POSIXFileSystem.syncDirectory(parentHost, path: parent)
+        }
+    }
+
+    public func delete(_ path: String) async throws {
+        try checkFilePath(path)
+        let host = hostPath(path)
+        try await io.run { try POSIXFileSystem.removeTree(host, path: path) }
+    }
+
+    public func redirectURL(_ path: String, method: String) async throws -> String? {
+        try StoragePath.check(path)
+        return nil
+    }
+
+    public func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws {
+        try StoragePath.check(path)
+        let start = try await stat(path)
+        guard start.isDirectory else { throw StorageError.pathNotFound(path) }
+        _ = try await walkDirectory(path, visit)
+    }
+
+    /// Visits one directory's entries in lexical order, descending depth first; false once
+    /// the visitor asked to stop.
+    private func walkDirectory(_ directory: String, _ visit: (FileInfo) async throws -> WalkAction) async throws -> Bool {
+        let host = hostPath(directory)
+        let entries: [FileInfo] = try await io.run {
+            var infos: [FileInfo] = []
+            for name in try POSIXFileSystem.entryNames(host, path: directory).filter(POSIXFileSystem.isAddressable).sorted() {
+                let child = StoragePath.join(directory, name)
+                // Entries removed since readdir, links and special files are not reported.
+                if let info = try? POSIXFileSystem.info(host + "/" + name, path: child) { infos.append(info) }
+            }
+            return infos
+        }
+        for info in entries {
+            switch try await visit(info) {
+            case .stop:
+                return false
+            case .skipDirectory:
+                continue
+            case .continue:
+                guard info.isDirectory else { continue }
+                do {
+                    if !(try await walkDirectory(info.path, visit)) { return false }
+                } catch StorageError.pathNotFound(let missing) where missing == info.path {
+                    continue // removed while walking
+                }
+            }
+        }
+        return true
+    }
+
+    /// Opens a stored file read-only for `sendfile`; the caller owns (and closes) the descriptor.
+    public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? {
+        try StoragePath.check(path)
+        let (fd, size) = try POSIXFileSystem.openForReading(hostPath(path), path: path)
+        return (fd, size)
+    }
 }

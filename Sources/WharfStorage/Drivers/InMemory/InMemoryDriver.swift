@@ -29,8 +29,14 @@ public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
         return e.content
     }
 
-    public func putContent(_ path: String, _ content: Data) async throws {
+    /// Checks a path that names something to create, replace or remove: never the root.
+    private func checkWritable(_ path: String) throws {
         try StoragePath.check(path)
+        if path == "/" { throw StorageError.invalidPath(path) }
+    }
+
+    public func putContent(_ path: String, _ content: Data) async throws {
+        try checkWritable(path)
         try locked {
             if isDirectoryLocked(path) { throw StorageError.invalidPath(path) }
             files[path] = Entry(content: content, modTime: Date())
@@ -40,14 +46,18 @@ public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
     public func reader(_ path: String, offset: Int64) async throws -> StorageReader {
         let data = try await getContent(path)
         guard offset >= 0, offset <= Int64(data.count) else { throw StorageError.invalidOffset(path: path, offset: offset) }
-        return InMemoryReader(data.subdata(in: Int(offset)..<data.count))
+        return InMemoryReader(data, offset: Int(offset))
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
-        try StoragePath.check(path)
+        try checkWritable(path)
         var initial = Data()
+        let existing = try locked { () -> Entry? in
+            if isDirectoryLocked(path) { throw StorageError.invalidPath(path) }
+            return files[path]
+        }
         if append {
-            guard let e = locked({ files[path] }) else { throw StorageError.pathNotFound(path) }
+            guard let e = existing else { throw StorageError.pathNotFound(path) }
             initial = e.content
         }
         return InMemoryWriter(driver: self, path: path, initial: initial)
@@ -61,7 +71,7 @@ public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
         try StoragePath.check(path)
         return try locked {
             if let e = files[path] { return FileInfo(path: path, size: Int64(e.content.count), modTime: e.modTime, isDirectory: false) }
-            if isDirectoryLocked(path) { return FileInfo(path: path, size: 0, modTime: Date(), isDirectory: true) }
+            if path == "/" || isDirectoryLocked(path) { return FileInfo(path: path, size: 0, modTime: Date(), isDirectory: true) }
             throw StorageError.pathNotFound(path)
         }
     }
@@ -82,16 +92,18 @@ public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
     }
 
     public func move(from source: String, to destination: String) async throws {
-        try StoragePath.check(source)
-        try StoragePath.check(destination)
+        try checkWritable(source)
+        try checkWritable(destination)
         try locked {
+            guard files[source] != nil else { throw StorageError.pathNotFound(source) }
+            if isDirectoryLocked(destination) { throw StorageError.invalidPath(destination) }
             guard let e = files.removeValue(forKey: source) else { throw StorageError.pathNotFound(source) }
             files[destination] = Entry(content: e.content, modTime: Date())
         }
     }
 
     public func delete(_ path: String) async throws {
-        try StoragePath.check(path)
+        try checkWritable(path)
         try locked {
             let prefix = path == "/" ? "/" : path + "/"
             let doomed = files.keys.filter { $0 == path || $0.hasPrefix(prefix) }
@@ -100,7 +112,10 @@ public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
         }
     }
 
-    public func redirectURL(_ path: String, method: String) async throws -> String? { nil }
+    public func redirectURL(_ path: String, method: String) async throws -> String? {
+        try StoragePath.check(path)
+        return nil
+    }
 
     public func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws {
         _ = try await walkFrom(path, visit)
@@ -126,30 +141,48 @@ public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
     }
 }
 
+/// Hands out 1 MiB slices of a snapshot of the content, without copying the rest
+/// (copying the remainder per chunk made reading n bytes cost O(n²)).
 final class InMemoryReader: StorageReader, @unchecked Sendable {
-    private var remaining: Data?
+    private var data: Data?
+    private var position: Int
+    private let lock = NSLock()
     private static let chunk = 1 << 20
 
-    init(_ data: Data) { remaining = data.isEmpty ? nil : data }
-
-    func next() async throws -> Data? {
-        guard let r = remaining else { return nil }
-        if r.count <= Self.chunk {
-            remaining = nil
-            return r
-        }
-        remaining = r.subdata(in: r.startIndex + Self.chunk..<r.endIndex)
-        return r.subdata(in: r.startIndex..<r.startIndex + Self.chunk)
+    init(_ data: Data, offset: Int) {
+        self.data = data
+        self.position = data.startIndex + offset
     }
 
-    func close() { remaining = nil }
+    func next() async throws -> Data? {
+        lock.withLock {
+            guard let d = data, position < d.endIndex else {
+                data = nil
+                return nil
+            }
+            let end = min(position + Self.chunk, d.endIndex)
+            defer { position = end }
+            return d.subdata(in: position..<end)
+        }
+    }
+
+    func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        data = nil
+    }
 }
 
+/// Buffers the content and stores it on close or commit, so a later writer with
+/// `append: true` resumes it.
 final class InMemoryWriter: StorageWriter, @unchecked Sendable {
+    private enum State { case open, closed, committed, cancelled }
+
     private let driver: InMemoryDriver
     private let path: String
     private var buffer: Data
-    private var done = false
+    private var state = State.open
+    private let lock = NSLock()
 
     init(driver: InMemoryDriver, path: String, initial: Data) {
         self.driver = driver
@@ -157,26 +190,50 @@ final class InMemoryWriter: StorageWriter, @unchecked Sendable {
         self.buffer = initial
     }
 
-    var size: Int64 { Int64(buffer.count) }
+    var size: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return Int64(buffer.count)
+    }
 
     func write(_ data: Data) async throws {
-        guard !done else { throw StorageError.unsupported("write after close") }
-        buffer.append(data)
+        try lock.withLock {
+            guard state == .open else { throw StorageError.unsupported("write to a \(state) writer: \(path)") }
+            buffer.append(data)
+        }
     }
 
     func close() async throws {
-        guard !done else { return }
-        done = true
-        driver.store(path, buffer)
+        try finish(.closed)
     }
 
     func cancel() async throws {
-        done = true
-        try? await driver.delete(path)
+        let wasCancelled = lock.withLock {
+            let was = state == .cancelled
+            state = .cancelled
+            buffer = Data()
+            return was
+        }
+        if !wasCancelled { try? await driver.delete(path) }
     }
 
     func commit() async throws {
-        done = true
+        try finish(.committed)
+    }
+
+    /// Stores the buffer; closing twice is harmless, committing a finished writer is an error.
+    private func finish(_ next: State) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        switch state {
+        case .open: break
+        case .closed, .committed:
+            if next == .closed { return }
+            throw StorageError.unsupported("commit of a writer already \(state): \(path)")
+        case .cancelled:
+            throw StorageError.unsupported("writer was cancelled: \(path)")
+        }
+        state = next
         driver.store(path, buffer)
     }
 }

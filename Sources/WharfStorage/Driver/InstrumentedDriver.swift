@@ -1,0 +1,238 @@
+import Dispatch
+import Foundation
+
+/// Wraps any ``StorageDriver`` with what every driver needs and none should repeat: path
+/// validation before the driver sees a path, a timing for every call, and errors that are
+/// always ``StorageError`` (the role of CNCF distribution's `base` driver).
+///
+/// Each call is reported to the observer once, when it ends, with its operation name
+/// (``Operation``), its duration and its error, if any; metrics
+/// (`imageregistry_storage_duration_seconds{operation}`, `..._errors_total{code}`) and
+/// TraceAll logging hook in there.
+///
+/// ```swift
+/// let driver = InstrumentedDriver(try FilesystemDriver(root: "./data")) { operation, seconds, error in
+///     logger.debug("\(operation) took \(seconds)s", error.map { ["code": $0.code] } ?? [:])
+/// }
+/// ```
+///
+/// Errors from a driver that are not a ``StorageError`` become
+/// ``StorageError/unknown(driver:message:)``; a `CancellationError` and errors thrown by a
+/// ``walk(_:_:)`` visitor are the caller's own and pass through unchanged.
+public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
+    /// Receives `(operation, seconds, error)` after every call.
+    public typealias Observer = @Sendable (_ operation: String, _ seconds: Double, _ error: StorageError?) -> Void
+
+    /// The operation names reported to the observer, as the OpenShift registry labels them.
+    public enum Operation {
+        public static let getContent = "StorageDriver.GetContent"
+        public static let putContent = "StorageDriver.PutContent"
+        public static let reader = "StorageDriver.Reader"
+        public static let writer = "StorageDriver.Writer"
+        public static let stat = "StorageDriver.Stat"
+        public static let list = "StorageDriver.List"
+        public static let move = "StorageDriver.Move"
+        public static let delete = "StorageDriver.Delete"
+        public static let urlFor = "StorageDriver.URLFor"
+        public static let walk = "StorageDriver.Walk"
+    }
+
+    /// The wrapped driver.
+    public let inner: StorageDriver
+    private let observer: Observer
+
+    /// The wrapped driver's name, so config and metrics see `filesystem`, `s3`, ...
+    public var name: String { inner.name }
+
+    public init(_ inner: StorageDriver, observer: @escaping Observer = { _, _, _ in }) {
+        self.inner = inner
+        self.observer = observer
+    }
+
+    public func getContent(_ path: String) async throws -> Data {
+        try await observed(Operation.getContent) {
+            try StoragePath.check(path)
+            return try await self.inner.getContent(path)
+        }
+    }
+
+    public func putContent(_ path: String, _ content: Data) async throws {
+        try await observed(Operation.putContent) {
+            try Self.checkWritable(path)
+            try await self.inner.putContent(path, content)
+        }
+    }
+
+    public func reader(_ path: String, offset: Int64) async throws -> StorageReader {
+        try await observed(Operation.reader) {
+            try StoragePath.check(path)
+            guard offset >= 0 else { throw StorageError.invalidOffset(path: path, offset: offset) }
+            return ErrorNormalizingReader(try await self.inner.reader(path, offset: offset), driver: self.inner.name)
+        }
+    }
+
+    public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
+        try await observed(Operation.writer) {
+            try Self.checkWritable(path)
+            return ErrorNormalizingWriter(try await self.inner.writer(path, append: append), driver: self.inner.name)
+        }
+    }
+
+    public func stat(_ path: String) async throws -> FileInfo {
+        try await observed(Operation.stat) {
+            try StoragePath.check(path)
+            return try await self.inner.stat(path)
+        }
+    }
+
+    public func list(_ path: String) async throws -> [String] {
+        try await observed(Operation.list) {
+            try StoragePath.check(path)
+            return try await self.inner.list(path)
+        }
+    }
+
+    public func move(from source: String, to destination: String) async throws {
+        try await observed(Operation.move) {
+            try Self.checkWritable(source)
+            try Self.checkWritable(destination)
+            try await self.inner.move(from: source, to: destination)
+        }
+    }
+
+    public func delete(_ path: String) async throws {
+        try await observed(Operation.delete) {
+            try Self.checkWritable(path)
+            try await self.inner.delete(path)
+        }
+    }
+
+    public func redirectURL(_ path: String, method: String) async throws -> String? {
+        try await observed(Operation.urlFor) {
+            try StoragePath.check(path)
+            return try await self.inner.redirectURL(path, method: method)
+        }
+    }
+
+    public func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws {
+        let visitorFailure = VisitorFailure()
+        let start = DispatchTime.now().uptimeNanoseconds
+        do {
+            try StoragePath.check(path)
+            try await inner.walk(path) { info in
+                do {
+                    return try await visit(info)
+                } catch {
+                    visitorFailure.error = error
+                    throw error
+                }
+            }
+            report(Operation.walk, start, nil)
+        } catch {
+            if let own = visitorFailure.error {
+                report(Operation.walk, start, nil)
+                throw own
+            }
+            let (reported, thrown) = normalize(error)
+            report(Operation.walk, start, reported)
+            throw thrown
+        }
+    }
+
+    /// Forwards to the wrapped driver after checking the path (not timed: it is a local open).
+    public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? {
+        do {
+            try StoragePath.check(path)
+            return try inner.openLocalFile(path)
+        } catch {
+            throw normalize(error).thrown
+        }
+    }
+
+    // MARK: -
+
+    /// A path that names something to create, replace or remove: never the root.
+    private static func checkWritable(_ path: String) throws {
+        try StoragePath.check(path)
+        if path == "/" { throw StorageError.invalidPath(path) }
+    }
+
+    private func observed<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        do {
+            let result = try await body()
+            report(operation, start, nil)
+            return result
+        } catch {
+            let (reported, thrown) = normalize(error)
+            report(operation, start, reported)
+            throw thrown
+        }
+    }
+
+    private func report(_ operation: String, _ start: UInt64, _ error: StorageError?) {
+        let elapsed = DispatchTime.now().uptimeNanoseconds &- start
+        observer(operation, Double(elapsed) / 1e9, error)
+    }
+
+    /// The error to report and the error to throw.
+    private func normalize(_ error: Error) -> (reported: StorageError, thrown: Error) {
+        Self.normalize(error, driver: inner.name)
+    }
+
+    static func normalize(_ error: Error, driver: String) -> (reported: StorageError, thrown: Error) {
+        switch error {
+        case let storage as StorageError:
+            return (storage, storage)
+        case is CancellationError:
+            return (.unknown(driver: driver, message: "cancelled"), error)
+        default:
+            let converted = StorageError.unknown(driver: driver, message: String(describing: error))
+            return (converted, converted)
+        }
+    }
+}
+
+/// Remembers the error a walk visitor threw, to tell it apart from the driver's.
+private final class VisitorFailure: @unchecked Sendable {
+    var error: Error?
+}
+
+/// A reader whose errors are always ``StorageError``.
+final class ErrorNormalizingReader: StorageReader, @unchecked Sendable {
+    private let inner: StorageReader
+    private let driver: String
+
+    init(_ inner: StorageReader, driver: String) {
+        self.inner = inner
+        self.driver = driver
+    }
+
+    func next() async throws -> Data? {
+        do { return try await inner.next() } catch { throw InstrumentedDriver.normalize(error, driver: driver).thrown }
+    }
+
+    func close() { inner.close() }
+}
+
+/// A writer whose errors are always ``StorageError``.
+final class ErrorNormalizingWriter: StorageWriter, @unchecked Sendable {
+    private let inner: StorageWriter
+    private let driver: String
+
+    init(_ inner: StorageWriter, driver: String) {
+        self.inner = inner
+        self.driver = driver
+    }
+
+    var size: Int64 { inner.size }
+
+    func write(_ data: Data) async throws { try await normalized { try await inner.write(data) } }
+    func close() async throws { try await normalized { try await inner.close() } }
+    func cancel() async throws { try await normalized { try await inner.cancel() } }
+    func commit() async throws { try await normalized { try await inner.commit() } }
+
+    private func normalized(_ body: () async throws -> Void) async throws {
+        do { try await body() } catch { throw InstrumentedDriver.normalize(error, driver: driver).thrown }
+    }
+}

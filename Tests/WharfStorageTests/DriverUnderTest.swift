@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import WharfStorage
+
+/// One driver kind the shared suite runs against; ``with(_:)`` builds a fresh, empty
+/// driver for one test and cleans up after it.
+///
+/// Cloud drivers join ``all`` when their emulator is configured, e.g. an S3 entry built
+/// only when `WHARF_TEST_S3_ENDPOINT` is set, each test using a fresh key prefix.
+struct DriverUnderTest: Sendable, CustomTestStringConvertible {
+    let name: String
+    /// Builds the driver inside a fresh scratch directory.
+    let build: @Sendable (_ scratch: URL) throws -> StorageDriver
+
+    var testDescription: String { name }
+
+    static let filesystem = DriverUnderTest(name: "filesystem") { scratch in
+        try FilesystemDriver(root: scratch.appendingPathComponent("root").path)
+    }
+    static let inmemory = DriverUnderTest(name: "inmemory") { _ in InMemoryDriver() }
+
+    static func instrumented(_ kind: DriverUnderTest) -> DriverUnderTest {
+        DriverUnderTest(name: "instrumented(\(kind.name))") { scratch in
+            InstrumentedDriver(try kind.build(scratch))
+        }
+    }
+
+    static let all: [DriverUnderTest] = [filesystem, inmemory, instrumented(filesystem), instrumented(inmemory)]
+
+    /// Runs `body` with a fresh driver, then removes its scratch directory.
+    func with(_ body: (StorageDriver) async throws -> Void) async throws {
+        let scratch = try Scratch.make()
+        defer { Scratch.remove(scratch) }
+        try await body(try build(scratch))
+    }
+}
+
+/// Temporary directories for tests.
+enum Scratch {
+    static func make() throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("wharf-storage-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func remove(_ url: URL) {
+        try? FileManager.default.removeItem(at: url)
+    }
+}
+
+/// Deterministic test content: `count` bytes derived from `seed`.
+func testBytes(_ count: Int, seed: UInt8 = 1) -> Data {
+    var bytes = [UInt8](repeating: 0, count: count)
+    var x = UInt32(seed) &* 2_654_435_761 &+ 1
+    for i in 0..<count {
+        x ^= x << 13; x ^= x >> 17; x ^= x << 5
+        bytes[i] = UInt8(truncatingIfNeeded: x)
+    }
+    return Data(bytes)
+}
+
+/// Reads everything a reader returns, checking every chunk is non-empty.
+func drain(_ reader: StorageReader, maxChunk: Int = 1 << 20) async throws -> Data {
+    var out = Data()
+    while let chunk = try await reader.next() {
+        #expect(!chunk.isEmpty, "a reader must never return an empty chunk")
+        #expect(chunk.count <= maxChunk)
+        out.append(chunk)
+    }
+    return out
+}

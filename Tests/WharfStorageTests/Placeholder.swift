@@ -1,5 +1,0 @@
-import XCTest
-
-final class WharfStorageTestsPlaceholder: XCTestCase {
-    func testPlaceholderBuilds() { XCTAssertTrue(true) }
-}
