@@ -254,7 +254,11 @@ class ClientSandbox:
         self.registries_conf = os.path.join(self.tmp, "registries.conf")
         with open(self.registries_conf, "w") as f:
             f.write("unqualified-search-registries = []\n")
-        self.policy = os.path.join(self.tmp, "policy.json")
+        # containers/image reads $HOME/.config/containers/policy.json before the one in
+        # /etc, so a fresh machine without /etc/containers/policy.json works too.
+        self.home = os.path.join(self.tmp, "home")
+        os.makedirs(os.path.join(self.home, ".config", "containers"))
+        self.policy = os.path.join(self.home, ".config", "containers", "policy.json")
         with open(self.policy, "w") as f:
             json.dump({"default": [{"type": "insecureAcceptAnything"}]}, f)
         self.storage_conf = os.path.join(self.tmp, "storage.conf")
@@ -269,6 +273,10 @@ class ClientSandbox:
             "CONTAINERS_STORAGE_CONF": self.storage_conf,
             "CONTAINERS_CONF": self.containers_conf,
             "TMPDIR": self.tmp,
+            "HOME": self.home,
+            "XDG_CONFIG_HOME": os.path.join(self.home, ".config"),
+            "XDG_RUNTIME_DIR": self.runroot,
+            "REGISTRY_AUTH_FILE": os.path.join(self.tmp, "auth.json"),
             "BUILDAH_ISOLATION": "chroot",
         })
 
