@@ -267,6 +267,8 @@ class ClientSandbox:
         self.containers_conf = os.path.join(self.tmp, "containers.conf")
         with open(self.containers_conf, "w") as f:
             f.write('[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n')
+        with open(os.path.join(self.tmp, "auth.json"), "w") as f:
+            json.dump({"auths": {}}, f)
         self.env = dict(os.environ)
         self.env.update({
             "CONTAINERS_REGISTRIES_CONF": self.registries_conf,

@@ -8,7 +8,7 @@ import tempfile
 import pytest
 
 from clienthelpers import (
-    DOCKER_LAYER_GZIP, DOCKER_MANIFEST, MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST, OCILayout,
+    DOCKER_LAYER_GZIP, DOCKER_MANIFEST, MANIFEST_ACCEPT, OCI_INDEX, OCILayout,
     read_layout_blob, read_layout_manifest, sample_image, sha256, skopeo, skopeo_copy, skopeo_raw,
 )
 
@@ -78,7 +78,7 @@ def test_multi_arch_index_round_trip(registry, layout, workdir):
         assert skopeo_raw(ref(registry, "ns/multi", child.digest)) == child.manifest
 
     # the registry's Content-Type says it is an index
-    st, h, body = registry.request("GET", f"/v2/ns/multi/manifests/v1", headers={"Accept": MANIFEST_ACCEPT})
+    st, h, body = registry.request("GET", "/v2/ns/multi/manifests/v1", headers={"Accept": MANIFEST_ACCEPT})
     assert st == 200 and h["content-type"] == OCI_INDEX
     assert h["docker-content-digest"] == layout.index_digest
 

@@ -19,7 +19,7 @@ import pytest
 
 from harness import RegistryProcess
 from clienthelpers import (
-    ImageParts, OCI_MANIFEST, OCILayout, _location_path, _with_query, corrupt_blobs,
+    ImageParts, OCI_MANIFEST, OCILayout, _location_path, blob_path, corrupt_blobs,
     dangling_manifest_refs, push_blob, push_image, push_manifest, sample_image, sha256, skopeo_copy,
     skopeo_raw, storage_v2, verify_image,
 )
@@ -111,11 +111,12 @@ def test_parallel_skopeo_pushes(server, storage):
 
 
 class StreamingPatch(threading.Thread):
-    """PATCHes `data` to an upload in one chunked-encoded request, counting bytes sent."""
+    """PATCHes `data` (starting at `offset` of the blob) in one slowly streamed request,
+    counting the bytes handed to the socket."""
 
-    def __init__(self, reg, location, data, piece=256 * 1024, pace=0.002):
+    def __init__(self, reg, location, data, offset, piece=256 * 1024, pace=0.002):
         super().__init__(daemon=True)
-        self.reg, self.location, self.data = reg, location, data
+        self.reg, self.location, self.data, self.offset = reg, location, data, offset
         self.piece, self.pace = piece, pace
         self.sent = 0
         self.error = None
@@ -130,8 +131,11 @@ class StreamingPatch(threading.Thread):
     def run(self):
         conn = self.reg.connection(timeout=60)
         try:
-            conn.request("PATCH", self.location, body=self.body(), encode_chunked=True,
-                         headers={"Content-Type": "application/octet-stream", "Transfer-Encoding": "chunked"})
+            conn.request("PATCH", self.location, body=self.body(), headers={
+                "Content-Type": "application/octet-stream",
+                "Content-Range": f"{self.offset}-{self.offset + len(self.data) - 1}",
+                "Content-Length": str(len(self.data)),
+            })
             self.status = conn.getresponse().status
         except (OSError, http.client.HTTPException) as e:
             self.error = e
@@ -169,7 +173,7 @@ def test_kill_during_large_chunked_push_then_retry(storage):
             loc = _location_path(h["location"])
             offset += len(piece)
         # the rest streamed in one request; kill -9 when about half of it is on the wire
-        streamer = StreamingPatch(first, loc, data[offset:])
+        streamer = StreamingPatch(first, loc, data[offset:], offset)
         streamer.start()
         deadline = time.time() + 60
         while streamer.sent < (size - offset) // 2 and streamer.is_alive() and time.time() < deadline:
@@ -209,3 +213,32 @@ def test_kill_during_large_chunked_push_then_retry(storage):
         first.cleanup()
         if second:
             second.cleanup()
+
+
+def test_storage_checks_detect_damage(storage):
+    """The storage walkers above catch what they claim to: a blob whose bytes don't match
+    its path, and a manifest revision naming a blob that isn't there."""
+    good = b"good blob"
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha256(good), "size": 9},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": sha256(b"missing"), "size": 7}],
+    }).encode()
+    for data in (good, manifest):
+        p = blob_path(storage, sha256(data))
+        os.makedirs(os.path.dirname(p))
+        with open(p, "wb") as f:
+            f.write(data)
+    rev = os.path.join(storage_v2(storage), "repositories", "ns", "x", "_manifests", "revisions", "sha256",
+                       sha256(manifest)[7:])
+    os.makedirs(rev)
+    with open(os.path.join(rev, "link"), "w") as f:
+        f.write(sha256(manifest))
+    assert corrupt_blobs(storage) == []
+    assert dangling_manifest_refs(storage) == [("ns/x", sha256(manifest), sha256(b"missing"))]
+
+    bad = blob_path(storage, sha256(b"expected"))
+    os.makedirs(os.path.dirname(bad))
+    with open(bad, "wb") as f:
+        f.write(b"something else")
+    assert corrupt_blobs(storage) == [bad]
