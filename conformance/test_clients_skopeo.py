@@ -8,7 +8,7 @@ import tempfile
 import pytest
 
 from clienthelpers import (
-    DOCKER_LAYER_GZIP, DOCKER_MANIFEST, MANIFEST_ACCEPT, OCI_INDEX, OCILayout,
+    DOCKER_LAYER_GZIP, DOCKER_MANIFEST, MANIFEST_ACCEPT, OCI_INDEX, ImageParts, OCILayout,
     read_layout_blob, read_layout_manifest, sample_image, sha256, skopeo, skopeo_copy, skopeo_raw,
 )
 
@@ -177,3 +177,19 @@ def test_docker_manifest_list(registry, layout, workdir):
     skopeo_copy(ref(registry, "ns/dockerlist", "v1"), f"dir:{out}", "--all", "--preserve-digests")
     with open(os.path.join(out, "manifest.json"), "rb") as f:
         assert f.read() == raw
+
+
+def test_large_layer_round_trip(registry, workdir):
+    """A 16 MiB incompressible layer: skopeo streams it in one PATCH and reads it back."""
+    img = ImageParts([{"big.bin": os.urandom(16 * 1024 * 1024)}], arch="amd64", label="large")
+    lay = OCILayout(os.path.join(workdir, "src"))
+    lay.add_image(img, "large")
+    skopeo_copy(f"oci:{lay.path}:large", ref(registry, "ns/large", "v1"))
+    assert skopeo_raw(ref(registry, "ns/large", "v1")) == img.manifest
+    layer_digest = sha256(img.layers[0][0])
+    st, h, body = registry.request("GET", f"/v2/ns/large/blobs/{layer_digest}", timeout=120)
+    assert st == 200 and sha256(body) == layer_digest
+    assert int(h["content-length"]) == len(img.layers[0][0])
+    out = os.path.join(workdir, "back")
+    skopeo_copy(ref(registry, "ns/large", "v1"), f"oci:{out}:v1", "--preserve-digests")
+    assert read_layout_blob(out, layer_digest) == img.layers[0][0]
