@@ -528,3 +528,65 @@ def test_push_pull_sha512_blob(registry):
     assert status == 201, body
     assert hdrs["docker-content-digest"] == d
     assert get_blob(registry, NAME, d) == data
+
+
+def test_same_blob_uploaded_by_two_sessions_at_once(registry):
+    # Parallel pushers (two podman pushes sharing a base layer) upload the same content.
+    import threading
+    data = random_bytes(500_000)
+    locs = [start_upload(registry, NAME), start_upload(registry, NAME)]
+    results = []
+
+    def finish(loc):
+        results.append(registry.request("PUT", with_query(loc, digest=sha256(data)), body=data)[0])
+
+    threads = [threading.Thread(target=finish, args=(loc,)) for loc in locs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == [201, 201]
+    assert get_blob(registry, NAME, sha256(data)) == data
+
+
+def test_manifest_put_is_idempotent(registry):
+    img = push_image(registry, NAME, build_image(), tag="twice")
+    status, hdrs, _ = push_manifest(registry, NAME, "twice", img)
+    assert hdrs["docker-content-digest"] == img.digest
+
+
+def test_tag_moves_to_the_new_manifest(registry):
+    old = push_image(registry, NAME, build_image(), tag="moving")
+    new = push_image(registry, NAME, build_image(), tag="moving")
+    status, hdrs, body = pull(registry, NAME, "moving")
+    assert body == new.data
+    assert hdrs["docker-content-digest"] == new.digest
+    # The old manifest is still there by digest.
+    status, _, body = pull(registry, NAME, old.digest)
+    assert status == 200 and body == old.data
+
+
+@pytest.fixture(scope="module")
+def relative_registry():
+    from harness import RegistryProcess
+    r = RegistryProcess(config={"http": {"relativeurls": True}}).start()
+    yield r
+    r.cleanup()
+
+
+def test_relative_urls_config_gives_relative_locations(relative_registry):
+    r = relative_registry
+    status, hdrs, _ = r.request("POST", f"/v2/{NAME}/blobs/uploads/", body=b"")
+    assert status == 202
+    assert hdrs["location"].startswith(f"/v2/{NAME}/blobs/uploads/")
+    data = random_bytes(100)
+    status, hdrs, _ = r.request("PUT", with_query(hdrs["location"], digest=sha256(data)), body=data)
+    assert status == 201
+    assert hdrs["location"] == f"/v2/{NAME}/blobs/{sha256(data)}"
+
+
+def test_absolute_locations_follow_the_host_header(registry):
+    status, hdrs, _ = registry.request("POST", f"/v2/{NAME}/blobs/uploads/", body=b"",
+                                       headers={"Host": "registry.example:8443"})
+    assert status == 202
+    assert hdrs["location"].startswith(f"http://registry.example:8443/v2/{NAME}/blobs/uploads/")
