@@ -1,4 +1,5 @@
 import Foundation
+import WharfCrypto
 import WharfHTTP
 import WharfStorage
 
@@ -11,6 +12,7 @@ public struct RegistryOptions: Sendable {
     /// `http.host`: scheme and host for absolute URLs, overriding the request's.
     public var host: String? = nil
     /// `http.secret`: key for the HMAC-signed upload state tokens (shared by replicas).
+    /// Empty: a random per-process key (uploads then cannot move between processes).
     public var httpSecret: [UInt8] = []
     /// `storage.maintenance.readonly.enabled`: pushes and deletes refused.
     public var readOnly: Bool = false
@@ -18,6 +20,10 @@ public struct RegistryOptions: Sendable {
     public var redirectDisabled: Bool = false
     /// Largest manifest accepted, in bytes.
     public var maxManifestSize: Int = 4 << 20
+    /// `catalog.maxentries`: the catalog's page size without `n`, and the largest `n` honoured.
+    public var catalogMaxEntries: Int = 1000
+    /// How many manifests (by digest) the in-memory cache keeps; 0 disables it.
+    public var manifestCacheEntries: Int = 1024
 
     public init() {}
 }
@@ -32,15 +38,87 @@ public final class Registry: @unchecked Sendable {
     public let options: RegistryOptions
     public let driver: StorageDriver
     public let logger: Logger
+    private let context: RegistryContext
+    private let router: Router
 
     public init(options: RegistryOptions, driver: StorageDriver, logger: Logger) {
         self.options = options
         self.driver = driver
         self.logger = logger
+        var secret = options.httpSecret
+        if secret.isEmpty {
+            logger.warn("http.secret is not set: using a random key; uploads cannot continue on another replica or after a restart")
+            secret = SecureRandom.bytes(32)
+        }
+        context = RegistryContext(options: options, driver: driver, logger: logger, secret: secret)
+        router = Self.makeRouter(context)
     }
 
     /// The handler for every request the registry serves (`/v2/...`, `/healthz`).
     public var handler: HTTPHandler {
-        { _ in .text(501, "not implemented yet\n") }
+        let router = self.router
+        let logger = self.logger
+        return { request in
+            let isV2 = request.path == "/v2" || request.path.hasPrefix("/v2/")
+            var response: HTTPResponse
+            do {
+                response = try await router.handle(request)
+            } catch {
+                let e = RegistryError.from(error)
+                if e.status >= 500 {
+                    logger.error("request failed", ["method": request.method, "path": request.path,
+                                                   "request_id": request.requestID, "error": e.description])
+                }
+                response = e.response
+            }
+            if isV2 { response.headers.set("Docker-Distribution-API-Version", "registry/2.0") }
+            return response
+        }
+    }
+
+    static func makeRouter(_ context: RegistryContext) -> Router {
+        let router = Router()
+        let blobs = BlobHandlers(context: context)
+        let uploads = UploadHandlers(context: context)
+        let manifests = ManifestHandlers(context: context)
+        let tags = TagHandlers(context: context)
+        let catalog = CatalogHandler(context: context)
+        let referrers = ReferrersHandler(context: context)
+
+        let base: HTTPHandler = { _ in
+            HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: .bytes(Data("{}".utf8)))
+        }
+        router.add("GET", "/v2/", base)
+        router.add("GET", "/v2", base)
+        router.add("GET", "/healthz") { _ in .text(200, "ok\n") }
+        router.add("GET", "/v2/_catalog", catalog.list)
+
+        router.add("POST", "/v2/{name*}/blobs/uploads/", uploads.start)
+        router.add("POST", "/v2/{name*}/blobs/uploads", uploads.start)
+        router.add("GET", "/v2/{name*}/blobs/uploads/{uuid}", uploads.status)
+        router.add("PATCH", "/v2/{name*}/blobs/uploads/{uuid}", uploads.patch)
+        router.add("PUT", "/v2/{name*}/blobs/uploads/{uuid}", uploads.put)
+        router.add("DELETE", "/v2/{name*}/blobs/uploads/{uuid}", uploads.cancel)
+
+        router.add("GET", "/v2/{name*}/blobs/{digest}", blobs.get)
+        router.add("DELETE", "/v2/{name*}/blobs/{digest}", blobs.delete)
+
+        router.add("GET", "/v2/{name*}/manifests/{reference}", manifests.get)
+        router.add("PUT", "/v2/{name*}/manifests/{reference}", maxBodySize: Int64(context.options.maxManifestSize), manifests.put)
+        router.add("DELETE", "/v2/{name*}/manifests/{reference}", manifests.delete)
+
+        router.add("GET", "/v2/{name*}/tags/list", tags.list)
+        router.add("GET", "/v2/{name*}/referrers/{digest}", referrers.list)
+
+        router.notFound = { request in
+            if request.path.hasPrefix("/v2") {
+                return RegistryError(.unsupported, message: "not found", detail: "no such endpoint: \(request.path.prefix(200))", status: 404).response
+            }
+            return .text(404, "404 page not found\n")
+        }
+        router.methodNotAllowed = { request in
+            RegistryError(.unsupported, detail: "method \(request.method) not allowed on \(request.path.prefix(200))").response
+        }
+        return router
     }
 }
