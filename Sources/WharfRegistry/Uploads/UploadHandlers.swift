@@ -18,7 +18,7 @@ struct UploadHandlers: Sendable {
             do {
                 _ = try await session.append(request.body)
             } catch {
-                try? await session.cancel()
+                _ = try? await session.cancel()
                 throw error
             }
             _ = try await session.complete(expecting: digest)
