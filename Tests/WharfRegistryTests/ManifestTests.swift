@@ -180,8 +180,8 @@ final class ManifestTests: XCTestCase {
     func testDeleteByDigestRemovesTags() async throws {
         let t = TestRegistry { $0.deleteEnabled = true }
         let (d1, _) = try await t.pushImage("app", "v1")
-        let put = try await t.send("PUT", "/v2/app/manifests/v1-alias", headers: ["Content-Type": MediaTypes.ociManifest],
-                                   body: try await t.send("GET", "/v2/app/manifests/v1").body)
+        let stored = try await t.send("GET", "/v2/app/manifests/v1").body
+        let put = try await t.send("PUT", "/v2/app/manifests/v1-alias", headers: ["Content-Type": MediaTypes.ociManifest], body: stored)
         XCTAssertEqual(put.status, 201)
         let del = try await t.send("DELETE", "/v2/app/manifests/\(d1)")
         XCTAssertEqual(del.status, 202)
