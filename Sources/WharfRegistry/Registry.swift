@@ -24,6 +24,9 @@ public struct RegistryOptions: Sendable {
     public var catalogMaxEntries: Int = 1000
     /// How many manifests (by digest) the in-memory cache keeps; 0 disables it.
     public var manifestCacheEntries: Int = 1024
+    /// Largest request body of one upload request (POST/PATCH/PUT); the default lifts the
+    /// server's general body cap, since layers can be many GiB.
+    public var maxUploadRequestSize: Int64 = Int64.max
 
     public init() {}
 }
@@ -85,6 +88,7 @@ public final class Registry: @unchecked Sendable {
         let catalog = CatalogHandler(context: context)
         let referrers = ReferrersHandler(context: context)
 
+        let upload = context.options.maxUploadRequestSize
         let base: HTTPHandler = { _ in
             HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: .bytes(Data("{}".utf8)))
         }
@@ -93,11 +97,11 @@ public final class Registry: @unchecked Sendable {
         router.add("GET", "/healthz") { _ in .text(200, "ok\n") }
         router.add("GET", "/v2/_catalog", catalog.list)
 
-        router.add("POST", "/v2/{name*}/blobs/uploads/", uploads.start)
-        router.add("POST", "/v2/{name*}/blobs/uploads", uploads.start)
+        router.add("POST", "/v2/{name*}/blobs/uploads/", maxBodySize: upload, uploads.start)
+        router.add("POST", "/v2/{name*}/blobs/uploads", maxBodySize: upload, uploads.start)
         router.add("GET", "/v2/{name*}/blobs/uploads/{uuid}", uploads.status)
-        router.add("PATCH", "/v2/{name*}/blobs/uploads/{uuid}", uploads.patch)
-        router.add("PUT", "/v2/{name*}/blobs/uploads/{uuid}", uploads.put)
+        router.add("PATCH", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, uploads.patch)
+        router.add("PUT", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, uploads.put)
         router.add("DELETE", "/v2/{name*}/blobs/uploads/{uuid}", uploads.cancel)
 
         router.add("GET", "/v2/{name*}/blobs/{digest}", blobs.get)
