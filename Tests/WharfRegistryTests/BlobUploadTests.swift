@@ -215,6 +215,17 @@ final class BlobUploadTests: XCTestCase {
         XCTAssertNotNil(fallback.headers["Docker-Upload-UUID"])
     }
 
+    func testEmptyBlob() async throws {
+        let t = TestRegistry()
+        let loc = try await startUpload(t)
+        let digest = TestRegistry.digest(Data())
+        let r = try await t.send("PUT", loc + "&digest=\(digest)")
+        XCTAssertEqual(r.status, 201, r.text)
+        let get = try await t.send("GET", "/v2/app/blobs/\(digest)")
+        XCTAssertEqual(get.status, 200)
+        XCTAssertEqual(get.headers["Content-Length"], "0")
+    }
+
     func testReadOnlyRefusesUploads() async throws {
         let t = TestRegistry { $0.readOnly = true }
         let r = try await t.send("POST", "/v2/app/blobs/uploads/")

@@ -211,4 +211,21 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(del.errorCode, "UNSUPPORTED")
         do { let r_ = try await t.send("GET", "/v2/app/manifests/v1"); XCTAssertEqual(r_.status, 200) }
     }
+
+    func testMediaTypeMustMatchContentType() async throws {
+        let t = TestRegistry()
+        let (_, data) = try await t.pushImage("app", "v1")
+        let r = try await t.send("PUT", "/v2/app/manifests/v2", headers: ["Content-Type": MediaTypes.dockerManifest], body: data)
+        XCTAssertEqual(r.status, 400)
+        XCTAssertEqual(r.errorCode, "MANIFEST_INVALID")
+    }
+
+    func testTagOfUnlinkedRevisionIsUnknown() async throws {
+        let t = TestRegistry()
+        let (digest, _) = try await t.pushImage("app", "v1")
+        try await t.driver.delete("/docker/registry/v2/repositories/app/_manifests/revisions/sha256/\(digest.dropFirst(7))/link")
+        let r = try await t.send("GET", "/v2/app/manifests/v1")
+        XCTAssertEqual(r.status, 404)
+        XCTAssertEqual(r.errorCode, "MANIFEST_UNKNOWN")
+    }
 }

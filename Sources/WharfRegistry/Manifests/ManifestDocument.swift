@@ -38,6 +38,10 @@ struct ManifestDocument: Sendable {
         if obj["mediaType"] != nil && bodyType == nil {
             throw RegistryError(.manifestInvalid, detail: "mediaType must be a string")
         }
+        let known: Set<String> = [MediaTypes.ociManifest, MediaTypes.ociIndex, MediaTypes.dockerManifest, MediaTypes.dockerManifestList]
+        if let ct, let bodyType, known.contains(ct), ct != bodyType {
+            throw RegistryError(.manifestInvalid, detail: "mediaType \(bodyType.prefix(200)) does not match Content-Type \(ct)")
+        }
         let mediaType: String
         if let bodyType {
             mediaType = bodyType

@@ -15,7 +15,10 @@ struct ManifestStore: Sendable {
     func resolve(_ name: RepositoryName, _ reference: Reference) async throws -> Digest? {
         switch reference {
         case .tag(let tag):
-            return try await links.read(paths.tagCurrentLink(name, tag))
+            // Like distribution, a tag whose revision was unlinked (e.g. by GC) names nothing.
+            guard let digest = try await links.read(paths.tagCurrentLink(name, tag)),
+                  try await exists(name, digest) else { return nil }
+            return digest
         case .digest(let digest):
             return try await exists(name, digest) ? digest : nil
         }

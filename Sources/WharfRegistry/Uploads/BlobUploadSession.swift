@@ -74,12 +74,17 @@ struct BlobUploadSession: Sendable {
             try? await writer.close()
             throw error
         }
-        var hasher = context.hashers.take(uuid, offset: start)
+        let cached = context.hashers.take(uuid, offset: start)
+        var hasher: DigestHasher?
         do {
-            if hasher == nil { hasher = try await rehash(upTo: start, .sha256) }
+            let h: DigestHasher
+            if let cached { h = cached } else { h = try await rehash(upTo: start, .sha256) }
+            hasher = h
             while let chunk = try await body.next() {
-                try await writer.write(chunk)
-                hasher?.update(chunk)
+                // Hash on this task while the driver writes: the two overlap.
+                async let written: Void = writer.write(chunk)
+                h.update(chunk)
+                try await written
             }
         } catch {
             try? await writer.close()
