@@ -90,7 +90,7 @@ public final class Registry: @unchecked Sendable {
 
         let upload = context.options.maxUploadRequestSize
         let base: HTTPHandler = { _ in
-            HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: .bytes(Data("{}".utf8)))
+            HTTPResponse(status: 200, headers: ["Content-Type": "application/json; charset=utf-8"], body: .bytes(Data("{}".utf8)))
         }
         router.add("GET", "/v2/", base)
         router.add("GET", "/v2", base)

@@ -12,6 +12,7 @@ final class TagsAndCatalogTests: XCTestCase {
         let all = try await t.send("GET", "/v2/app/tags/list")
         XCTAssertEqual(all.status, 200)
         XCTAssertEqual(all.json?["name"] as? String, "app")
+        XCTAssertEqual(all.headers["Content-Type"], "application/json; charset=utf-8")
         XCTAssertEqual(all.json?["tags"] as? [String], ["a", "b", "c", "d", "e"])
         XCTAssertNil(all.headers["Link"])
 

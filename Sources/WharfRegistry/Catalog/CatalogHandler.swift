@@ -12,7 +12,7 @@ struct CatalogHandler: Sendable {
         let max = context.options.catalogMaxEntries
         let pagination = try Pagination(request: request, defaultLimit: max, maximum: max)
         let (names, more) = pagination.page(try await repositories())
-        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
         if more, let last = names.last, let n = pagination.limit {
             headers.set("Link", Pagination.link(path: "/v2/_catalog", last: last, limit: n))
         }

@@ -12,7 +12,7 @@ struct TagHandlers: Sendable {
             throw RegistryError(.nameUnknown, detail: name.value)
         }
         let (tags, more) = pagination.page(all)
-        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
         if more, let last = tags.last, let n = pagination.limit {
             headers.set("Link", Pagination.link(path: "/v2/\(name.value)/tags/list", last: last, limit: n))
         }
