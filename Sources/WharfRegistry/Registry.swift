@@ -95,24 +95,24 @@ public final class Registry: @unchecked Sendable {
         router.add("GET", "/v2/", base)
         router.add("GET", "/v2", base)
         router.add("GET", "/healthz") { _ in .text(200, "ok\n") }
-        router.add("GET", "/v2/_catalog", catalog.list)
+        router.add("GET", "/v2/_catalog", { try await catalog.list($0) })
 
-        router.add("POST", "/v2/{name*}/blobs/uploads/", maxBodySize: upload, uploads.start)
-        router.add("POST", "/v2/{name*}/blobs/uploads", maxBodySize: upload, uploads.start)
-        router.add("GET", "/v2/{name*}/blobs/uploads/{uuid}", uploads.status)
-        router.add("PATCH", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, uploads.patch)
-        router.add("PUT", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, uploads.put)
-        router.add("DELETE", "/v2/{name*}/blobs/uploads/{uuid}", uploads.cancel)
+        router.add("POST", "/v2/{name*}/blobs/uploads/", maxBodySize: upload, { try await uploads.start($0) })
+        router.add("POST", "/v2/{name*}/blobs/uploads", maxBodySize: upload, { try await uploads.start($0) })
+        router.add("GET", "/v2/{name*}/blobs/uploads/{uuid}", { try await uploads.status($0) })
+        router.add("PATCH", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, { try await uploads.patch($0) })
+        router.add("PUT", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, { try await uploads.put($0) })
+        router.add("DELETE", "/v2/{name*}/blobs/uploads/{uuid}", { try await uploads.cancel($0) })
 
-        router.add("GET", "/v2/{name*}/blobs/{digest}", blobs.get)
-        router.add("DELETE", "/v2/{name*}/blobs/{digest}", blobs.delete)
+        router.add("GET", "/v2/{name*}/blobs/{digest}", { try await blobs.get($0) })
+        router.add("DELETE", "/v2/{name*}/blobs/{digest}", { try await blobs.delete($0) })
 
-        router.add("GET", "/v2/{name*}/manifests/{reference}", manifests.get)
-        router.add("PUT", "/v2/{name*}/manifests/{reference}", maxBodySize: Int64(context.options.maxManifestSize), manifests.put)
-        router.add("DELETE", "/v2/{name*}/manifests/{reference}", manifests.delete)
+        router.add("GET", "/v2/{name*}/manifests/{reference}", { try await manifests.get($0) })
+        router.add("PUT", "/v2/{name*}/manifests/{reference}", maxBodySize: Int64(context.options.maxManifestSize), { try await manifests.put($0) })
+        router.add("DELETE", "/v2/{name*}/manifests/{reference}", { try await manifests.delete($0) })
 
-        router.add("GET", "/v2/{name*}/tags/list", tags.list)
-        router.add("GET", "/v2/{name*}/referrers/{digest}", referrers.list)
+        router.add("GET", "/v2/{name*}/tags/list", { try await tags.list($0) })
+        router.add("GET", "/v2/{name*}/referrers/{digest}", { try await referrers.list($0) })
 
         router.notFound = { request in
             if request.path.hasPrefix("/v2") {
