@@ -28,6 +28,7 @@ public struct RegistryOptions: Sendable {
     /// server's general body cap, since layers can be many GiB.
     public var maxUploadRequestSize: Int64 = Int64.max
 
+    /// Distribution's defaults.
     public init() {}
 }
 
@@ -38,12 +39,16 @@ public struct RegistryOptions: Sendable {
 /// let server = HTTPServer(configuration: httpConfig, logger: logger, handler: registry.handler)
 /// ```
 public final class Registry: @unchecked Sendable {
+    /// The settings this registry was built with.
     public let options: RegistryOptions
+    /// Where blobs, links and uploads live.
     public let driver: StorageDriver
+    /// Where failures (500s) are logged.
     public let logger: Logger
     private let context: RegistryContext
     private let router: Router
 
+    /// Builds the routes; an empty `httpSecret` is replaced by a random per-process key (logged).
     public init(options: RegistryOptions, driver: StorageDriver, logger: Logger) {
         self.options = options
         self.driver = driver

@@ -9,7 +9,9 @@ import WharfStorage
 /// // 404 {"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:..."}]}
 /// ```
 public struct RegistryError: Error, Sendable, CustomStringConvertible {
+    /// The spec's error code.
     public var code: RegistryErrorCode
+    /// Human-readable text; the code's standard message unless a handler says more.
     public var message: String
     /// Free text or nil; rendered as the `detail` member.
     public var detail: String?
@@ -18,6 +20,7 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
     /// Extra response headers (e.g. `Range` on a 416 for an out-of-order chunk).
     public var headers: HTTPHeaders
 
+    /// An error of `code`; `message` and `status` default to the code's own.
     public init(_ code: RegistryErrorCode, message: String? = nil, detail: String? = nil, status: Int? = nil,
                 headers: HTTPHeaders = HTTPHeaders()) {
         self.code = code
@@ -27,6 +30,7 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         self.headers = headers
     }
 
+    /// `CODE: message (detail)`, for logs.
     public var description: String { "\(code.rawValue): \(message)" + (detail.map { " (\($0))" } ?? "") }
 
     /// The error JSON: `{"errors":[{"code":...,"message":...,"detail":...}]}`.

@@ -9,10 +9,12 @@ import WharfCrypto
 /// d.hex        // "e3b0..."
 /// ```
 public struct Digest: Hashable, Sendable, CustomStringConvertible, Comparable {
+    /// sha256 or sha512.
     public let algorithm: DigestAlgorithm
     /// The encoded part: lower-case hex of the hash.
     public let hex: String
 
+    /// A digest from parts already known to be valid (e.g. a hasher's output).
     public init(algorithm: DigestAlgorithm, hex: String) {
         self.algorithm = algorithm
         self.hex = hex
@@ -54,6 +56,7 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, Comparable {
     /// Same as ``description``.
     public var string: String { description }
 
+    /// Lexical order of the string form (stable listings).
     public static func < (a: Digest, b: Digest) -> Bool { a.description < b.description }
 
     static func isLowerHex(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) }

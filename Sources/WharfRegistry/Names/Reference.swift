@@ -20,6 +20,7 @@ public enum Reference: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The tag, or the digest string.
     public var description: String {
         switch self {
         case .tag(let t): return t.value

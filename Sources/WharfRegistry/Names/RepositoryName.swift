@@ -22,6 +22,7 @@ public struct RepositoryName: Hashable, Sendable, CustomStringConvertible {
         self.value = value
     }
 
+    /// Same as ``value``.
     public var description: String { value }
 
     /// True when `name` follows the distribution-spec name grammar.

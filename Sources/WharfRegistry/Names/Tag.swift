@@ -5,6 +5,7 @@
 /// Tag.isValid(".hidden") // false
 /// ```
 public struct Tag: Hashable, Sendable, CustomStringConvertible {
+    /// The tag as written in URLs and storage paths.
     public let value: String
 
     /// Nil unless `value` is a valid tag (callers choose the error to report).
@@ -13,6 +14,7 @@ public struct Tag: Hashable, Sendable, CustomStringConvertible {
         self.value = value
     }
 
+    /// Same as ``value``.
     public var description: String { value }
 
     /// True when `tag` follows the distribution-spec tag grammar.
