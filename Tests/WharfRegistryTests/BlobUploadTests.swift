@@ -200,6 +200,25 @@ final class BlobUploadTests: XCTestCase {
         do { let r_ = try await first.send("GET", "/v2/app/blobs/\(digest)"); XCTAssertEqual(r_.body, blob) }
     }
 
+    func testReplicasAlternatingChunks() async throws {
+        let a = TestRegistry()
+        let b = TestRegistry(driver: a.driver)
+        var loc = try await startUpload(a)
+        let parts = stride(from: 0, to: blob.count, by: 1200).map { Data(blob[$0..<min($0 + 1200, blob.count)]) }
+        var offset = 0
+        for (i, part) in parts.enumerated() {
+            // A's cached hash state goes stale whenever B takes a chunk; it must notice.
+            let replica = i % 2 == 0 ? a : b
+            let r = try await replica.send("PATCH", loc, headers: ["Content-Range": "\(offset)-\(offset + part.count - 1)"], body: part)
+            XCTAssertEqual(r.status, 202, r.text)
+            offset += part.count
+            loc = TestRegistry.pathAndQuery(r.headers["Location"])
+        }
+        let digest = TestRegistry.digest(blob)
+        let put = try await a.send("PUT", loc + "&digest=\(digest)")
+        XCTAssertEqual(put.status, 201, put.text)
+    }
+
     func testCrossRepositoryMount() async throws {
         let t = TestRegistry()
         let digest = try await t.pushBlob("source", blob)
