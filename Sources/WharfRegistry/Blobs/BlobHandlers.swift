@@ -19,6 +19,6 @@ struct BlobHandlers: Sendable {
         guard try await store.unlink(name, digest) else {
             throw RegistryError(.blobUnknown, detail: digest.string)
         }
-        return HTTPResponse(status: 202, headers: ["Docker-Content-Digest": digest.string, "Content-Length": "0"])
+        return HTTPResponse(status: 202, headers: ["Docker-Content-Digest": digest.string])
     }
 }

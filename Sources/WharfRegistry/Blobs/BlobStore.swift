@@ -72,7 +72,6 @@ struct BlobStore: Sendable {
             length = e - s + 1
             headers.set("Content-Range", "bytes \(s)-\(e)/\(size)")
         }
-        headers.set("Content-Length", String(length))
         if request.method == "HEAD" {
             return HTTPResponse(status: status, headers: headers, body: headBody(length: length))
         }

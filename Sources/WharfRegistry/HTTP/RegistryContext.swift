@@ -47,7 +47,8 @@ final class RegistryContext: @unchecked Sendable {
 }
 
 /// A response body for HEAD: no bytes, but the length of what GET would send, so the
-/// codec reports the right `Content-Length`.
+/// codec reports the right `Content-Length` (handlers never set that header themselves:
+/// the server derives it from ``ResponseBody/knownLength``).
 func headBody(length: Int64) -> ResponseBody {
     .stream(length: length, producer: { _ in })
 }

@@ -16,7 +16,7 @@ struct ManifestHandlers: Sendable {
             throw RegistryError(.manifestUnknown, detail: reference.description)
         }
         let etag = "\"\(digest.string)\""
-        var headers: HTTPHeaders = [
+        let headers: HTTPHeaders = [
             "Content-Type": manifest.summary.mediaType,
             "Docker-Content-Digest": digest.string,
             "ETag": etag,
@@ -24,7 +24,6 @@ struct ManifestHandlers: Sendable {
         if let inm = request.headers["If-None-Match"], inm.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
             return HTTPResponse(status: 304, headers: headers)
         }
-        headers.set("Content-Length", String(manifest.data.count))
         if request.method == "HEAD" {
             return HTTPResponse(status: 200, headers: headers, body: headBody(length: Int64(manifest.data.count)))
         }
@@ -46,7 +45,6 @@ struct ManifestHandlers: Sendable {
         var headers: HTTPHeaders = [
             "Location": context.locations.url("/v2/\(name.value)/manifests/\(digest.string)", for: request),
             "Docker-Content-Digest": digest.string,
-            "Content-Length": "0",
         ]
         if let subject = document.subject { headers.set("OCI-Subject", subject.digest.string) }
         return HTTPResponse(status: 201, headers: headers)
@@ -63,6 +61,6 @@ struct ManifestHandlers: Sendable {
         case .tag(let t): deleted = try await store.deleteTag(name, t)
         }
         guard deleted else { throw RegistryError(.manifestUnknown, detail: reference.description) }
-        return HTTPResponse(status: 202, headers: ["Content-Length": "0"])
+        return HTTPResponse(status: 202)
     }
 }

@@ -84,7 +84,7 @@ struct UploadHandlers: Sendable {
     func cancel(_ request: HTTPRequest) async throws -> HTTPResponse {
         let (session, _) = try await resolve(request)
         guard try await session.cancel() else { throw unknown(session.uuid) }
-        return HTTPResponse(status: 204, headers: ["Content-Length": "0"])
+        return HTTPResponse(status: 204)
     }
 
     // MARK: helpers
@@ -144,7 +144,6 @@ struct UploadHandlers: Sendable {
             "Location": context.locations.url(path, for: request),
             "Range": "0-\(max(size - 1, 0))",
             "Docker-Upload-UUID": s.uuid,
-            "Content-Length": "0",
         ]
     }
 
@@ -152,7 +151,6 @@ struct UploadHandlers: Sendable {
         HTTPResponse(status: 201, headers: [
             "Location": context.locations.url("/v2/\(name.value)/blobs/\(digest.string)", for: request),
             "Docker-Content-Digest": digest.string,
-            "Content-Length": "0",
         ])
     }
 
