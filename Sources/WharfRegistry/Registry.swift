@@ -1,4 +1,5 @@
 import Foundation
+import WharfCrypto
 import WharfHTTP
 import WharfStorage
 
@@ -11,6 +12,7 @@ public struct RegistryOptions: Sendable {
     /// `http.host`: scheme and host for absolute URLs, overriding the request's.
     public var host: String? = nil
     /// `http.secret`: key for the HMAC-signed upload state tokens (shared by replicas).
+    /// Empty: a random per-process key (uploads then cannot move between processes).
     public var httpSecret: [UInt8] = []
     /// `storage.maintenance.readonly.enabled`: pushes and deletes refused.
     public var readOnly: Bool = false
@@ -18,7 +20,15 @@ public struct RegistryOptions: Sendable {
     public var redirectDisabled: Bool = false
     /// Largest manifest accepted, in bytes.
     public var maxManifestSize: Int = 4 << 20
+    /// `catalog.maxentries`: the catalog's page size without `n`, and the largest `n` honoured.
+    public var catalogMaxEntries: Int = 1000
+    /// How many manifests (by digest) the in-memory cache keeps; 0 disables it.
+    public var manifestCacheEntries: Int = 1024
+    /// Largest request body of one upload request (POST/PATCH/PUT); the default lifts the
+    /// server's general body cap, since layers can be many GiB.
+    public var maxUploadRequestSize: Int64 = Int64.max
 
+    /// Distribution's defaults.
     public init() {}
 }
 
@@ -29,18 +39,95 @@ public struct RegistryOptions: Sendable {
 /// let server = HTTPServer(configuration: httpConfig, logger: logger, handler: registry.handler)
 /// ```
 public final class Registry: @unchecked Sendable {
+    /// The settings this registry was built with.
     public let options: RegistryOptions
+    /// Where blobs, links and uploads live.
     public let driver: StorageDriver
+    /// Where failures (500s) are logged.
     public let logger: Logger
+    private let context: RegistryContext
+    private let router: Router
 
+    /// Builds the routes; an empty `httpSecret` is replaced by a random per-process key (logged).
     public init(options: RegistryOptions, driver: StorageDriver, logger: Logger) {
         self.options = options
         self.driver = driver
         self.logger = logger
+        var secret = options.httpSecret
+        if secret.isEmpty {
+            logger.warn("http.secret is not set: using a random key; uploads cannot continue on another replica or after a restart")
+            secret = SecureRandom.bytes(32)
+        }
+        context = RegistryContext(options: options, driver: driver, logger: logger, secret: secret)
+        router = Self.makeRouter(context)
     }
 
     /// The handler for every request the registry serves (`/v2/...`, `/healthz`).
     public var handler: HTTPHandler {
-        { _ in .text(501, "not implemented yet\n") }
+        let router = self.router
+        let logger = self.logger
+        return { request in
+            let isV2 = request.path == "/v2" || request.path.hasPrefix("/v2/")
+            var response: HTTPResponse
+            do {
+                response = try await router.handle(request)
+            } catch {
+                let e = RegistryError.from(error)
+                if e.status >= 500 {
+                    logger.error("request failed", ["method": request.method, "path": request.path,
+                                                   "request_id": request.requestID, "error": e.description])
+                }
+                response = e.response
+            }
+            if isV2 { response.headers.set("Docker-Distribution-API-Version", "registry/2.0") }
+            return response
+        }
+    }
+
+    static func makeRouter(_ context: RegistryContext) -> Router {
+        let router = Router()
+        let blobs = BlobHandlers(context: context)
+        let uploads = UploadHandlers(context: context)
+        let manifests = ManifestHandlers(context: context)
+        let tags = TagHandlers(context: context)
+        let catalog = CatalogHandler(context: context)
+        let referrers = ReferrersHandler(context: context)
+
+        let upload = context.options.maxUploadRequestSize
+        let base: HTTPHandler = { _ in
+            HTTPResponse(status: 200, headers: ["Content-Type": "application/json; charset=utf-8"], body: .bytes(Data("{}".utf8)))
+        }
+        router.add("GET", "/v2/", base)
+        router.add("GET", "/v2", base)
+        router.add("GET", "/healthz") { _ in .text(200, "ok\n") }
+        router.add("GET", "/v2/_catalog", { try await catalog.list($0) })
+
+        router.add("POST", "/v2/{name*}/blobs/uploads/", maxBodySize: upload, { try await uploads.start($0) })
+        router.add("POST", "/v2/{name*}/blobs/uploads", maxBodySize: upload, { try await uploads.start($0) })
+        router.add("GET", "/v2/{name*}/blobs/uploads/{uuid}", { try await uploads.status($0) })
+        router.add("PATCH", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, { try await uploads.patch($0) })
+        router.add("PUT", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, { try await uploads.put($0) })
+        router.add("DELETE", "/v2/{name*}/blobs/uploads/{uuid}", { try await uploads.cancel($0) })
+
+        router.add("GET", "/v2/{name*}/blobs/{digest}", { try await blobs.get($0) })
+        router.add("DELETE", "/v2/{name*}/blobs/{digest}", { try await blobs.delete($0) })
+
+        router.add("GET", "/v2/{name*}/manifests/{reference}", { try await manifests.get($0) })
+        router.add("PUT", "/v2/{name*}/manifests/{reference}", maxBodySize: Int64(context.options.maxManifestSize), { try await manifests.put($0) })
+        router.add("DELETE", "/v2/{name*}/manifests/{reference}", { try await manifests.delete($0) })
+
+        router.add("GET", "/v2/{name*}/tags/list", { try await tags.list($0) })
+        router.add("GET", "/v2/{name*}/referrers/{digest}", { try await referrers.list($0) })
+
+        router.notFound = { request in
+            if request.path.hasPrefix("/v2") {
+                return RegistryError(.unsupported, message: "not found", detail: "no such endpoint: \(request.path.prefix(200))", status: 404).response
+            }
+            return .text(404, "404 page not found\n")
+        }
+        router.methodNotAllowed = { request in
+            RegistryError(.unsupported, detail: "method \(request.method) not allowed on \(request.path.prefix(200))").response
+        }
+        return router
     }
 }

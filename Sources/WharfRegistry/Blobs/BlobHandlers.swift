@@ -1,0 +1,24 @@
+import WharfHTTP
+
+/// `GET|HEAD|DELETE /v2/<name>/blobs/<digest>`.
+struct BlobHandlers: Sendable {
+    let context: RegistryContext
+    var store: BlobStore { BlobStore(context: context) }
+
+    func get(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let name = try context.repositoryName(request)
+        let digest = try Digest(parsing: request.pathParameters["digest"] ?? "")
+        return try await store.serve(name, digest, request: request)
+    }
+
+    /// Unlinks the blob from the repository (202); the bytes stay until garbage collection.
+    func delete(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let name = try context.repositoryName(request)
+        let digest = try Digest(parsing: request.pathParameters["digest"] ?? "")
+        try context.requireDeleteEnabled()
+        guard try await store.unlink(name, digest) else {
+            throw RegistryError(.blobUnknown, detail: digest.string)
+        }
+        return HTTPResponse(status: 202, headers: ["Docker-Content-Digest": digest.string])
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import WharfHTTP
+import WharfStorage
+
+/// What every handler shares: settings, storage, layout, caches.
+final class RegistryContext: @unchecked Sendable {
+    let options: RegistryOptions
+    let driver: StorageDriver
+    let logger: Logger
+    let paths: RegistryPaths
+    let links: LinkFiles
+    let locations: LocationBuilder
+    let uploadTokens: UploadStateToken
+    let hashers: UploadHasherCache
+    let manifests: ManifestCache
+
+    init(options: RegistryOptions, driver: StorageDriver, logger: Logger, secret: [UInt8]) {
+        self.options = options
+        self.driver = driver
+        self.logger = logger
+        self.paths = RegistryPaths()
+        self.links = LinkFiles(driver: driver)
+        self.locations = LocationBuilder(options: options)
+        self.uploadTokens = UploadStateToken(key: secret)
+        self.hashers = UploadHasherCache(capacity: 256)
+        self.manifests = ManifestCache(capacity: options.manifestCacheEntries)
+    }
+
+    /// The validated `name` path parameter.
+    func repositoryName(_ request: HTTPRequest) throws -> RepositoryName {
+        try RepositoryName(request.pathParameters["name"] ?? "")
+    }
+
+    /// Refuses writes in read-only mode (405 UNSUPPORTED, as distribution).
+    func requireWritable() throws {
+        if options.readOnly {
+            throw RegistryError(.unsupported, detail: "registry is in read-only mode")
+        }
+    }
+
+    func requireDeleteEnabled() throws {
+        try requireWritable()
+        if !options.deleteEnabled {
+            throw RegistryError(.unsupported, detail: "deletes are disabled (storage.delete.enabled)")
+        }
+    }
+}
+
+/// A response body for HEAD: no bytes, but the length of what GET would send, so the
+/// codec reports the right `Content-Length` (handlers never set that header themselves:
+/// the server derives it from ``ResponseBody/knownLength``).
+func headBody(length: Int64) -> ResponseBody {
+    .stream(length: length, producer: { _ in })
+}

@@ -1,0 +1,66 @@
+import Foundation
+import WharfHTTP
+
+/// `GET|HEAD|PUT|DELETE /v2/<name>/manifests/<reference>`.
+struct ManifestHandlers: Sendable {
+    let context: RegistryContext
+    var store: ManifestStore { ManifestStore(context: context) }
+
+    /// Serves the stored bytes with the stored media type (no conversion, as distribution
+    /// 2.8 does for OCI and schema2 content).
+    func get(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let name = try context.repositoryName(request)
+        let reference = try Reference(parsing: request.pathParameters["reference"] ?? "")
+        guard let digest = try await store.resolve(name, reference),
+              let manifest = try await store.load(digest) else {
+            throw RegistryError(.manifestUnknown, detail: reference.description)
+        }
+        let etag = "\"\(digest.string)\""
+        let headers: HTTPHeaders = [
+            "Content-Type": manifest.summary.mediaType,
+            "Docker-Content-Digest": digest.string,
+            "ETag": etag,
+        ]
+        if let inm = request.headers["If-None-Match"], inm.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+            return HTTPResponse(status: 304, headers: headers)
+        }
+        if request.method == "HEAD" {
+            return HTTPResponse(status: 200, headers: headers, body: headBody(length: Int64(manifest.data.count)))
+        }
+        return HTTPResponse(status: 200, headers: headers, body: .bytes(manifest.data))
+    }
+
+    func put(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let name = try context.repositoryName(request)
+        let reference = try Reference(parsing: request.pathParameters["reference"] ?? "")
+        try context.requireWritable()
+        let limit = context.options.maxManifestSize
+        let data: Data
+        do {
+            data = try await request.body.collect(upTo: limit)
+        } catch RequestBodyError.tooLarge {
+            throw RegistryError(.manifestInvalid, message: "manifest too large", detail: "manifests are limited to \(limit) bytes", status: 413)
+        }
+        let (digest, document) = try await store.put(name, reference, data: data, contentType: request.headers["Content-Type"])
+        var headers: HTTPHeaders = [
+            "Location": context.locations.url("/v2/\(name.value)/manifests/\(digest.string)", for: request),
+            "Docker-Content-Digest": digest.string,
+        ]
+        if let subject = document.subject { headers.set("OCI-Subject", subject.digest.string) }
+        return HTTPResponse(status: 201, headers: headers)
+    }
+
+    /// By digest: the revision and every tag pointing at it; by tag: that tag only. 202.
+    func delete(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let name = try context.repositoryName(request)
+        let reference = try Reference(parsing: request.pathParameters["reference"] ?? "")
+        try context.requireDeleteEnabled()
+        let deleted: Bool
+        switch reference {
+        case .digest(let d): deleted = try await store.deleteRevision(name, d)
+        case .tag(let t): deleted = try await store.deleteTag(name, t)
+        }
+        guard deleted else { throw RegistryError(.manifestUnknown, detail: reference.description) }
+        return HTTPResponse(status: 202)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import WharfCrypto
+import WharfStorage
+
+/// Manifests of a repository: bytes in the global blob store, linked by
+/// `_manifests/revisions/...`, named by `_manifests/tags/<tag>/current/link`.
+struct ManifestStore: Sendable {
+    let context: RegistryContext
+
+    var paths: RegistryPaths { context.paths }
+    var links: LinkFiles { context.links }
+
+    /// The digest `reference` names in `name`, or nil. Tags are read from storage every
+    /// time (replicas share storage and a tag may move).
+    func resolve(_ name: RepositoryName, _ reference: Reference) async throws -> Digest? {
+        switch reference {
+        case .tag(let tag):
+            // Like distribution, a tag whose revision was unlinked (e.g. by GC) names nothing.
+            guard let digest = try await links.read(paths.tagCurrentLink(name, tag)),
+                  try await exists(name, digest) else { return nil }
+            return digest
+        case .digest(let digest):
+            return try await exists(name, digest) ? digest : nil
+        }
+    }
+
+    /// True when `name` has a revision of `digest` (distribution also looks in `_layers`,
+    /// where 2.1.0 linked manifests by mistake).
+    func exists(_ name: RepositoryName, _ digest: Digest) async throws -> Bool {
+        if try await links.read(paths.revisionLink(name, digest)) == digest { return true }
+        return try await links.read(paths.layerLink(name, digest)) == digest
+    }
+
+    /// The manifest's bytes and summary, from the cache or the blob store; nil when gone.
+    func load(_ digest: Digest) async throws -> StoredManifest? {
+        if let cached = context.manifests.get(digest) { return cached }
+        let data: Data
+        do {
+            data = try await context.driver.getContent(paths.blobData(digest))
+        } catch StorageError.pathNotFound {
+            return nil
+        }
+        guard data.count <= max(context.options.maxManifestSize, 4 << 20) * 4 else {
+            throw RegistryError(.manifestInvalid, detail: "stored manifest \(digest) is too large to serve")
+        }
+        let manifest = StoredManifest(digest: digest, data: data, summary: ManifestDocument.summary(of: data))
+        context.manifests.put(manifest)
+        return manifest
+    }
+
+    /// Validates and stores a pushed manifest; returns its digest and parsed form.
+    func put(_ name: RepositoryName, _ reference: Reference, data: Data, contentType: String?) async throws -> (Digest, ManifestDocument) {
+        let document = try ManifestDocument.parse(data, contentType: contentType)
+        let algorithm: DigestAlgorithm
+        if case .digest(let d) = reference { algorithm = d.algorithm } else { algorithm = .sha256 }
+        let digest = Digest.of([UInt8](data), algorithm)
+        if case .digest(let expected) = reference, expected != digest {
+            throw RegistryError(.digestInvalid, detail: "manifest digest \(digest) does not match \(expected)")
+        }
+        try await verifyReferences(name, document)
+
+        let blobs = BlobStore(context: context)
+        if try await blobs.globalSize(digest) != Int64(data.count) {
+            try await context.driver.putContent(paths.blobData(digest), data)
+        }
+        try await links.write(paths.revisionLink(name, digest), digest)
+        if case .tag(let tag) = reference {
+            try await links.write(paths.tagIndexLink(name, tag, digest), digest)
+            try await links.write(paths.tagCurrentLink(name, tag), digest)
+        }
+        if let subject = document.subject {
+            try await links.write(paths.referrerLink(name, subject: subject.digest, referrer: digest), digest)
+        }
+        context.manifests.put(StoredManifest(digest: digest, data: data, summary: ManifestDocument.summary(of: data)))
+        return (digest, document)
+    }
+
+    /// Config and layers must be linked blobs (nondistributable layers excepted); an
+    /// index's children must be manifests of this repository. MANIFEST_BLOB_UNKNOWN otherwise.
+    func verifyReferences(_ name: RepositoryName, _ document: ManifestDocument) async throws {
+        let blobs = BlobStore(context: context)
+        var required: [Descriptor] = []
+        if let config = document.config { required.append(config) }
+        required += document.layers.filter { !MediaTypes.nondistributableLayers.contains($0.mediaType) }
+        for d in required where try await blobs.stat(name, d.digest) == nil {
+            throw RegistryError(.manifestBlobUnknown, detail: d.digest.string)
+        }
+        for m in document.manifests where !(try await exists(name, m.digest)) {
+            throw RegistryError(.manifestBlobUnknown, detail: m.digest.string)
+        }
+    }
+
+    /// Every tag of `name`, sorted; nil when the repository has no `_manifests` at all.
+    func tags(_ name: RepositoryName) async throws -> [String]? {
+        do {
+            let children = try await context.driver.list(paths.tagsRoot(name))
+            return children.map { String($0.split(separator: "/").last ?? "") }.filter { !$0.isEmpty }.sorted()
+        } catch StorageError.pathNotFound {
+            return try await links.exists(paths.manifestsRoot(name)) ? [] : nil
+        }
+    }
+
+    /// Deletes a revision: its link, every tag currently pointing at it, and its referrer entry.
+    func deleteRevision(_ name: RepositoryName, _ digest: Digest) async throws -> Bool {
+        guard try await exists(name, digest) else { return false }
+        let manifest = try await load(digest)
+        for tag in try await tags(name) ?? [] {
+            guard let t = Tag(tag) else { continue }
+            if try await links.read(paths.tagCurrentLink(name, t)) == digest {
+                try await links.delete(paths.tagDirectory(name, t))
+            }
+        }
+        try await links.delete(paths.revisionLink(name, digest))
+        if try await links.read(paths.layerLink(name, digest)) == digest {
+            try await links.delete(paths.layerLink(name, digest))
+        }
+        if let subject = manifest?.summary.subject {
+            try await links.delete(paths.referrerLink(name, subject: subject, referrer: digest))
+        }
+        return true
+    }
+
+    /// Removes a tag (the revision stays); false when the tag does not exist.
+    func deleteTag(_ name: RepositoryName, _ tag: Tag) async throws -> Bool {
+        guard try await links.read(paths.tagCurrentLink(name, tag)) != nil else { return false }
+        return try await links.delete(paths.tagDirectory(name, tag))
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class WharfRegistryTestsPlaceholder: XCTestCase {
-    func testPlaceholderBuilds() { XCTAssertTrue(true) }
-}
