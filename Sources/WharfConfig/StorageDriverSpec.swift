@@ -15,9 +15,9 @@ public struct StorageDriverSpec: Sendable {
     public static let all: [StorageDriverSpec] = [
         StorageDriverSpec(name: "filesystem", parameters: ["rootdirectory", "maxthreads"]) { params, section in
             let root = params["rootdirectory"] ?? "./data"
-            if root.isEmpty { throw section.error("storage.filesystem.rootdirectory: must not be empty") }
+            if root.isEmpty { throw (section["rootdirectory"] ?? section).error("storage.filesystem.rootdirectory: must not be empty") }
             if let threads = params["maxthreads"], threads.isEmpty || !threads.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-                throw section.error("storage.filesystem.maxthreads: expected a non-negative integer, found '\(threads)'")
+                throw (section["maxthreads"] ?? section).error("storage.filesystem.maxthreads: expected a non-negative integer, found '\(threads)'")
             }
             return .filesystem(rootDirectory: root)
         },
