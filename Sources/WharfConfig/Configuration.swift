@@ -106,7 +106,7 @@ public struct Configuration: Equatable, Sendable {
         public var driver: StorageDriverConfiguration = .filesystem(rootDirectory: "./data")
         /// The chosen driver's raw parameters as written (strings), for drivers that read
         /// more than the typed ones.
-        public var driverParameters: [String: String] = [:]
+        public var driverParameters: [String: String] = ["rootdirectory": "./data"]
         /// `storage.delete.enabled`.
         public var deleteEnabled: Bool = false
         /// `storage.redirect.disable`.
