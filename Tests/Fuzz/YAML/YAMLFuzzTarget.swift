@@ -1,0 +1,64 @@
+import Foundation
+import WharfConfig
+
+/// Feeds arbitrary bytes to the YAML reader and then to the configuration loader (with a
+/// fixed environment, so `REGISTRY_*` handling is exercised too). Errors are fine; a
+/// crash, trap or hang is a bug. A parsed document is also written back and re-read,
+/// which must succeed.
+func fuzzOne(_ data: Data) {
+    if let node = try? YAMLReader.parse(data, origin: "fuzz.yml") {
+        let text = YAMLWriter.write(node)
+        if (try? YAMLReader.parse(text, origin: "rewritten.yml")) == nil, node.scalar == nil {
+            fatalError("written YAML does not read back:\n\(text)")
+        }
+    }
+    let environment = ["REGISTRY_LOG_LEVEL": "debug", "REGISTRY_STORAGE_DELETE_ENABLED": "true", "REGISTRY_HTTP_HEADERS_X": "[a]"]
+    if let loaded = try? Configuration.parse(data, origin: "fuzz.yml", environment: environment) {
+        let printed = ConfigurationPrinter.yaml(loaded.configuration, maskSecrets: false)
+        guard let again = try? Configuration.parse(Data(printed.utf8), origin: "printed.yml") else {
+            fatalError("printed configuration does not load:\n\(printed)")
+        }
+        // The environment was applied before printing, so re-reading without it is the same.
+        if again.configuration != loaded.configuration {
+            fatalError("printed configuration reads back different:\n\(printed)")
+        }
+    }
+}
+
+#if FUZZING
+/// libFuzzer's entry point.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data, size > 0 else {
+        fuzzOne(Data())
+        return 0
+    }
+    fuzzOne(Data(bytes: data, count: size))
+    return 0
+}
+#else
+/// Replay driver: runs each file (or each file in each directory) given as an argument,
+/// so a crashing input found by libFuzzer can be debugged in a normal build.
+@main
+struct YAMLFuzzReplay {
+    static func main() {
+        var count = 0
+        for argument in CommandLine.arguments.dropFirst() {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+                FileHandle.standardError.write(Data("no such file: \(argument)\n".utf8))
+                exit(2)
+            }
+            let files = isDirectory.boolValue
+                ? ((try? FileManager.default.contentsOfDirectory(atPath: argument)) ?? []).sorted().map { argument + "/" + $0 }
+                : [argument]
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else { continue }
+                fuzzOne(data)
+                count += 1
+            }
+        }
+        print("wharf-fuzz-yaml: replayed \(count) inputs")
+    }
+}
+#endif
