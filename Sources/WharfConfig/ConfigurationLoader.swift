@@ -90,7 +90,6 @@ extension Configuration {
 
         // storage
         if let storage = root["storage"] { try decodeStorage(storage, into: &config.storage) }
-        else { config.storage.driverParameters = ["rootdirectory": "./data"] }
 
         return LoadedConfiguration(configuration: config, warnings: warnings)
     }
@@ -163,14 +162,14 @@ extension Configuration {
                             message: "storage: more than one storage driver configured (\(drivers.map(\.key).joined(separator: ", "))); choose one")
         }
         if let chosen = drivers.first, let spec = StorageDriverSpec.named(chosen.key) {
-            var params: [String: String] = [:]
+            var params = spec.defaults
             for e in try chosen.value.entries(at: "storage.\(chosen.key)") where !e.value.isNull {
                 params[e.key] = try e.value.string(at: "storage.\(chosen.key).\(e.key)")
             }
             s.driver = try spec.build(params, chosen.value)
             s.driverParameters = params
         } else {
-            s.driverParameters = ["rootdirectory": "./data"]
+            s.driverParameters = StorageDriverSpec.named("filesystem")?.defaults ?? [:]
         }
         if let node = storage["delete"]?["enabled"], !node.isNull { s.deleteEnabled = try node.bool(at: "storage.delete.enabled") }
         if let node = storage["redirect"]?["disable"], !node.isNull { s.redirectDisabled = try node.bool(at: "storage.redirect.disable") }

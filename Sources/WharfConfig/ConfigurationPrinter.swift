@@ -68,7 +68,9 @@ public enum ConfigurationPrinter {
         root.append(entry("http", map(http)))
 
         let s = c.storage
-        var params = s.driverParameters
+        // Only the chosen driver's own parameters, so the output always reads back.
+        let known = Set(StorageDriverSpec.named(s.driver.name)?.parameters ?? [])
+        var params = s.driverParameters.filter { known.contains($0.key) }
         if case .filesystem(let rootDirectory) = s.driver { params["rootdirectory"] = rootDirectory }
         var storage: [YAMLEntry] = [entry(s.driver.name, map(params.sorted { $0.key < $1.key }.map {
             entry($0.key, scalar(secret($0.key, $0.value)))

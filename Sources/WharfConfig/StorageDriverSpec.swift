@@ -8,12 +8,15 @@ public struct StorageDriverSpec: Sendable {
     public let name: String
     /// Parameter keys accepted in the section (lower-case, no underscores).
     public let parameters: [String]
+    /// Parameter values used when the section leaves them out (part of the raw parameters too).
+    public let defaults: [String: String]
     /// Builds the typed configuration from the raw parameters (strings, as written).
     let build: @Sendable (_ parameters: [String: String], _ section: YAMLNode) throws -> StorageDriverConfiguration
 
     /// Every driver Wharf can run.
     public static let all: [StorageDriverSpec] = [
-        StorageDriverSpec(name: "filesystem", parameters: ["rootdirectory", "maxthreads"]) { params, section in
+        StorageDriverSpec(name: "filesystem", parameters: ["rootdirectory", "maxthreads"],
+                          defaults: ["rootdirectory": "./data"]) { params, section in
             let root = params["rootdirectory"] ?? "./data"
             if root.isEmpty { throw (section["rootdirectory"] ?? section).error("storage.filesystem.rootdirectory: must not be empty") }
             if let threads = params["maxthreads"], threads.isEmpty || !threads.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
@@ -21,7 +24,7 @@ public struct StorageDriverSpec: Sendable {
             }
             return .filesystem(rootDirectory: root)
         },
-        StorageDriverSpec(name: "inmemory", parameters: []) { _, _ in .inMemory },
+        StorageDriverSpec(name: "inmemory", parameters: [], defaults: [:]) { _, _ in .inMemory },
     ]
 
     /// Drivers distribution has that Wharf does not run yet: named in a clear error

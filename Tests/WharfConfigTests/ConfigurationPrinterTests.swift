@@ -71,6 +71,14 @@ final class ConfigurationPrinterTests: XCTestCase {
         XCTAssertEqual(ConfigurationPrinter.yaml(reread, maskSecrets: false), printed)
     }
 
+    func testOnlyTheChosenDriversParametersArePrinted() throws {
+        var c = Configuration()
+        c.storage.driver = .inMemory   // driverParameters still hold the filesystem default
+        let printed = ConfigurationPrinter.yaml(c)
+        XCTAssertTrue(printed.contains("storage:\n  inmemory: {}\n"), printed)
+        XCTAssertEqual(try Configuration.parse(Data(printed.utf8), origin: "p").configuration.storage.driver, .inMemory)
+    }
+
     func testDefaultsArePrinted() throws {
         let printed = ConfigurationPrinter.yaml(Configuration())
         XCTAssertTrue(printed.hasPrefix("version: 0.1\nlog:\n  level: info\n  formatter: text\nhttp:\n  addr: \":5000\"\n"), printed)

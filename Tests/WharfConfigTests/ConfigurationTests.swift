@@ -117,6 +117,10 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(try load("storage:\n  inmemory:\n").storage.driver, .inMemory)
         XCTAssertEqual(try load("storage:\n  inmemory: {}\n").storage.driver, .inMemory)
         XCTAssertEqual(try load("storage:\n  delete:\n    enabled: true\n").storage.driver, .filesystem(rootDirectory: "./data"))
+        let emptyFilesystem = try load("storage:\n  filesystem:\n")
+        XCTAssertEqual(emptyFilesystem.storage.driver, .filesystem(rootDirectory: "./data"))
+        XCTAssertEqual(emptyFilesystem.storage.driverParameters, ["rootdirectory": "./data"], "defaults are part of the raw parameters")
+        XCTAssertEqual(emptyFilesystem, Configuration())
     }
 
     func testDeprecatedLoglevel() throws {
