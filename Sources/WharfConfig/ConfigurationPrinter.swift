@@ -91,7 +91,8 @@ public enum ConfigurationPrinter {
         return map(root)
     }
 
-    private static func scalar(_ s: String) -> YAMLNode { YAMLNode(.scalar(s, .plain), line: 0, origin: "") }
+    /// A string value (never null: the writer quotes it when it would read as null).
+    private static func scalar(_ s: String) -> YAMLNode { YAMLNode(.scalar(s, .doubleQuoted), line: 0, origin: "") }
     private static func map(_ e: [YAMLEntry]) -> YAMLNode { YAMLNode(.mapping(e), line: 0, origin: "") }
     private static func entry(_ k: String, _ v: YAMLNode) -> YAMLEntry { YAMLEntry(key: k, keyLine: 0, value: v) }
 }

@@ -35,6 +35,8 @@ final class ConfigurationPrinterTests: XCTestCase {
           fields:
             "odd name": "value: with # specials"
             unicode: "é 😀"
+            tilde: "~"
+            empty: ""
         http:
           addr: "[::1]:5001"
           host: https://r.example.com
@@ -79,6 +81,25 @@ final class ConfigurationPrinterTests: XCTestCase {
         XCTAssertEqual(try Configuration.parse(Data(printed.utf8), origin: "p").configuration.storage.driver, .inMemory)
     }
 
+    func testNullsAreWrittenAsNulls() throws {
+        let doc = try YAMLReader.parse("a:\nb: ~\nc: \"\"\nd: '~'\ne:\n  -\n  - x\n", origin: "n")
+        let text = YAMLWriter.write(doc)
+        XCTAssertEqual(text, "a:\nb:\nc: \"\"\nd: \"~\"\ne:\n  -\n  - x\n")
+        let back = try YAMLReader.parse(text, origin: "w")
+        XCTAssertTrue(back["a"]!.isNull && back["b"]!.isNull)
+        XCTAssertFalse(back["c"]!.isNull || back["d"]!.isNull)
+        XCTAssertEqual(back["d"]?.scalar, "~")
+        XCTAssertTrue(back["e"]!.sequence![0].isNull)
+    }
+
+    func testEmptyRootCollections() throws {
+        XCTAssertEqual(YAMLWriter.write(try YAMLReader.parse("{}", origin: "e")), "{}\n")
+        XCTAssertEqual(YAMLWriter.write(try YAMLReader.parse("[]", origin: "e")), "[]\n")
+        XCTAssertEqual(YAMLWriter.write(try YAMLReader.parse("''", origin: "e")), "\"\"\n")
+        XCTAssertEqual(YAMLWriter.write(try YAMLReader.parse("'...'", origin: "e")), "\"...\"\n", "a plain ... would end the document")
+        XCTAssertEqual(YAMLWriter.write(try YAMLReader.parse("", origin: "e")), "")
+    }
+
     func testDefaultsArePrinted() throws {
         let printed = ConfigurationPrinter.yaml(Configuration())
         XCTAssertTrue(printed.hasPrefix("version: 0.1\nlog:\n  level: info\n  formatter: text\nhttp:\n  addr: \":5000\"\n"), printed)
@@ -88,7 +109,7 @@ final class ConfigurationPrinterTests: XCTestCase {
 
     func testWriterQuotesWhatWouldNotReadBack() throws {
         for s in ["", "~", "null", "-x", ":x", "x:", "a: b", "a #b", "[x]", "{}", "'q'", "\"", "tab\there", "line\nbreak", "\u{1}", "\u{85}", " lead", "trail ", "@x", "é"] {
-            let node = YAMLNode(.mapping([YAMLEntry(key: s, keyLine: 0, value: YAMLNode(.scalar(s, .plain), line: 0, origin: ""))]), line: 0, origin: "")
+            let node = YAMLNode(.mapping([YAMLEntry(key: s, keyLine: 0, value: YAMLNode(.scalar(s, .doubleQuoted), line: 0, origin: ""))]), line: 0, origin: "")
             let text = YAMLWriter.write(node)
             let back = try YAMLReader.parse(text, origin: "w")
             XCTAssertEqual(back.mapping?.first?.key, s, text)

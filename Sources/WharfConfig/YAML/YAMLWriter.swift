@@ -1,8 +1,8 @@
 import Foundation
 
 /// Writes a ``YAMLNode`` tree as block-style YAML that ``YAMLReader`` reads back to the
-/// same tree (apart from lines). Scalars are left plain when that is unambiguous and
-/// double-quoted otherwise.
+/// same tree (apart from lines and quoting style). Null scalars are written empty; other
+/// scalars are left plain when that is unambiguous and double-quoted otherwise.
 ///
 /// ```swift
 /// YAMLWriter.write(node)   // "http:\n  addr: \":5000\"\n"
@@ -12,7 +12,9 @@ public enum YAMLWriter {
     public static func write(_ node: YAMLNode) -> String {
         var out = ""
         switch node.content {
-        case .scalar(let s, _): out = scalar(s) + "\n"
+        case .scalar(let s, _): out = node.isNull ? "" : scalar(s) + "\n"
+        case .sequence(let items) where items.isEmpty: out = "[]\n"
+        case .mapping(let entries) where entries.isEmpty: out = "{}\n"
         default: emit(node, indent: 0, into: &out)
         }
         return out
@@ -22,7 +24,7 @@ public enum YAMLWriter {
         let pad = String(repeating: " ", count: indent)
         switch node.content {
         case .scalar(let s, _):
-            out += pad + scalar(s) + "\n"
+            out += pad + (node.isNull ? "~" : scalar(s)) + "\n"
         case .mapping(let entries):
             for e in entries {
                 out += pad + scalar(e.key) + ":"
@@ -32,7 +34,7 @@ public enum YAMLWriter {
             for item in items {
                 out += pad + "-"
                 switch item.content {
-                case .scalar(let s, _): out += " " + scalar(s) + "\n"
+                case .scalar(let s, _): out += item.isNull ? "\n" : " " + scalar(s) + "\n"
                 case .sequence(let inner) where inner.isEmpty: out += " []\n"
                 case .mapping(let inner) where inner.isEmpty: out += " {}\n"
                 default:
@@ -46,7 +48,7 @@ public enum YAMLWriter {
     /// The value after `key:`.
     private static func append(_ value: YAMLNode, indent: Int, into out: inout String) {
         switch value.content {
-        case .scalar(let s, _): out += " " + scalar(s) + "\n"
+        case .scalar(let s, _): out += value.isNull ? "\n" : " " + scalar(s) + "\n"
         case .sequence(let items) where items.isEmpty: out += " []\n"
         case .mapping(let entries) where entries.isEmpty: out += " {}\n"
         default:
@@ -70,7 +72,7 @@ public enum YAMLWriter {
         }
         guard s.utf8.allSatisfy(ok), first != UInt8(ascii: "-"), first != UInt8(ascii: ":"),
               first != UInt8(ascii: "@"), s.utf8.last != UInt8(ascii: ":") else { return false }
-        return !["~", "null", "Null", "NULL"].contains(s)
+        return !["~", "null", "Null", "NULL"].contains(s) && !s.hasPrefix("...")
     }
 
     private static func quoted(_ s: String) -> String {

@@ -1,6 +1,22 @@
 import Foundation
 import WharfConfig
 
+// Run (see also Tests/Fuzz/run.sh for the HTTP target):
+//   swift build --scratch-path .build-fuzz --product wharf-fuzz-yaml -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING
+//   mkdir -p /tmp/yaml-corpus && cp Tests/Fuzz/YAML/corpus/* /tmp/yaml-corpus/
+//   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/wharf-fuzz-yaml -max_total_time=180 /tmp/yaml-corpus Tests/Fuzz/YAML/corpus
+// (SWIFT_BACKTRACE=enable=no lets libFuzzer, not Swift's backtracer, catch a crash and save the input.)
+// Replay a crashing input in a normal build: swift run wharf-fuzz-yaml crash-<hash>
+
+/// The tree without lines and origins, to compare a document with its rewritten form.
+func shape(_ node: YAMLNode) -> String {
+    switch node.content {
+    case .scalar(let s, _): return node.isNull ? "~" : "'" + s + "'"
+    case .sequence(let items): return "[" + items.map(shape).joined(separator: ",") + "]"
+    case .mapping(let entries): return "{" + entries.map { "'\($0.key)':\(shape($0.value))" }.joined(separator: ",") + "}"
+    }
+}
+
 /// Feeds arbitrary bytes to the YAML reader and then to the configuration loader (with a
 /// fixed environment, so `REGISTRY_*` handling is exercised too). Errors are fine; a
 /// crash, trap or hang is a bug. A parsed document is also written back and re-read,
@@ -8,8 +24,11 @@ import WharfConfig
 func fuzzOne(_ data: Data) {
     if let node = try? YAMLReader.parse(data, origin: "fuzz.yml") {
         let text = YAMLWriter.write(node)
-        if (try? YAMLReader.parse(text, origin: "rewritten.yml")) == nil, node.scalar == nil {
+        guard let again = try? YAMLReader.parse(text, origin: "rewritten.yml") else {
             fatalError("written YAML does not read back:\n\(text)")
+        }
+        if shape(again) != shape(node) {
+            fatalError("written YAML reads back different:\n\(text)")
         }
     }
     let environment = ["REGISTRY_LOG_LEVEL": "debug", "REGISTRY_STORAGE_DELETE_ENABLED": "true", "REGISTRY_HTTP_HEADERS_X": "[a]"]
