@@ -87,14 +87,17 @@ public struct Configuration: Equatable, Sendable {
 
     /// `http.limits.*`: each nil value keeps the server's default.
     public struct Limits: Equatable, Sendable {
+        /// `maxheaderbytes`: request line plus header fields, in bytes.
         public var maxHeaderBytes: Int? = nil
+        /// `maxheadercount`: number of header fields.
         public var maxHeaderCount: Int? = nil
-        /// Seconds.
+        /// `idletimeout`: seconds a keep-alive connection may sit idle.
         public var idleTimeout: Double? = nil
-        /// Seconds.
+        /// `headertimeout`: seconds a request head may take to arrive.
         public var headerTimeout: Double? = nil
+        /// `maxconnections`: open connections at most.
         public var maxConnections: Int? = nil
-        /// Bytes.
+        /// `maxbodysize`: request body cap in bytes for routes that set none.
         public var maxBodySize: Int64? = nil
         /// Creates an empty set of overrides.
         public init() {}
@@ -123,11 +126,13 @@ public struct Configuration: Equatable, Sendable {
 
     /// `storage.maintenance.uploadpurging.*` with distribution's defaults.
     public struct UploadPurging: Equatable, Sendable {
+        /// Abandoned uploads are deleted.
         public var enabled: Bool = true
-        /// Seconds (default 168h).
+        /// Uploads older than this many seconds are abandoned (default 168h).
         public var age: Double = 168 * 3600
-        /// Seconds (default 24h).
+        /// Seconds between purges (default 24h).
         public var interval: Double = 24 * 3600
+        /// Only log what would be deleted.
         public var dryRun: Bool = false
         /// Creates the defaults.
         public init() {}
