@@ -209,20 +209,15 @@ extension Configuration {
     }
 
     private static func optionalDuration(_ node: YAMLNode?, _ path: String, positive: Bool = false) throws -> Double? {
-        guard let node, let s = try optionalString(node, path) else { return nil }
-        guard let v = ConfigValueParser.duration(s) else {
-            throw node.error("\(path): invalid duration '\(s)' (expected e.g. 30s, 2m, 1h30m)")
-        }
+        guard let node, try optionalString(node, path) != nil else { return nil }
+        let v = try node.duration(at: path)
         if positive && v <= 0 { throw node.error("\(path): must be greater than zero") }
         return v
     }
 
     private static func optionalSize(_ node: YAMLNode?, _ path: String) throws -> Int64? {
-        guard let node, let s = try optionalString(node, path) else { return nil }
-        guard let v = ConfigValueParser.byteSize(s) else {
-            throw node.error("\(path): invalid size '\(s)' (expected bytes, or e.g. 64KiB, 4MiB, 1GiB)")
-        }
-        return v
+        guard let node, try optionalString(node, path) != nil else { return nil }
+        return try node.byteSize(at: path)
     }
 
     private static func optionalCount(_ node: YAMLNode?, _ path: String) throws -> Int? {

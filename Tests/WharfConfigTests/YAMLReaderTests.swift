@@ -120,6 +120,15 @@ final class YAMLReaderTests: XCTestCase {
         XCTAssertThrowsError(try root["http"]!["n"]!.int(at: "http.n")) {
             XCTAssertEqual("\($0)", "t.yml:5: http.n: expected a non-negative integer, found '-3'")
         }
+        let typed = try parse("d: 1h30m\nz: 4MiB\nbad: 4 parsecs\n")
+        XCTAssertEqual(try typed["d"]!.duration(at: "d"), 5400)
+        XCTAssertEqual(try typed["z"]!.byteSize(at: "z"), 4 << 20)
+        XCTAssertThrowsError(try typed["bad"]!.duration(at: "x.bad")) {
+            XCTAssertEqual("\($0)", "t.yml:3: x.bad: invalid duration '4 parsecs' (expected e.g. 30s, 2m, 1h30m)")
+        }
+        XCTAssertThrowsError(try typed["bad"]!.byteSize(at: "x.bad")) {
+            XCTAssertEqual("\($0)", "t.yml:3: x.bad: invalid size '4 parsecs' (expected bytes, or e.g. 64KiB, 4MiB, 1GiB)")
+        }
         XCTAssertEqual(try root["http"]!["list"]!.stringList(at: "l"), ["a", "b"])
         XCTAssertEqual(try root["http"]!["one"]!.stringList(at: "l"), ["a"])
         XCTAssertThrowsError(try root["http"]!["one"]!.entries(at: "http.one")) {

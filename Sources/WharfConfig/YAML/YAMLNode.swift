@@ -111,6 +111,24 @@ public struct YAMLNode: Equatable, Sendable {
         return v
     }
 
+    /// A duration in seconds (`30s`, `2m`, `1h30m`, `250ms`; a bare number is seconds).
+    public func duration(at path: String) throws -> Double {
+        let s = try string(at: path)
+        guard let v = ConfigValueParser.duration(s) else {
+            throw error("\(path): invalid duration '\(s)' (expected e.g. 30s, 2m, 1h30m)")
+        }
+        return v
+    }
+
+    /// A size in bytes (`65536`, `64KiB`, `4MiB`, `1GiB`).
+    public func byteSize(at path: String) throws -> Int64 {
+        let s = try string(at: path)
+        guard let v = ConfigValueParser.byteSize(s) else {
+            throw error("\(path): invalid size '\(s)' (expected bytes, or e.g. 64KiB, 4MiB, 1GiB)")
+        }
+        return v
+    }
+
     /// A list of strings: a sequence of scalars, or a single scalar as a one-item list.
     public func stringList(at path: String) throws -> [String] {
         if let items = sequence {
