@@ -28,7 +28,8 @@ let package = Package(
         // Fuzz targets: a replay driver in a normal build, a libFuzzer entry with -DFUZZING
         // (see Tests/Fuzz/README.md).
         .executableTarget(name: "wharf-fuzz-http1", dependencies: ["WharfHTTP"], path: "Tests/Fuzz/HTTP1"),
-        .executableTarget(name: "wharf-fuzz-yaml", dependencies: ["WharfConfig"], path: "Tests/Fuzz/YAML"),
+        .executableTarget(name: "wharf-fuzz-yaml", dependencies: ["WharfConfig"], path: "Tests/Fuzz/YAML",
+                          exclude: ["corpus"]),
 
         .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto"]),
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto"]),

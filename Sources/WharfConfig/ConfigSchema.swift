@@ -1,0 +1,98 @@
+import Foundation
+
+/// The shape of config.yml: which keys exist and what kind of value each takes. One tree
+/// serves both checks that must agree: unknown keys in the file are errors naming their
+/// full path, and `REGISTRY_*` variables are mapped to keys by walking it (config keys
+/// have no underscores, so `REGISTRY_HTTP_TLS_CERTIFICATE` is `http.tls.certificate`).
+///
+/// Adding a section (e.g. `auth`, `openshift`) is adding it to ``root``; its variables
+/// (`REGISTRY_AUTH_*`, `REGISTRY_OPENSHIFT_*`) then map with no other change.
+public indirect enum ConfigSchema: Sendable {
+    /// A single value (string, bool, number, duration, size).
+    case scalar
+    /// A mapping with these fixed keys (a null value counts as empty).
+    case section([(String, ConfigSchema)])
+    /// A mapping with free keys (`log.fields`): key → scalar.
+    case stringMap
+    /// A mapping with free keys to lists of scalars (`http.headers`).
+    case listMap
+
+    /// The whole file.
+    public static let root: ConfigSchema = .section([
+        ("version", .scalar),
+        ("loglevel", .scalar),
+        ("log", .section([("level", .scalar), ("formatter", .scalar), ("fields", .stringMap)])),
+        ("http", .section([
+            ("addr", .scalar), ("host", .scalar), ("prefix", .scalar), ("secret", .scalar),
+            ("relativeurls", .scalar), ("draintimeout", .scalar),
+            ("tls", .section([("certificate", .scalar), ("key", .scalar), ("minimumtls", .scalar)])),
+            ("http2", .section([("disabled", .scalar)])),
+            ("headers", .listMap),
+            ("limits", .section([
+                ("maxheaderbytes", .scalar), ("maxheadercount", .scalar), ("idletimeout", .scalar),
+                ("headertimeout", .scalar), ("maxconnections", .scalar), ("maxbodysize", .scalar),
+            ])),
+        ])),
+        ("storage", .section([
+            ("delete", .section([("enabled", .scalar)])),
+            ("redirect", .section([("disable", .scalar)])),
+            ("maintenance", .section([
+                ("readonly", .section([("enabled", .scalar)])),
+                ("uploadpurging", .section([("enabled", .scalar), ("age", .scalar), ("interval", .scalar), ("dryrun", .scalar)])),
+            ])),
+            ("cache", .section([("blobdescriptor", .scalar)])),
+        ] + StorageDriverSpec.all.map { spec in (spec.name, ConfigSchema.section(spec.parameters.map { ($0, .scalar) })) })),
+    ])
+
+    /// The child schema for `key` in a section.
+    public func child(_ key: String) -> ConfigSchema? {
+        guard case .section(let children) = self else { return nil }
+        return children.first { $0.0 == key }?.1
+    }
+
+    /// Checks `node` against this schema: unknown keys and wrong kinds are errors naming
+    /// the full key path (`http.adr: unknown key`) and the line.
+    public func validate(_ node: YAMLNode, path: String) throws {
+        switch self {
+        case .scalar:
+            _ = try node.string(at: path)
+        case .section(let children):
+            for entry in try node.entries(at: path.isEmpty ? "top level" : path) {
+                let childPath = path.isEmpty ? entry.key : "\(path).\(entry.key)"
+                guard let schema = children.first(where: { $0.0 == entry.key })?.1 else {
+                    if path == "storage" && StorageDriverSpec.planned.contains(entry.key) {
+                        throw YAMLError(origin: entry.value.origin, line: entry.keyLine,
+                                        message: "\(childPath): storage driver '\(entry.key)' is not supported yet (supported: \(StorageDriverSpec.all.map(\.name).joined(separator: ", ")))")
+                    }
+                    throw YAMLError(origin: entry.value.origin, line: entry.keyLine, message: "\(childPath): unknown key")
+                }
+                try schema.validate(entry.value, path: childPath)
+            }
+        case .stringMap:
+            for entry in try node.entries(at: path) { _ = try entry.value.string(at: "\(path).\(entry.key)") }
+        case .listMap:
+            for entry in try node.entries(at: path) { _ = try entry.value.stringList(at: "\(path).\(entry.key)") }
+        }
+    }
+
+    /// Maps the lower-cased components of a variable name (after `REGISTRY_`) to a key path
+    /// and the schema of the value there, or nil when they name no key. Below a free-key
+    /// mapping the remaining components, joined by `_`, are the key (`REGISTRY_LOG_FIELDS_SERVICE_NAME`
+    /// → `log.fields.service_name`).
+    public func resolve(_ components: ArraySlice<String>) -> (path: [String], schema: ConfigSchema)? {
+        guard let first = components.first else { return ([], self) }
+        if first.isEmpty { return nil }
+        switch self {
+        case .scalar:
+            return nil
+        case .section:
+            guard let schema = child(first), let rest = schema.resolve(components.dropFirst()) else { return nil }
+            return ([first] + rest.path, rest.schema)
+        case .stringMap, .listMap:
+            if components.contains(where: \.isEmpty) { return nil }
+            let key = components.joined(separator: "_")
+            if case .stringMap = self { return ([key], .scalar) }
+            return ([key], .listMap)
+        }
+    }
+}

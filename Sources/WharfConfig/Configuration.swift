@@ -1,0 +1,157 @@
+import Foundation
+
+/// The registry's settings: distribution's config.yml schema (lower-case keys) plus Wharf's
+/// own `http.limits`, with distribution's defaults. Plain values only, so every layer can
+/// read it; the `wharf` CLI maps it onto the server, logger, driver and registry.
+///
+/// ```swift
+/// let loaded = try Configuration.load(file: "config.yml", environment: ProcessInfo.processInfo.environment)
+/// loaded.configuration.http.addr          // ":5000"
+/// loaded.warnings                         // e.g. unknown REGISTRY_* variables
+/// ```
+public struct Configuration: Equatable, Sendable {
+    /// `version` (distribution writes `0.1`).
+    public var version: String = "0.1"
+    /// `log.*`.
+    public var log = Log()
+    /// `http.*`.
+    public var http = HTTP()
+    /// `storage.*`.
+    public var storage = Storage()
+
+    /// The defaults: listen on `:5000`, filesystem storage in `./data`, info logs.
+    public init() {}
+
+    /// `log.*`: verbosity, line format and fields added to every line.
+    public struct Log: Equatable, Sendable {
+        /// Level name (`error`, `warn`, `info`, `debug`, `trace`, also OpenShift's `Normal`...).
+        public var level: String = "info"
+        /// `text` (logrus key=value) or `json`.
+        public var formatter: LogFormatter = .text
+        /// Extra fields written on every line.
+        public var fields: [String: String] = [:]
+        /// Creates the defaults.
+        public init() {}
+    }
+
+    /// `log.formatter` values.
+    public enum LogFormatter: String, Equatable, Sendable, CaseIterable { case text, json }
+
+    /// `http.*`: the listener.
+    public struct HTTP: Equatable, Sendable {
+        /// `host:port` to listen on (`:5000`, `0.0.0.0:5000`, `[::1]:5000`).
+        public var addr: String = ":5000"
+        /// External base URL used in absolute `Location` headers, e.g. `https://registry.example.com`.
+        public var host: String? = nil
+        /// Path prefix the registry is served under (accepted and stored).
+        public var prefix: String? = nil
+        /// Key that signs upload state; replicas must share it.
+        public var secret: String? = nil
+        /// `Location` headers relative instead of absolute.
+        public var relativeURLs: Bool = false
+        /// Seconds in-flight requests get to finish on SIGTERM.
+        public var drainTimeout: Double = 30
+        /// TLS when configured.
+        public var tls: TLS? = nil
+        /// `http.http2.disabled`.
+        public var http2Disabled: Bool = false
+        /// Extra response headers, name → values (accepted and stored).
+        public var headers: [String: [String]] = [:]
+        /// Wharf's own server limits; nil means the server's default.
+        public var limits = Limits()
+        /// Creates the defaults.
+        public init() {}
+    }
+
+    /// `http.tls.*`.
+    public struct TLS: Equatable, Sendable {
+        /// PEM certificate chain file.
+        public var certificate: String
+        /// PEM private key file (a path, so never masked).
+        public var key: String
+        /// Lowest protocol version.
+        public var minimumTLS: TLSVersion = .tls12
+        /// Creates a TLS section.
+        public init(certificate: String, key: String, minimumTLS: TLSVersion = .tls12) {
+            self.certificate = certificate
+            self.key = key
+            self.minimumTLS = minimumTLS
+        }
+    }
+
+    /// `http.tls.minimumtls` values Wharf accepts (TLS 1.0 and 1.1 are refused).
+    public enum TLSVersion: String, Equatable, Sendable, CaseIterable {
+        case tls12 = "tls1.2"
+        case tls13 = "tls1.3"
+    }
+
+    /// `http.limits.*`: each nil value keeps the server's default.
+    public struct Limits: Equatable, Sendable {
+        /// `maxheaderbytes`: request line plus header fields, in bytes.
+        public var maxHeaderBytes: Int? = nil
+        /// `maxheadercount`: number of header fields.
+        public var maxHeaderCount: Int? = nil
+        /// `idletimeout`: seconds a keep-alive connection may sit idle.
+        public var idleTimeout: Double? = nil
+        /// `headertimeout`: seconds a request head may take to arrive.
+        public var headerTimeout: Double? = nil
+        /// `maxconnections`: open connections at most.
+        public var maxConnections: Int? = nil
+        /// `maxbodysize`: request body cap in bytes for routes that set none.
+        public var maxBodySize: Int64? = nil
+        /// Creates an empty set of overrides.
+        public init() {}
+    }
+
+    /// `storage.*`: the driver and the registry's storage behaviour.
+    public struct Storage: Equatable, Sendable {
+        /// The chosen driver, with its typed parameters.
+        public var driver: StorageDriverConfiguration = .filesystem(rootDirectory: "./data")
+        /// The chosen driver's raw parameters as written (strings), for drivers that read
+        /// more than the typed ones.
+        public var driverParameters: [String: String] = ["rootdirectory": "./data"]
+        /// `storage.delete.enabled`.
+        public var deleteEnabled: Bool = false
+        /// `storage.redirect.disable`.
+        public var redirectDisabled: Bool = false
+        /// `storage.maintenance.readonly.enabled`.
+        public var readOnly: Bool = false
+        /// `storage.maintenance.uploadpurging.*`.
+        public var uploadPurging = UploadPurging()
+        /// `storage.cache.blobdescriptor` (`inmemory`), nil when unset.
+        public var blobDescriptorCache: String? = nil
+        /// Creates the defaults.
+        public init() {}
+    }
+
+    /// `storage.maintenance.uploadpurging.*` with distribution's defaults.
+    public struct UploadPurging: Equatable, Sendable {
+        /// Abandoned uploads are deleted.
+        public var enabled: Bool = true
+        /// Uploads older than this many seconds are abandoned (default 168h).
+        public var age: Double = 168 * 3600
+        /// Seconds between purges (default 24h).
+        public var interval: Double = 24 * 3600
+        /// Only log what would be deleted.
+        public var dryRun: Bool = false
+        /// Creates the defaults.
+        public init() {}
+    }
+}
+
+/// The storage driver section chosen in `storage:` (exactly one), with typed parameters.
+/// Adding a driver: a case here and a ``StorageDriverSpec`` entry.
+public enum StorageDriverConfiguration: Equatable, Sendable {
+    /// `storage.filesystem`: files under `rootdirectory`.
+    case filesystem(rootDirectory: String)
+    /// `storage.inmemory`: nothing persists (tests, demos).
+    case inMemory
+
+    /// The section name (`filesystem`, `inmemory`).
+    public var name: String {
+        switch self {
+        case .filesystem: return "filesystem"
+        case .inMemory: return "inmemory"
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+
+/// A configuration and the warnings found while loading it (ignored variables,
+/// deprecated keys), which the caller logs.
+public struct LoadedConfiguration: Equatable, Sendable {
+    /// The effective configuration.
+    public var configuration: Configuration
+    /// Human-readable warnings, one per problem.
+    public var warnings: [String]
+}
+
+/// A problem that is not about one place in a document (unreadable file, too large).
+public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public var message: String
+    /// Creates an error.
+    public init(_ message: String) { self.message = message }
+    /// The message.
+    public var description: String { message }
+}
+
+extension Configuration {
+    /// Largest config file read (1 MiB): configs are a few KiB; anything bigger is a mistake.
+    public static let maxFileSize = 1 << 20
+
+    /// Loads `file` (nil: defaults only), then applies the `REGISTRY_*` variables of
+    /// `environment`. Pass `ProcessInfo.processInfo.environment` in production and a
+    /// dictionary in tests.
+    public static func load(file: String?, environment: [String: String]) throws -> LoadedConfiguration {
+        guard let file else {
+            return try parse(Data(), origin: "defaults", environment: environment)
+        }
+        guard let handle = FileHandle(forReadingAtPath: file) else {
+            throw ConfigurationError("\(file): cannot open configuration file")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maxFileSize + 1) ?? Data()
+        } catch {
+            throw ConfigurationError("\(file): cannot read configuration file: \(error.localizedDescription)")
+        }
+        if data.count > maxFileSize { throw ConfigurationError("\(file): larger than \(maxFileSize) bytes") }
+        return try parse(data, origin: file, environment: environment)
+    }
+
+    /// Parses config text; `origin` names it in errors.
+    public static func parse(_ data: Data, origin: String, environment: [String: String] = [:]) throws -> LoadedConfiguration {
+        var root = try YAMLReader.parse(data, origin: origin)
+        if !root.isNull && root.mapping == nil {
+            throw root.error("expected a mapping at the top level, found \(root.kindName)")
+        }
+        let warnings = try EnvironmentOverrides.apply(environment, to: &root)
+        var decoded = try decode(root)
+        decoded.warnings = warnings + decoded.warnings
+        return decoded
+    }
+
+    /// Checks a config tree against the schema and reads it into a configuration.
+    public static func decode(_ root: YAMLNode) throws -> LoadedConfiguration {
+        try ConfigSchema.root.validate(root, path: "")
+        var config = Configuration()
+        var warnings: [String] = []
+
+        if let v = try optionalString(root["version"], "version") { config.version = v }
+
+        // log
+        let log = root["log"]
+        if let deprecated = try optionalString(root["loglevel"], "loglevel") {
+            warnings.append("loglevel is deprecated, use log.level")
+            if try optionalString(log?["level"], "log.level") == nil {
+                config.log.level = try logLevel(deprecated, root["loglevel"]!, "loglevel")
+            }
+        }
+        if let node = log?["level"], let v = try optionalString(node, "log.level") {
+            config.log.level = try logLevel(v, node, "log.level")
+        }
+        if let node = log?["formatter"], let v = try optionalString(node, "log.formatter") {
+            guard let f = LogFormatter(rawValue: v.lowercased()) else {
+                throw node.error("log.formatter: unknown formatter '\(v)' (expected text or json)")
+            }
+            config.log.formatter = f
+        }
+        if let fields = log?["fields"] {
+            for e in try fields.entries(at: "log.fields") { config.log.fields[e.key] = try e.value.string(at: "log.fields.\(e.key)") }
+        }
+
+        // http
+        if let http = root["http"] { try decodeHTTP(http, into: &config.http) }
+
+        // storage
+        if let storage = root["storage"] { try decodeStorage(storage, into: &config.storage) }
+
+        return LoadedConfiguration(configuration: config, warnings: warnings)
+    }
+
+    // MARK: Sections
+
+    private static func decodeHTTP(_ http: YAMLNode, into h: inout HTTP) throws {
+        if let node = http["addr"], let v = try optionalString(node, "http.addr") {
+            guard ConfigValueParser.listenAddress(v) != nil else {
+                throw node.error("http.addr: invalid address '\(v)' (expected host:port, e.g. :5000)")
+            }
+            h.addr = v
+        }
+        if let node = http["host"], let v = try optionalString(node, "http.host") {
+            guard let url = URL(string: v), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                  let host = url.host, !host.isEmpty else {
+                throw node.error("http.host: expected an absolute http(s) URL, found '\(v)'")
+            }
+            h.host = v
+        }
+        if let node = http["prefix"], let v = try optionalString(node, "http.prefix") {
+            guard v.hasPrefix("/") else { throw node.error("http.prefix: must start with '/'") }
+            h.prefix = v
+        }
+        h.secret = try optionalString(http["secret"], "http.secret")
+        if let node = http["relativeurls"], !node.isNull { h.relativeURLs = try node.bool(at: "http.relativeurls") }
+        if let v = try optionalDuration(http["draintimeout"], "http.draintimeout") { h.drainTimeout = v }
+
+        if let tls = http["tls"] {
+            let cert = try optionalString(tls["certificate"], "http.tls.certificate")
+            let key = try optionalString(tls["key"], "http.tls.key")
+            var minimum = TLSVersion.tls12
+            if let node = tls["minimumtls"], let v = try optionalString(node, "http.tls.minimumtls") {
+                guard let version = TLSVersion(rawValue: v.lowercased()) else {
+                    throw node.error("http.tls.minimumtls: unsupported version '\(v)' (expected tls1.2 or tls1.3)")
+                }
+                minimum = version
+            }
+            switch (cert, key) {
+            case let (c?, k?): h.tls = TLS(certificate: c, key: k, minimumTLS: minimum)
+            case (nil, nil):
+                if tls["minimumtls"].map({ !$0.isNull }) == true {
+                    throw tls.error("http.tls: minimumtls is set but certificate and key are not")
+                }
+            default:
+                throw tls.error("http.tls: certificate and key must both be set")
+            }
+        }
+        if let node = http["http2"]?["disabled"], !node.isNull { h.http2Disabled = try node.bool(at: "http.http2.disabled") }
+        if let headers = http["headers"] {
+            for e in try headers.entries(at: "http.headers") {
+                h.headers[e.key] = try e.value.stringList(at: "http.headers.\(e.key)")
+            }
+        }
+        if let limits = http["limits"] {
+            h.limits.maxHeaderBytes = try optionalSize(limits["maxheaderbytes"], "http.limits.maxheaderbytes").map { try positiveInt($0, limits["maxheaderbytes"]!, "http.limits.maxheaderbytes") }
+            h.limits.maxHeaderCount = try optionalCount(limits["maxheadercount"], "http.limits.maxheadercount")
+            h.limits.idleTimeout = try optionalDuration(limits["idletimeout"], "http.limits.idletimeout", positive: true)
+            h.limits.headerTimeout = try optionalDuration(limits["headertimeout"], "http.limits.headertimeout", positive: true)
+            h.limits.maxConnections = try optionalCount(limits["maxconnections"], "http.limits.maxconnections")
+            h.limits.maxBodySize = try optionalSize(limits["maxbodysize"], "http.limits.maxbodysize")
+        }
+    }
+
+    private static func decodeStorage(_ storage: YAMLNode, into s: inout Storage) throws {
+        let entries = try storage.entries(at: "storage")
+        let drivers = entries.filter { e in StorageDriverSpec.all.contains { $0.name == e.key } }
+        if drivers.count > 1 {
+            throw YAMLError(origin: drivers[1].value.origin, line: drivers[1].keyLine,
+                            message: "storage: more than one storage driver configured (\(drivers.map(\.key).joined(separator: ", "))); choose one")
+        }
+        if let chosen = drivers.first, let spec = StorageDriverSpec.named(chosen.key) {
+            var params = spec.defaults
+            for e in try chosen.value.entries(at: "storage.\(chosen.key)") where !e.value.isNull {
+                params[e.key] = try e.value.string(at: "storage.\(chosen.key).\(e.key)")
+            }
+            s.driver = try spec.build(params, chosen.value)
+            s.driverParameters = params
+        } else {
+            s.driverParameters = StorageDriverSpec.named("filesystem")?.defaults ?? [:]
+        }
+        if let node = storage["delete"]?["enabled"], !node.isNull { s.deleteEnabled = try node.bool(at: "storage.delete.enabled") }
+        if let node = storage["redirect"]?["disable"], !node.isNull { s.redirectDisabled = try node.bool(at: "storage.redirect.disable") }
+        let maintenance = storage["maintenance"]
+        if let node = maintenance?["readonly"]?["enabled"], !node.isNull { s.readOnly = try node.bool(at: "storage.maintenance.readonly.enabled") }
+        if let purging = maintenance?["uploadpurging"] {
+            let p = "storage.maintenance.uploadpurging"
+            if let node = purging["enabled"], !node.isNull { s.uploadPurging.enabled = try node.bool(at: "\(p).enabled") }
+            if let node = purging["dryrun"], !node.isNull { s.uploadPurging.dryRun = try node.bool(at: "\(p).dryrun") }
+            if let v = try optionalDuration(purging["age"], "\(p).age") { s.uploadPurging.age = v }
+            if let v = try optionalDuration(purging["interval"], "\(p).interval", positive: true) { s.uploadPurging.interval = v }
+        }
+        if let node = storage["cache"]?["blobdescriptor"], let v = try optionalString(node, "storage.cache.blobdescriptor") {
+            guard v == "inmemory" else {
+                throw node.error("storage.cache.blobdescriptor: unsupported cache '\(v)' (supported: inmemory)")
+            }
+            s.blobDescriptorCache = v
+        }
+    }
+
+    // MARK: Typed values
+
+    private static let logLevels: Set<String> = ["error", "fatal", "panic", "warn", "warning", "info", "normal", "debug", "trace", "traceall"]
+
+    private static func logLevel(_ v: String, _ node: YAMLNode, _ path: String) throws -> String {
+        guard logLevels.contains(v.lowercased()) else {
+            throw node.error("\(path): unknown level '\(v)' (expected error, warn, info, debug or trace)")
+        }
+        return v.lowercased()
+    }
+
+    /// nil when absent or null; an empty string counts as absent.
+    private static func optionalString(_ node: YAMLNode?, _ path: String) throws -> String? {
+        guard let node, !node.isNull else { return nil }
+        let s = try node.string(at: path)
+        return s.isEmpty ? nil : s
+    }
+
+    private static func optionalDuration(_ node: YAMLNode?, _ path: String, positive: Bool = false) throws -> Double? {
+        guard let node, try optionalString(node, path) != nil else { return nil }
+        let v = try node.duration(at: path)
+        if positive && v <= 0 { throw node.error("\(path): must be greater than zero") }
+        return v
+    }
+
+    private static func optionalSize(_ node: YAMLNode?, _ path: String) throws -> Int64? {
+        guard let node, try optionalString(node, path) != nil else { return nil }
+        return try node.byteSize(at: path)
+    }
+
+    private static func optionalCount(_ node: YAMLNode?, _ path: String) throws -> Int? {
+        guard let node, !node.isNull else { return nil }
+        return try positiveInt(Int64(node.int(at: path)), node, path)
+    }
+
+    private static func positiveInt(_ v: Int64, _ node: YAMLNode, _ path: String) throws -> Int {
+        guard v > 0, v <= Int64(Int32.max) else { throw node.error("\(path): must be between 1 and \(Int32.max)") }
+        return Int(v)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// Writes a ``Configuration`` back as config.yml YAML: every effective value, defaults
+/// included, so `wharf check-config` shows what the server will actually run with.
+///
+/// Secrets are masked as `*****`: `http.secret`, and any driver parameter or log field
+/// whose name contains `secret`, `password`, `token`, `credential` or `key` (e.g. S3
+/// `accesskey`/`secretkey`, Azure `accountkey`), except names that are file paths
+/// (`...file`, `...path`, `...directory`). `http.tls.key` is a path, so it is shown.
+public enum ConfigurationPrinter {
+    /// What masked values print as.
+    public static let mask = "*****"
+
+    /// True when a key with this name holds a secret value rather than a path to one.
+    public static func isSecretKey(_ name: String) -> Bool {
+        let n = name.lowercased()
+        if n.hasSuffix("file") || n.hasSuffix("path") || n.hasSuffix("directory") { return false }
+        return ["secret", "password", "token", "credential", "key"].contains { n.contains($0) }
+    }
+
+    /// The configuration as YAML; secrets masked unless `maskSecrets` is false.
+    public static func yaml(_ c: Configuration, maskSecrets: Bool = true) -> String {
+        YAMLWriter.write(node(c, maskSecrets: maskSecrets))
+    }
+
+    /// The configuration as a node tree, in the schema's key order.
+    public static func node(_ c: Configuration, maskSecrets: Bool = true) -> YAMLNode {
+        func secret(_ name: String, _ value: String) -> String {
+            maskSecrets && isSecretKey(name) && !value.isEmpty ? mask : value
+        }
+        var root: [YAMLEntry] = []
+        root.append(entry("version", scalar(c.version)))
+        root.append(entry("log", map([
+            entry("level", scalar(c.log.level)),
+            entry("formatter", scalar(c.log.formatter.rawValue)),
+        ] + (c.log.fields.isEmpty ? [] : [entry("fields", map(c.log.fields.sorted { $0.key < $1.key }.map {
+            entry($0.key, scalar(secret($0.key, $0.value)))
+        }))]))))
+
+        var http: [YAMLEntry] = [entry("addr", scalar(c.http.addr))]
+        if let v = c.http.host { http.append(entry("host", scalar(v))) }
+        if let v = c.http.prefix { http.append(entry("prefix", scalar(v))) }
+        if let v = c.http.secret { http.append(entry("secret", scalar(maskSecrets ? mask : v))) }
+        http.append(entry("relativeurls", scalar(String(c.http.relativeURLs))))
+        http.append(entry("draintimeout", scalar(ConfigValueParser.formatDuration(c.http.drainTimeout))))
+        if let tls = c.http.tls {
+            http.append(entry("tls", map([
+                entry("certificate", scalar(tls.certificate)),
+                entry("key", scalar(tls.key)),
+                entry("minimumtls", scalar(tls.minimumTLS.rawValue)),
+            ])))
+        }
+        http.append(entry("http2", map([entry("disabled", scalar(String(c.http.http2Disabled)))])))
+        if !c.http.headers.isEmpty {
+            http.append(entry("headers", map(c.http.headers.sorted { $0.key < $1.key }.map {
+                entry($0.key, YAMLNode(.sequence($0.value.map(scalar)), line: 0, origin: ""))
+            })))
+        }
+        var limits: [YAMLEntry] = []
+        let l = c.http.limits
+        if let v = l.maxHeaderBytes { limits.append(entry("maxheaderbytes", scalar(String(v)))) }
+        if let v = l.maxHeaderCount { limits.append(entry("maxheadercount", scalar(String(v)))) }
+        if let v = l.idleTimeout { limits.append(entry("idletimeout", scalar(ConfigValueParser.formatDuration(v)))) }
+        if let v = l.headerTimeout { limits.append(entry("headertimeout", scalar(ConfigValueParser.formatDuration(v)))) }
+        if let v = l.maxConnections { limits.append(entry("maxconnections", scalar(String(v)))) }
+        if let v = l.maxBodySize { limits.append(entry("maxbodysize", scalar(String(v)))) }
+        if !limits.isEmpty { http.append(entry("limits", map(limits))) }
+        root.append(entry("http", map(http)))
+
+        let s = c.storage
+        // Only the chosen driver's own parameters, so the output always reads back.
+        let known = Set(StorageDriverSpec.named(s.driver.name)?.parameters ?? [])
+        var params = s.driverParameters.filter { known.contains($0.key) }
+        if case .filesystem(let rootDirectory) = s.driver { params["rootdirectory"] = rootDirectory }
+        var storage: [YAMLEntry] = [entry(s.driver.name, map(params.sorted { $0.key < $1.key }.map {
+            entry($0.key, scalar(secret($0.key, $0.value)))
+        }))]
+        storage.append(entry("delete", map([entry("enabled", scalar(String(s.deleteEnabled)))])))
+        storage.append(entry("redirect", map([entry("disable", scalar(String(s.redirectDisabled)))])))
+        storage.append(entry("maintenance", map([
+            entry("readonly", map([entry("enabled", scalar(String(s.readOnly)))])),
+            entry("uploadpurging", map([
+                entry("enabled", scalar(String(s.uploadPurging.enabled))),
+                entry("age", scalar(ConfigValueParser.formatDuration(s.uploadPurging.age))),
+                entry("interval", scalar(ConfigValueParser.formatDuration(s.uploadPurging.interval))),
+                entry("dryrun", scalar(String(s.uploadPurging.dryRun))),
+            ])),
+        ])))
+        if let v = s.blobDescriptorCache { storage.append(entry("cache", map([entry("blobdescriptor", scalar(v))]))) }
+        root.append(entry("storage", map(storage)))
+        return map(root)
+    }
+
+    /// A string value (never null: the writer quotes it when it would read as null).
+    private static func scalar(_ s: String) -> YAMLNode { YAMLNode(.scalar(s, .doubleQuoted), line: 0, origin: "") }
+    private static func map(_ e: [YAMLEntry]) -> YAMLNode { YAMLNode(.mapping(e), line: 0, origin: "") }
+    private static func entry(_ k: String, _ v: YAMLNode) -> YAMLEntry { YAMLEntry(key: k, keyLine: 0, value: v) }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import WharfConfig
+import WharfCrypto
+import WharfHTTP
+import WharfRegistry
+
+/// A ``Configuration`` mapped onto the settings of the pieces `serve` assembles: the HTTP
+/// server, the logger and the registry. Kept apart from ``ServeCommand`` so the mapping
+/// has one home.
+struct RuntimeSettings {
+    var server: HTTPServerConfiguration
+    var logLevel: LogLevel
+    var logFormat: LogFormat
+    var logFields: [(String, String)]
+    var registry: RegistryOptions
+    /// True when no `http.secret` was configured and a random one was generated.
+    var generatedSecret: Bool
+
+    /// Maps `config`; `instanceID` is added to every log line as `instance.id`.
+    init(_ config: Configuration, instanceID: String) throws {
+        guard let address = HTTPServerConfiguration.parseAddress(config.http.addr) else {
+            throw ConfigurationError("http.addr: invalid address '\(config.http.addr)'")
+        }
+        var limits = HTTPLimits()
+        let l = config.http.limits
+        if let v = l.maxHeaderBytes { limits.maxHeaderBytes = v }
+        if let v = l.maxHeaderCount { limits.maxHeaderCount = v }
+        if let v = l.idleTimeout { limits.idleTimeout = v }
+        if let v = l.headerTimeout { limits.headerTimeout = v }
+        if let v = l.maxConnections { limits.maxConnections = v }
+        if let v = l.maxBodySize { limits.defaultMaxBodySize = v }
+        // HTTP/2 is not offered yet whatever http.http2.disabled says: ALPN stays http/1.1.
+        let tls = config.http.tls.map {
+            TLSConfiguration(certificatePath: $0.certificate, keyPath: $0.key, minimumVersion: $0.minimumTLS.rawValue)
+        }
+        server = HTTPServerConfiguration(host: address.host, port: address.port, tls: tls, limits: limits)
+
+        logLevel = LogLevel(name: config.log.level) ?? .info
+        logFormat = config.log.formatter == .json ? .json : .text
+        logFields = config.log.fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [("instance.id", instanceID)]
+
+        var options = RegistryOptions()
+        options.deleteEnabled = config.storage.deleteEnabled
+        options.relativeURLs = config.http.relativeURLs
+        options.host = config.http.host
+        options.readOnly = config.storage.readOnly
+        options.redirectDisabled = config.storage.redirectDisabled
+        if let secret = config.http.secret {
+            options.httpSecret = Array(secret.utf8)
+            generatedSecret = false
+        } else {
+            options.httpSecret = SecureRandom.bytes(32)
+            generatedSecret = true
+        }
+        registry = options
+    }
+}

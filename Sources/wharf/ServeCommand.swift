@@ -1,0 +1,75 @@
+import Foundation
+import WharfConfig
+import WharfHTTP
+import WharfRegistry
+import WharfStorage
+
+/// `wharf serve [CONFIG]`: runs the registry until SIGTERM or SIGINT, then drains
+/// in-flight requests for `http.draintimeout` and exits 0.
+enum ServeCommand: WharfCommand {
+    static let name = "serve"
+    static let summary = "Run the registry"
+    static let usage = """
+    Usage: wharf serve [CONFIG]
+
+    Runs the registry with CONFIG (distribution's config.yml format); without it, the
+    defaults: listen on :5000, filesystem storage in ./data. REGISTRY_* environment
+    variables override the file (e.g. REGISTRY_HTTP_ADDR=:8080, REGISTRY_STORAGE=inmemory).
+    SIGTERM or SIGINT stops accepting and lets in-flight requests finish for
+    http.draintimeout (default 30s). Configuration errors exit 2.
+    """
+
+    static func run(_ arguments: [String]) async -> Int32 {
+        let parsed: CommandArguments
+        switch WharfCommandLine.parse(arguments, for: self, positionals: 0...1) {
+        case .success(let p): parsed = p
+        case .failure(let status): return status.code
+        }
+        let loaded: LoadedConfiguration
+        let settings: RuntimeSettings
+        do {
+            loaded = try Configuration.load(file: parsed.positionals.first, environment: ProcessInfo.processInfo.environment)
+            settings = try RuntimeSettings(loaded.configuration, instanceID: UUID().uuidString.lowercased())
+        } catch {
+            Console.err("\(error)")
+            return ExitCode.usage
+        }
+        let config = loaded.configuration
+        let logger = Logger(level: settings.logLevel, format: settings.logFormat, fields: settings.logFields)
+        for warning in loaded.warnings { logger.warn(warning) }
+        if settings.generatedSecret {
+            logger.warn("no http.secret configured: generated a random one; replicas behind a load balancer will not share uploads (set http.secret or REGISTRY_HTTP_SECRET)")
+        }
+
+        let driver: StorageDriver
+        do {
+            switch config.storage.driver {
+            case .filesystem(let root): driver = try FilesystemDriver(root: root)
+            case .inMemory: driver = InMemoryDriver()
+            }
+        } catch {
+            logger.error("cannot open storage", ["driver": config.storage.driver.name, "error": "\(error)"])
+            return ExitCode.failure
+        }
+
+        let registry = Registry(options: settings.registry, driver: driver, logger: logger)
+        let server = HTTPServer(configuration: settings.server, logger: logger, handler: registry.handler)
+        let shutdown = ShutdownSignal()
+        do {
+            try server.start()
+        } catch {
+            logger.error("cannot start server", ["addr": config.http.addr, "error": "\(error)"])
+            return ExitCode.failure
+        }
+        let addr = settings.server.port == 0 ? "\(settings.server.host):\(server.localPort)" : config.http.addr
+        logger.info("listening on \(addr)", ["version": BuildInfo.version, "storage": driver.name,
+                                              "tls": config.http.tls == nil ? "false" : "true"])
+
+        let signal = await shutdown.wait()
+        logger.info("shutting down", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                                      "draintimeout": ConfigValueParser.formatDuration(config.http.drainTimeout)])
+        await server.shutdown(gracePeriod: config.http.drainTimeout)
+        logger.info("stopped")
+        return ExitCode.success
+    }
+}

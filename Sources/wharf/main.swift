@@ -1,1 +1,0 @@
-print("wharf: not implemented yet")

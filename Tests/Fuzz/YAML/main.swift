@@ -1,1 +1,0 @@
-print("wharf-fuzz-yaml: not implemented yet")

@@ -1,5 +1,0 @@
-import XCTest
-
-final class WharfConfigTestsPlaceholder: XCTestCase {
-    func testPlaceholderBuilds() { XCTAssertTrue(true) }
-}

@@ -1,0 +1,120 @@
+import XCTest
+import WharfConfig
+
+/// Runs the built `wharf` binary (next to the test bundle in .build/debug) as a user would.
+final class WharfCLITests: XCTestCase {
+    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
+
+    private func wharfBinary() throws -> URL {
+        // The test bundle sits in the products directory (.build/debug) with the executables;
+        // depending on the platform Bundle reports the bundle itself or that directory.
+        let bundle = Bundle(for: WharfCLITests.self).bundleURL
+        let candidates = [bundle.appendingPathComponent("wharf"), bundle.deletingLastPathComponent().appendingPathComponent("wharf")]
+        guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            XCTFail("wharf binary not found in \(candidates.map(\.path)): run swift build first")
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return binary
+    }
+
+    private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = try wharfBinary()
+        process.arguments = arguments
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func temporaryFile(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-cli-\(UUID().uuidString).yml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    func testVersion() throws {
+        let r = try run(["version"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.stdout, BuildInfo.versionLine + "\n")
+        XCTAssertTrue(r.stdout.hasPrefix("wharf 0.1.0"))
+    }
+
+    func testHelpListsEveryCommand() throws {
+        for args in [["--help"], ["-h"], ["help"]] {
+            let r = try run(args)
+            XCTAssertEqual(r.status, 0, "\(args)")
+            for command in ["serve", "check-config", "version", "help"] {
+                XCTAssertTrue(r.stdout.contains("  \(command) "), "\(args): \(r.stdout)")
+            }
+        }
+        let serveHelp = try run(["serve", "--help"])
+        XCTAssertEqual(serveHelp.status, 0)
+        XCTAssertTrue(serveHelp.stdout.hasPrefix("Usage: wharf serve [CONFIG]"), serveHelp.stdout)
+        XCTAssertEqual(try run(["help", "check-config"]).stdout.hasPrefix("Usage: wharf check-config FILE"), true)
+    }
+
+    func testUnknownCommandAndBadUsage() throws {
+        let r = try run(["frobnicate"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertTrue(r.stderr.hasPrefix("wharf: unknown command 'frobnicate'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("Usage: wharf <command>"), r.stderr)
+        XCTAssertEqual(try run([]).status, 2)
+        let extra = try run(["version", "extra"])
+        XCTAssertEqual(extra.status, 2)
+        XCTAssertTrue(extra.stderr.hasPrefix("wharf version: unexpected argument 'extra'"), extra.stderr)
+        let missing = try run(["check-config"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.hasPrefix("wharf check-config: missing argument"), missing.stderr)
+        XCTAssertTrue(try run(["serve", "--bogus"]).stderr.hasPrefix("wharf serve: unknown option --bogus"))
+    }
+
+    func testCheckConfigGoodFileMasksSecrets() throws {
+        let path = try temporaryFile("http:\n  addr: :5001\n  secret: hunter2\nstorage:\n  inmemory: {}\n")
+        let r = try run(["check-config", path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "")
+        XCTAssertTrue(r.stdout.contains("  addr: \":5001\"\n"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("  secret: \"*****\"\n"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("hunter2"))
+        XCTAssertTrue(r.stdout.contains("storage:\n  inmemory: {}\n"), r.stdout)
+    }
+
+    func testCheckConfigAppliesEnvironmentAndWarns() throws {
+        let path = try temporaryFile("version: 0.1\n")
+        let r = try run(["check-config", path], environment: ["REGISTRY_HTTP_ADDR": ":7000", "REGISTRY_HTTP_ADRR": "x"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("  addr: \":7000\"\n"), r.stdout)
+        XCTAssertEqual(r.stderr, "warning: REGISTRY_HTTP_ADRR: not a configuration key, ignored\n")
+    }
+
+    func testCheckConfigBadFile() throws {
+        let path = try temporaryFile("http:\n  addr: :5000\n  adr: :5001\n")
+        let r = try run(["check-config", path])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertEqual(r.stderr, "\(path):3: http.adr: unknown key\n")
+
+        let missing = try run(["check-config", "/nonexistent/wharf.yml"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.stderr, "/nonexistent/wharf.yml: cannot open configuration file\n")
+    }
+
+    func testServeRefusesBadConfigurationWithExit2() throws {
+        let path = try temporaryFile("storage:\n  s3:\n    region: x\n")
+        let r = try run(["serve", path])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains(":2: storage.s3: storage driver 's3' is not supported yet"), r.stderr)
+        let env = try run(["serve"], environment: ["REGISTRY_HTTP_ADDR": "bad"])
+        XCTAssertEqual(env.status, 2)
+        XCTAssertTrue(env.stderr.hasPrefix("$REGISTRY_HTTP_ADDR: http.addr: invalid address"), env.stderr)
+    }
+}
