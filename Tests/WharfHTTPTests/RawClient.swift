@@ -23,6 +23,9 @@ final class RawClient {
 
     deinit { Glibc.close(fd) }
 
+    /// Ends the connection from the client side (both directions).
+    func hangUp() { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+
     /// Sends all of `bytes`; returns false if the peer closed or reset.
     @discardableResult
     func send(_ bytes: [UInt8]) -> Bool {

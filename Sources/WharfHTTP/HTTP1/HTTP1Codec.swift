@@ -59,7 +59,7 @@ final class HTTP1Codec: ConnectionCodec {
         switch phase {
         case .idle, .head, .closed:
             phase = .closed
-            context.closeGracefully()
+            context.closeNow()
         case .exchange:
             closeAfterResponse = true
             if let ex = exchange, !ex.bodyDone {
@@ -87,7 +87,7 @@ final class HTTP1Codec: ConnectionCodec {
             case .idle, .head:
                 if inbound.isEmpty { return }
                 if phase == .idle {
-                    if shuttingDown { phase = .closed; context.closeGracefully(); return }
+                    if shuttingDown { phase = .closed; context.closeNow(); return }
                     phase = .head
                     phaseSince = .now()
                 }
@@ -200,7 +200,6 @@ final class HTTP1Codec: ConnectionCodec {
                 ex.bodyDone = true
                 ex.source.fail(error)
                 closeAfterResponse = true
-                inbound = []
                 return bytes.count
             }
         }
@@ -384,7 +383,7 @@ final class HTTP1Codec: ConnectionCodec {
         switch phase {
         case .idle:
             phase = .closed
-            context.closeGracefully()
+            context.closeNow()
         case .head, .exchange:
             closeAfterResponse = true
             if let ex = exchange, ex.responseQueued, context.bufferedOutputBytes == 0 { finish(ex) }
@@ -420,7 +419,7 @@ final class HTTP1Codec: ConnectionCodec {
         switch phase {
         case .idle:
             phase = .closed
-            context.closeGracefully()
+            context.closeNow()
         case .head:
             reject(408, "request head not received in time")
         case .exchange:

@@ -270,6 +270,12 @@ final class Connection: ConnectionContext, @unchecked Sendable {
         flush()
     }
 
+    func closeNow() {
+        guard phase == .open else { return }
+        transport.shutdownWrite()
+        finalClose()
+    }
+
     func abort(_ reason: String) {
         guard phase != .closed else { return }
         logger.trace("connection closed", ["remote": remoteAddress, "reason": reason])
@@ -283,7 +289,10 @@ final class Connection: ConnectionContext, @unchecked Sendable {
             switch phase {
             case .open: codec?.beginGracefulShutdown()
             case .handshaking: abort("shutdown")
-            case .lingering, .closed: break
+            case .lingering:
+                lingerDeadline = min(lingerDeadline, .now() + 0.2)
+                stateChanged()
+            case .closed: break
             }
         }
     }
@@ -306,7 +315,7 @@ final class Connection: ConnectionContext, @unchecked Sendable {
         let c = codec
         codec = nil
         c?.connectionClosed()
-        lingerDeadline = .now() + 2
+        lingerDeadline = .now() + (shutdownRequested ? 0.2 : 2)
         stateChanged()
         drainLingering()
     }

@@ -44,6 +44,8 @@ protocol ConnectionContext: AnyObject {
     func stateChanged()
     /// Closes after queued output is written: half-close, brief drain of unread input, close.
     func closeGracefully()
+    /// Closes an idle connection (nothing in flight): FIN and close without lingering.
+    func closeNow()
     /// Closes now, dropping queued output.
     func abort(_ reason: String)
 }
