@@ -42,7 +42,15 @@ final class TestServer {
         try? FileManager.default.removeItem(at: fileURL)
     }
 
+    /// A repeating pattern long enough to slice any generated piece of up to 1 MiB from.
+    static let pattern: Data = {
+        var bytes = [UInt8](repeating: 0, count: (1 << 20) + 251)
+        for i in 0..<bytes.count { bytes[i] = UInt8(truncatingIfNeeded: i % 251) }
+        return Data(bytes)
+    }()
+
     static func generated(_ n: Int, offset: Int = 0) -> Data {
+        if n <= 1 << 20 { let start = offset % 251; return pattern.subdata(in: start..<(start + n)) }
         var bytes = [UInt8](repeating: 0, count: n)
         for i in 0..<n { bytes[i] = UInt8(truncatingIfNeeded: (offset + i) % 251) }
         return Data(bytes)
