@@ -37,12 +37,11 @@ final class Listener: @unchecked Sendable {
                 defer { ai = a.pointee.ai_next }
                 let s = socket(a.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
                 if s < 0 { lastError = String(cString: strerror(errno)); continue }
-                var one: Int32 = 1, zero: Int32 = 0
+                var one: Int32 = 1
                 setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
                 if a.pointee.ai_family == AF_INET6 {
                     // Dual-stack for the wildcard; a specific IPv6 address stays IPv6 only.
                     var v6only: Int32 = candidate == "::" ? 0 : 1
-                    if candidate == "::" { v6only = zero }
                     setsockopt(s, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &v6only, socklen_t(MemoryLayout<Int32>.size))
                 }
                 if Glibc.bind(s, a.pointee.ai_addr, a.pointee.ai_addrlen) != 0 || Glibc.listen(s, 1024) != 0 {
