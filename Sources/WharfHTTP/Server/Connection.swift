@@ -220,6 +220,8 @@ final class Connection: ConnectionContext, @unchecked Sendable {
             if progressed { codec?.outputProgressed(bufferedBytes: output.bufferedBytes) }
         } while flushAgain && phase == .open
         flushing = false
+        // A blocked write must arm the write source even when flush ran outside an event.
+        if writeBlocked != writeActive || writeWaitsForRead { stateChanged() }
     }
 
     func stateChanged() {
