@@ -111,6 +111,16 @@ final class LimitsTests: XCTestCase {
         await ts.stop()
     }
 
+    func testStalledBodyHitsIOTimeout() async throws {
+        let ts = try makeServer { $0.ioTimeout = 0.3 }
+        let c = try RawClient(port: ts.port)
+        c.send("POST /hash HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+        let start = Date()
+        XCTAssertTrue(c.isClosedByPeer())
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+        await ts.stop()
+    }
+
     func testBackpressureStopsReadingForSlowHandler() async throws {
         let ts = try makeServer { $0.bufferSize = 64 * 1024 }
         let c = try RawClient(port: ts.port)

@@ -27,6 +27,7 @@ public struct ChunkedDecoder: Sendable {
     /// Upper bound on one chunk-size line with its extensions, and on the trailer section.
     public var maxMetadataBytes: Int
 
+    /// A decoder at the start of a chunked body.
     public init(maxMetadataBytes: Int = 64 * 1024) { self.maxMetadataBytes = maxMetadataBytes }
 
     /// True once the last chunk and the trailer section have been read.

@@ -7,7 +7,9 @@ public struct HTTP1RequestHead: Sendable {
     public var method: String
     /// The request-target as received.
     public var target: String
+    /// `HTTP/1.0` or `HTTP/1.1` (other 1.x minors are treated as 1.1).
     public var version: HTTPVersion
+    /// The header fields in order, names and values as received (values trimmed of OWS).
     public var headers: HTTPHeaders
 }
 
@@ -15,14 +17,19 @@ public struct HTTP1RequestHead: Sendable {
 public struct HTTP1ParseError: Error, Equatable, Sendable, CustomStringConvertible {
     /// 400, 431, 501 or 505.
     public var status: Int
+    /// What was wrong, for logs and the error body.
     public var reason: String
+    /// An error answering `status` because of `reason`.
     public init(_ status: Int, _ reason: String) { self.status = status; self.reason = reason }
+    /// `status: reason`.
     public var description: String { "\(status): \(reason)" }
 }
 
 /// How a request body is delimited (RFC 9112 §6.3).
 public enum HTTP1BodyFraming: Equatable, Sendable {
+    /// Exactly this many bytes (0 when the request has no body).
     case length(Int64)
+    /// The chunked transfer coding, decoded with ``ChunkedDecoder``.
     case chunked
 }
 

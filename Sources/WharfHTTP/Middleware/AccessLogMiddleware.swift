@@ -9,10 +9,13 @@ import Foundation
 /// // time="..." level=info msg="response completed" http.request.method=GET http.request.uri=/v2/ ...
 /// ```
 public struct AccessLogMiddleware: HTTPMiddleware {
+    /// Where the lines go.
     public let logger: Logger
 
+    /// A middleware logging to `logger` at info level.
     public init(logger: Logger) { self.logger = logger }
 
+    /// Calls `next` and logs the outcome (a thrown error is logged as 413 or 500, then rethrown).
     public func respond(to request: HTTPRequest, next: HTTPHandler) async throws -> HTTPResponse {
         let start = DispatchTime.now()
         do {

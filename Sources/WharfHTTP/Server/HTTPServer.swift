@@ -11,7 +11,9 @@ import Foundation
 /// await server.shutdown(gracePeriod: 30)   // stop accepting, let in-flight requests finish
 /// ```
 public final class HTTPServer: @unchecked Sendable {
+    /// Address, TLS and limits, fixed at creation.
     public let configuration: HTTPServerConfiguration
+    /// Where connection-level events and handler errors are logged.
     public let logger: Logger
     let handler: HTTPHandler
 
@@ -22,6 +24,7 @@ public final class HTTPServer: @unchecked Sendable {
     private var accepting = false
     private var boundPort = 0
 
+    /// A server that will hand every request to `handler` once ``start()`` is called.
     public init(configuration: HTTPServerConfiguration, logger: Logger, handler: @escaping HTTPHandler) {
         self.configuration = configuration
         self.logger = logger

@@ -3,6 +3,7 @@ import Foundation
 
 /// Why the server could not start listening.
 public struct HTTPServerError: Error, CustomStringConvertible, Sendable {
+    /// What failed, including the address and the system error.
     public let description: String
     init(_ description: String) { self.description = description }
 }

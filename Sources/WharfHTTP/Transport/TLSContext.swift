@@ -3,6 +3,7 @@ import Foundation
 
 /// Why a TLS configuration cannot be used.
 public struct TLSConfigurationError: Error, CustomStringConvertible, Sendable {
+    /// What failed (file, reason) and OpenSSL's error queue.
     public let description: String
     init(_ message: String) { description = message + TLSContext.drainErrors() }
 }
