@@ -42,6 +42,26 @@ final class EarlyAnswerTests: XCTestCase {
         XCTAssertEqual(String(decoding: out, as: UTF8.self), "401", err)
     }
 
+    func testPipelinedRequestAfterUnreadBodyIsAnswered() throws {
+        let c = try RawClient(port: ts.port)
+        c.send("POST /early401 HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try c.readResponse().status, 401)
+        XCTAssertEqual(try c.readResponse().text, "hello\n")
+    }
+
+    func testStreamingEchoReadsWhileResponding() throws {
+        let c = try RawClient(port: ts.port)
+        let size = 3 << 20
+        c.send("POST /echo-stream HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n")
+        let payload = [UInt8](TestServer.generated(size))
+        // Send from another thread while this one reads the echo: neither side may deadlock.
+        let sender = Thread { c.send(payload) }
+        sender.start()
+        let r = try c.readResponse()
+        XCTAssertEqual(r.body.count, size)
+        XCTAssertTrue(r.body == payload)
+    }
+
     func testChunkedUnreadBodyDrained() throws {
         let c = try RawClient(port: ts.port)
         c.send("POST /early401 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")

@@ -89,6 +89,11 @@ final class TestServer {
             }
             return .text(200, "\(n)")
         }
+        router.add("POST", "/echo-stream") { req in
+            HTTPResponse(status: 200, body: .stream(length: nil) { writer in
+                while let chunk = try await req.body.next() { try await writer.write(chunk) }
+            })
+        }
         router.add("POST", "/early401") { _ in
             .text(401, "unauthorized\n")
         }
