@@ -27,7 +27,8 @@ let package = Package(
 
         // Fuzz targets: a replay driver in a normal build, a libFuzzer entry with -DFUZZING
         // (see Tests/Fuzz/README.md).
-        .executableTarget(name: "wharf-fuzz-http1", dependencies: ["WharfHTTP"], path: "Tests/Fuzz/HTTP1"),
+        .executableTarget(name: "wharf-fuzz-http1", dependencies: ["WharfHTTP"], path: "Tests/Fuzz/HTTP1",
+                          exclude: ["corpus"]),
         .executableTarget(name: "wharf-fuzz-yaml", dependencies: ["WharfConfig"], path: "Tests/Fuzz/YAML",
                           exclude: ["corpus"]),
 

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Logs one info line per request: method, path (without the query string, which may
+/// carry secrets such as `_state` tokens), status, response bytes, duration, remote
+/// address, request id and user agent.
+///
+/// ```swift
+/// let handler = MiddlewareChain.build([AccessLogMiddleware(logger: log)], handler: router.handle)
+/// // time="..." level=info msg="response completed" http.request.method=GET http.request.uri=/v2/ ...
+/// ```
+public struct AccessLogMiddleware: HTTPMiddleware {
+    /// Where the lines go.
+    public let logger: Logger
+
+    /// A middleware logging to `logger` at info level.
+    public init(logger: Logger) { self.logger = logger }
+
+    /// Calls `next` and logs the outcome (a thrown error is logged as 413 or 500, then rethrown).
+    public func respond(to request: HTTPRequest, next: HTTPHandler) async throws -> HTTPResponse {
+        let start = DispatchTime.now()
+        do {
+            let response = try await next(request)
+            log(request, status: response.status, bytes: response.body.knownLength.map(String.init) ?? "stream", start: start)
+            return response
+        } catch {
+            let status: Int
+            if case RequestBodyError.tooLarge = error { status = 413 } else { status = 500 }
+            log(request, status: status, bytes: "0", start: start)
+            throw error
+        }
+    }
+
+    private func log(_ request: HTTPRequest, status: Int, bytes: String, start: DispatchTime) {
+        guard logger.enabled(.info) else { return }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        logger.log(.info, "response completed", fields: [
+            ("http.request.method", request.method),
+            ("http.request.uri", request.path),
+            ("http.response.status", String(status)),
+            ("http.response.written", bytes),
+            ("http.response.duration", String(format: "%.6fs", seconds)),
+            ("http.request.remoteaddr", request.remoteAddress),
+            ("http.request.id", request.requestID),
+            ("http.request.useragent", request.headers["User-Agent"] ?? ""),
+        ])
+    }
+}

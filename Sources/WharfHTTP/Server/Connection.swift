@@ -1,0 +1,352 @@
+import Dispatch
+import Foundation
+
+/// One accepted socket: its transport, Dispatch sources (read, write, one timer), output
+/// queue and codec. All state lives on `queue`; handlers reach it by hopping there.
+final class Connection: ConnectionContext, @unchecked Sendable {
+    enum Phase { case handshaking, open, lingering, closed }
+
+    let queue: DispatchQueue
+    let configuration: HTTPServerConfiguration
+    let logger: Logger
+    let handler: HTTPHandler
+    let remoteAddress: String
+    var isTLS: Bool { transport.isTLS }
+    let transport: Transport
+    private let readSource: DispatchSourceRead
+    private let writeSource: DispatchSourceWrite
+    private let timer: DispatchSourceTimer
+    private var readActive = false
+    private var writeActive = false
+    private var timerDeadline: DispatchTime?
+    private(set) var phase: Phase = .handshaking
+    private var codec: ConnectionCodec?
+    private var output = OutputQueue()
+    private var flushing = false
+    private var flushAgain = false
+    private var writeBlocked = false
+    /// TLS: a write is waiting for the socket to become readable (renegotiation, key update).
+    private var writeWaitsForRead = false
+    /// TLS: a read is waiting for the socket to become writable.
+    private var readWaitsForWrite = false
+    private var handshakeWantsRead = true
+    private var inputClosed = false
+    private var closeWhenFlushed = false
+    private var lingerDeadline: DispatchTime = .distantFuture
+    private let handshakeDeadline: DispatchTime
+    private let readBuffer: UnsafeMutableRawBufferPointer
+    private var pendingCancels = 2
+    private let onClose: (Connection) -> Void
+    private var shutdownRequested = false
+
+    init(transport: Transport, remoteAddress: String, configuration: HTTPServerConfiguration, logger: Logger,
+         handler: @escaping HTTPHandler, onClose: @escaping (Connection) -> Void) {
+        self.transport = transport
+        self.remoteAddress = remoteAddress
+        self.configuration = configuration
+        self.logger = logger
+        self.handler = handler
+        self.onClose = onClose
+        queue = DispatchQueue(label: "wharf.http.connection", target: .global())
+        readSource = DispatchSource.makeReadSource(fileDescriptor: transport.descriptor, queue: queue)
+        writeSource = DispatchSource.makeWriteSource(fileDescriptor: transport.descriptor, queue: queue)
+        timer = DispatchSource.makeTimerSource(queue: queue)
+        readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        handshakeDeadline = .now() + configuration.limits.headerTimeout
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    /// Starts the sources; call once, right after accept.
+    func start() {
+        queue.async { [self] in
+            readSource.setEventHandler { [unowned self] in self.readable() }
+            writeSource.setEventHandler { [unowned self] in self.writable() }
+            timer.setEventHandler { [unowned self] in self.timerFired() }
+            let fd = transport.descriptor
+            let cancelled: () -> Void = { [self] in
+                pendingCancels -= 1
+                if pendingCancels == 0 {
+                    transport.close()
+                    Glibc.close(fd)
+                    onClose(self)
+                }
+            }
+            readSource.setCancelHandler(handler: cancelled)
+            writeSource.setCancelHandler(handler: cancelled)
+            timer.resume()
+            if transport.isTLS {
+                advanceHandshake()
+            } else {
+                openCodec()
+            }
+        }
+    }
+
+    // MARK: Events
+
+    private func readable() {
+        switch phase {
+        case .handshaking: advanceHandshake(); return
+        case .closed: return
+        case .lingering: drainLingering(); return
+        case .open: break
+        }
+        if writeWaitsForRead { writeWaitsForRead = false; flush() }
+        readLoop()
+        stateChanged()
+    }
+
+    private func readLoop() {
+        var budget = 1 << 20
+        while phase == .open, !inputClosed, let codec, codec.wantsInput {
+            switch transport.read(into: readBuffer) {
+            case .bytes(let n):
+                codec.received(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+                budget -= n
+                if budget <= 0 {
+                    if transport.hasBufferedInput { queue.async { [weak self] in self?.readable() } }
+                    return
+                }
+            case .wouldBlock(let wantsRead):
+                if !wantsRead { readWaitsForWrite = true }
+                return
+            case .closed:
+                inputClosed = true
+                codec.inputEnded()
+                return
+            case .failed(let reason):
+                abort(reason)
+                return
+            }
+        }
+    }
+
+    private func writable() {
+        switch phase {
+        case .handshaking: advanceHandshake(); return
+        case .closed, .lingering: return
+        case .open: break
+        }
+        writeBlocked = false
+        if readWaitsForWrite { readWaitsForWrite = false; readLoop() }
+        flush()
+        stateChanged()
+    }
+
+    private func advanceHandshake() {
+        switch transport.handshake() {
+        case .bytes:
+            openCodec()
+        case .wouldBlock(let wantsRead):
+            handshakeWantsRead = wantsRead
+            stateChanged()
+        case .closed, .failed:
+            logger.debug("TLS handshake failed", ["remote": remoteAddress])
+            abort("handshake")
+        }
+    }
+
+    private func openCodec() {
+        phase = .open
+        let c: ConnectionCodec
+        switch transport.negotiatedProtocol {
+        // "h2" selects the HTTP/2 codec once it exists; http/1.1 and no ALPN use HTTP/1.1.
+        default: c = HTTP1Codec(context: self)
+        }
+        codec = c
+        c.start()
+        if shutdownRequested { c.beginGracefulShutdown() }
+        stateChanged()
+        if transport.hasBufferedInput { readable() }
+    }
+
+    private func timerFired() {
+        timerDeadline = nil
+        let now = DispatchTime.now()
+        switch phase {
+        case .handshaking:
+            if now >= handshakeDeadline { abort("TLS handshake timeout"); return }
+        case .lingering:
+            if now >= lingerDeadline { finalClose(); return }
+        case .open:
+            if let d = codec?.deadline, now >= d { codec?.deadlineReached(now) }
+        case .closed:
+            return
+        }
+        stateChanged()
+    }
+
+    // MARK: ConnectionContext
+
+    var bufferedOutputBytes: Int64 { output.bufferedBytes }
+
+    func enqueue(_ item: OutputQueue.Item) {
+        guard phase == .open else { return }
+        output.append(item)
+    }
+
+    func flush() {
+        guard phase == .open else { return }
+        if flushing { flushAgain = true; return }
+        flushing = true
+        repeat {
+            flushAgain = false
+            var progressed = false
+            while !output.isEmpty && !writeBlocked && !writeWaitsForRead {
+                let result: TransportResult
+                if let (region, offset, remaining) = output.firstFile {
+                    result = transport.sendFile(region.descriptor, offset: offset, count: Int(min(remaining, 1 << 30)))
+                } else {
+                    result = output.withLeadingBuffers { transport.write($0) }
+                }
+                switch result {
+                case .bytes(let n):
+                    output.consume(n)
+                    progressed = true
+                case .wouldBlock(let wantsRead):
+                    if wantsRead { writeWaitsForRead = true } else { writeBlocked = true }
+                case .closed, .failed:
+                    flushing = false
+                    abort("write failed")
+                    return
+                }
+            }
+            if output.isEmpty && closeWhenFlushed {
+                flushing = false
+                beginLinger()
+                return
+            }
+            if progressed { codec?.outputProgressed(bufferedBytes: output.bufferedBytes) }
+        } while flushAgain && phase == .open
+        flushing = false
+        // A blocked write must arm the write source even when flush ran outside an event.
+        if writeBlocked != writeActive || writeWaitsForRead { stateChanged() }
+    }
+
+    func stateChanged() {
+        guard phase != .closed else { return }
+        var wantRead = false
+        var wantWrite = false
+        switch phase {
+        case .handshaking:
+            wantRead = handshakeWantsRead
+            wantWrite = !handshakeWantsRead
+        case .open:
+            wantRead = (!inputClosed && (codec?.wantsInput ?? false)) || writeWaitsForRead
+            wantWrite = writeBlocked || readWaitsForWrite
+        case .lingering:
+            wantRead = true
+        case .closed:
+            break
+        }
+        if wantRead != readActive {
+            readActive = wantRead
+            if wantRead {
+                readSource.resume()
+                if transport.hasBufferedInput { queue.async { [weak self] in self?.readable() } }
+            } else {
+                readSource.suspend()
+            }
+        }
+        if wantWrite != writeActive {
+            writeActive = wantWrite
+            if wantWrite { writeSource.resume() } else { writeSource.suspend() }
+        }
+        let deadline: DispatchTime?
+        switch phase {
+        case .handshaking: deadline = handshakeDeadline
+        case .lingering: deadline = lingerDeadline
+        case .open: deadline = codec?.deadline
+        case .closed: deadline = nil
+        }
+        if let deadline, timerDeadline == nil || deadline < timerDeadline! {
+            timerDeadline = deadline
+            timer.schedule(deadline: deadline, leeway: .milliseconds(50))
+        }
+    }
+
+    func closeGracefully() {
+        guard phase == .open else { return }
+        closeWhenFlushed = true
+        flush()
+    }
+
+    func closeNow() {
+        guard phase == .open else { return }
+        transport.shutdownWrite()
+        finalClose()
+    }
+
+    func abort(_ reason: String) {
+        guard phase != .closed else { return }
+        logger.trace("connection closed", ["remote": remoteAddress, "reason": reason])
+        finalClose()
+    }
+
+    /// Server shutdown: the codec decides what may still finish.
+    func requestShutdown() {
+        queue.async { [self] in
+            shutdownRequested = true
+            switch phase {
+            case .open: codec?.beginGracefulShutdown()
+            case .handshaking: abort("shutdown")
+            case .lingering:
+                lingerDeadline = min(lingerDeadline, .now() + 0.2)
+                stateChanged()
+            case .closed: break
+            }
+        }
+    }
+
+    /// Closes now regardless of state (end of the grace period).
+    func forceClose() {
+        queue.async { [self] in abort("shutdown") }
+    }
+
+    // MARK: Closing
+
+    /// Our side is done: FIN, then read and discard what the client still sends for a
+    /// short while so unread data does not turn our close into a reset that destroys
+    /// the response in flight.
+    private func beginLinger() {
+        guard phase == .open else { return }
+        phase = .lingering
+        transport.shutdownWrite()
+        output.removeAll()
+        let c = codec
+        codec = nil
+        c?.connectionClosed()
+        lingerDeadline = .now() + (shutdownRequested ? 0.2 : 2)
+        stateChanged()
+        drainLingering()
+    }
+
+    private func drainLingering() {
+        var budget = 4 << 20
+        while budget > 0 {
+            switch transport.read(into: readBuffer) {
+            case .bytes(let n): budget -= n
+            case .wouldBlock: return
+            case .closed, .failed: finalClose(); return
+            }
+        }
+        finalClose()
+    }
+
+    private func finalClose() {
+        guard phase != .closed else { return }
+        phase = .closed
+        output.removeAll()
+        let c = codec
+        codec = nil
+        c?.connectionClosed()
+        timer.cancel()
+        if !readActive { readSource.resume() }
+        if !writeActive { writeSource.resume() }
+        readActive = true
+        writeActive = true
+        readSource.cancel()
+        writeSource.cancel()
+    }
+}

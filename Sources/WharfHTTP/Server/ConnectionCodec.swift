@@ -1,0 +1,51 @@
+import Dispatch
+import Foundation
+
+/// A protocol engine on one connection (HTTP/1.1 now, HTTP/2 later), chosen after the
+/// TLS handshake by ALPN. The connection owns the socket, the transport and the output
+/// queue; the codec turns bytes into requests and responses into bytes. Every method is
+/// called on the connection's queue.
+protocol ConnectionCodec: AnyObject {
+    /// The transport is ready (handshake done).
+    func start()
+    /// Bytes read from the transport; the codec takes them all (copying what it keeps).
+    func received(_ bytes: UnsafeRawBufferPointer)
+    /// The peer closed its sending side.
+    func inputEnded()
+    /// Whether the connection should read from the socket now (backpressure).
+    var wantsInput: Bool { get }
+    /// Queued output fell to `bufferedBytes` after a write.
+    func outputProgressed(bufferedBytes: Int64)
+    /// The server is shutting down: finish in-flight work, accept no new requests.
+    func beginGracefulShutdown()
+    /// The connection is gone: fail anything waiting on it.
+    func connectionClosed()
+    /// When the codec next needs ``deadlineReached(_:)`` (idle, header and I/O timeouts).
+    var deadline: DispatchTime? { get }
+    /// Called by the connection's timer at or after ``deadline``.
+    func deadlineReached(_ now: DispatchTime)
+}
+
+/// What a codec may ask of its connection.
+protocol ConnectionContext: AnyObject {
+    var queue: DispatchQueue { get }
+    var configuration: HTTPServerConfiguration { get }
+    var logger: Logger { get }
+    var handler: HTTPHandler { get }
+    var remoteAddress: String { get }
+    var isTLS: Bool { get }
+    /// Bytes queued and not yet written.
+    var bufferedOutputBytes: Int64 { get }
+    /// Queues output; call ``flush()`` to start writing.
+    func enqueue(_ item: OutputQueue.Item)
+    /// Writes as much queued output as the socket takes now.
+    func flush()
+    /// Reading interest or the deadline may have changed.
+    func stateChanged()
+    /// Closes after queued output is written: half-close, brief drain of unread input, close.
+    func closeGracefully()
+    /// Closes an idle connection (nothing in flight): FIN and close without lingering.
+    func closeNow()
+    /// Closes now, dropping queued output.
+    func abort(_ reason: String)
+}

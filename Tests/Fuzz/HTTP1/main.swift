@@ -1,1 +1,0 @@
-print("wharf-fuzz-http1: not implemented yet")

@@ -1,5 +1,0 @@
-import XCTest
-
-final class WharfHTTPTestsPlaceholder: XCTestCase {
-    func testPlaceholderBuilds() { XCTAssertTrue(true) }
-}

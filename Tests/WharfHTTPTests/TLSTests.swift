@@ -1,0 +1,111 @@
+import Foundation
+import WharfCrypto
+@testable import WharfHTTP
+import XCTest
+
+/// TLS with a throwaway CA made by the `openssl` CLI; curl verifies against it.
+final class TLSTests: XCTestCase {
+    static var dir: URL!
+
+    override class func setUp() {
+        super.setUp()
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-tls-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let script = """
+        set -e
+        cd '\(dir.path)'
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=WharfTestCA 2>/dev/null
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > ext.cnf
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf 2>/dev/null
+        """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", script]
+        try? p.run()
+        p.waitUntilExit()
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(at: dir)
+        super.tearDown()
+    }
+
+    var caPath: String { Self.dir.appendingPathComponent("ca.pem").path }
+
+    func makeServer(minimumVersion: String = "tls1.2", limits: HTTPLimits = HTTPLimits()) throws -> TestServer {
+        let tls = TLSConfiguration(certificatePath: Self.dir.appendingPathComponent("server.pem").path,
+                                   keyPath: Self.dir.appendingPathComponent("server.key").path,
+                                   minimumVersion: minimumVersion)
+        return try TestServer(limits: limits, tls: tls)
+    }
+
+    func testCurlOverTLSWithALPN() async throws {
+        let ts = try makeServer()
+        let url = "https://127.0.0.1:\(ts.port)"
+        let (status, out, err) = try runCurl(["-v", "--http1.1", "--cacert", caPath, "\(url)/hello", "\(url)/hello"])
+        XCTAssertEqual(status, 0, err)
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), "hello\nhello\n")
+        XCTAssertTrue(err.contains("ALPN: server accepted http/1.1") || err.contains("ALPN, server accepted to use http/1.1"), err)
+        await ts.stop()
+    }
+
+    func testUploadHashStreamAndFileOverTLS() async throws {
+        let ts = try makeServer()
+        let url = "https://127.0.0.1:\(ts.port)"
+        let payload = TestServer.generated(3_000_000)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tls-up-\(UUID().uuidString)")
+        try payload.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var (status, out, err) = try runCurl(["--cacert", caPath, "--data-binary", "@\(file.path)", "\(url)/hash"])
+        XCTAssertEqual(status, 0, err)
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), "3000000 \(DigestHasher.hex(payload))")
+        (status, out, err) = try runCurl(["--cacert", caPath, "\(url)/stream?n=2500000"])
+        XCTAssertEqual(status, 0, err)
+        XCTAssertEqual(out, TestServer.generated(2_500_000))
+        (status, out, err) = try runCurl(["--cacert", caPath, "\(url)/file"])
+        XCTAssertEqual(status, 0, err)
+        XCTAssertEqual(out, ts.fileContents)
+        await ts.stop()
+    }
+
+    func testMinimumVersionTLS13RefusesTLS12() async throws {
+        let ts = try makeServer(minimumVersion: "tls1.3")
+        let url = "https://127.0.0.1:\(ts.port)/hello"
+        let (bad, _, _) = try runCurl(["--cacert", caPath, "--tls-max", "1.2", url])
+        XCTAssertNotEqual(bad, 0)
+        let (good, out, err) = try runCurl(["--cacert", caPath, "--tlsv1.3", url])
+        XCTAssertEqual(good, 0, err)
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), "hello\n")
+        await ts.stop()
+    }
+
+    func testUnreadableCertificateFailsStart() throws {
+        let tls = TLSConfiguration(certificatePath: "/nonexistent/cert.pem", keyPath: "/nonexistent/key.pem")
+        let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, tls: tls),
+                                logger: Logger(level: .error), handler: { _ in .text(200, "") })
+        XCTAssertThrowsError(try server.start()) { error in
+            XCTAssertTrue("\(error)".contains("/nonexistent/cert.pem"), "\(error)")
+        }
+        // A key that does not match the certificate.
+        let mismatched = TLSConfiguration(certificatePath: caPath, keyPath: Self.dir.appendingPathComponent("server.key").path)
+        let s2 = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, tls: mismatched),
+                            logger: Logger(level: .error), handler: { _ in .text(200, "") })
+        XCTAssertThrowsError(try s2.start())
+    }
+
+    func testStalledHandshakeTimesOut() async throws {
+        var limits = HTTPLimits()
+        limits.headerTimeout = 0.3
+        let ts = try makeServer(limits: limits)
+        let c = try RawClient(port: ts.port)
+        let start = Date()
+        XCTAssertTrue(c.isClosedByPeer())
+        XCTAssertLessThan(Date().timeIntervalSince(start), 3)
+        // Plain HTTP on the TLS port is refused without a crash.
+        let p = try RawClient(port: ts.port)
+        p.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertTrue(p.isClosedByPeer())
+        await ts.stop()
+    }
+}
