@@ -43,9 +43,17 @@ enum ServeCommand: WharfCommand {
 
         let driver: StorageDriver
         do {
+            let backend: StorageDriver
             switch config.storage.driver {
-            case .filesystem(let root): driver = try FilesystemDriver(root: root)
-            case .inMemory: driver = InMemoryDriver()
+            case .filesystem(let root): backend = try FilesystemDriver(root: root)
+            case .inMemory: backend = InMemoryDriver()
+            }
+            // Every driver sits behind the instrumented base: paths validated, calls timed.
+            driver = InstrumentedDriver(backend) { [logger] operation, seconds, error in
+                guard logger.enabled(.traceAll) else { return }
+                logger.log(.traceAll, "storage call", fields: [("operation", operation),
+                                                               ("duration", String(format: "%.6fs", seconds)),
+                                                               ("error", error.map { "\($0)" } ?? "")])
             }
         } catch {
             logger.error("cannot open storage", ["driver": config.storage.driver.name, "error": "\(error)"])
@@ -53,7 +61,8 @@ enum ServeCommand: WharfCommand {
         }
 
         let registry = Registry(options: settings.registry, driver: driver, logger: logger)
-        let server = HTTPServer(configuration: settings.server, logger: logger, handler: registry.handler)
+        let handler = MiddlewareChain.build([AccessLogMiddleware(logger: logger)], handler: registry.handler)
+        let server = HTTPServer(configuration: settings.server, logger: logger, handler: handler)
         let shutdown = ShutdownSignal()
         do {
             try server.start()

@@ -50,6 +50,14 @@ final class HTTP1ParserTests: XCTestCase {
         }
     }
 
+    func testUnfinishedHeadWithImpossibleMethodFailsEarly() {
+        guard case .failure(let e) = parse("\u{16}\u{3}\u{1}") else { return XCTFail("TLS record accepted") }
+        XCTAssertEqual(e.status, 400)
+        guard case .failure = parse("GE{T") else { return XCTFail("non-token method accepted") }
+        guard case .needMore = parse("PATCH") else { return XCTFail("valid method prefix refused") }
+        guard case .needMore = parse("\r\nGET /v2/ HT") else { return XCTFail("valid partial line refused") }
+    }
+
     func testLimits() {
         var limits = HTTPLimits()
         limits.maxHeaderBytes = 64

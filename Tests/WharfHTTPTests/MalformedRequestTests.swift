@@ -24,6 +24,15 @@ final class MalformedRequestTests: XCTestCase {
         try expect(Array(raw.utf8), status: status, file: file, line: line)
     }
 
+    /// skopeo and podman try HTTPS first: a ClientHello on the plain port must be refused at
+    /// once (400), not after the header timeout (408), so they fall back to HTTP quickly.
+    func testTLSClientHelloOnPlainPortIsRefusedAtOnce() throws {
+        let clientHello: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03] + Array(repeating: 0x41, count: 64)
+        try expect(clientHello, status: 400)
+        try expect("G\u{0}T / HTTP/1.1", status: 400)
+        try expect(String(repeating: "A", count: 40), status: 400)
+    }
+
     func testContentLengthWithTransferEncoding() throws {
         try expect("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400)
     }

@@ -60,6 +60,7 @@ public enum HTTP1Parser {
     public static func parseHead(_ buffer: UnsafeRawBufferPointer, limits: HTTPLimits, scanFrom: Int = 0) -> HeadResult {
         guard let end = findHeadEnd(buffer, from: scanFrom) else {
             if buffer.count > limits.maxHeaderBytes { return .failure(HTTP1ParseError(431, "request head too large")) }
+            if let error = checkMethodPrefix(buffer) { return .failure(error) }
             return .needMore
         }
         if end > limits.maxHeaderBytes { return .failure(HTTP1ParseError(431, "request head too large")) }
@@ -67,6 +68,26 @@ public enum HTTP1Parser {
         case .success(let head): return .complete(head, consumed: end)
         case .failure(let e): return .failure(e)
         }
+    }
+
+    /// Rejects a head whose first bytes cannot begin a request line, without waiting for the
+    /// line to end. A TLS ClientHello sent to a plain port (clients like skopeo try HTTPS
+    /// first) has no CRLF to wait for: answering at once lets the client fall back to HTTP
+    /// instead of waiting out the header timeout.
+    static func checkMethodPrefix(_ b: UnsafeRawBufferPointer) -> HTTP1ParseError? {
+        var i = 0
+        while i < b.count && (b[i] == cr || b[i] == lf) { i += 1 }
+        if i < b.count && b[i] == 0x16 { return HTTP1ParseError(400, "TLS handshake on a plain HTTP port") }
+        let maxMethodLength = 32
+        let methodStart = i
+        while i < b.count {
+            let c = b[i]
+            if c == sp { return nil }
+            if !isTChar(c) { return HTTP1ParseError(400, "invalid method") }
+            if i - methodStart >= maxMethodLength { return HTTP1ParseError(400, "method too long") }
+            i += 1
+        }
+        return nil
     }
 
     /// Index just past the `CRLFCRLF` ending the head (leading empty lines skipped), or nil.

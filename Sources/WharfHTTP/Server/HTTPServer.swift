@@ -47,7 +47,7 @@ public final class HTTPServer: @unchecked Sendable {
         listener = l
         boundPort = l.port
         lock.unlock()
-        logger.info("listening", ["addr": "\(configuration.host.isEmpty ? "" : configuration.host):\(l.port)",
+        logger.debug("listening", ["addr": "\(configuration.host.isEmpty ? "" : configuration.host):\(l.port)",
                                   "tls": tls == nil ? "false" : "true"])
     }
 

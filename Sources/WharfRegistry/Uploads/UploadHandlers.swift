@@ -99,9 +99,9 @@ struct UploadHandlers: Sendable {
         var state: UploadState?
         if let token = request.queryValue("_state") {
             let s = try context.uploadTokens.verify(token)
-            guard s.name == name.value, s.uuid == uuid else {
-                throw RegistryError(.blobUploadInvalid, detail: "upload state does not match the URL")
-            }
+            // A token issued for another repository's upload: from this repository's view
+            // the upload does not exist (and saying more would leak that it exists elsewhere).
+            guard s.name == name.value, s.uuid == uuid else { throw unknown(uuid) }
             state = s
         }
         return (BlobUploadSession(context: context, name: name, uuid: uuid), state)
