@@ -54,6 +54,7 @@ final class HTTP1ParserTests: XCTestCase {
         guard case .failure(let e) = parse("\u{16}\u{3}\u{1}") else { return XCTFail("TLS record accepted") }
         XCTAssertEqual(e.status, 400)
         guard case .failure = parse("GE{T") else { return XCTFail("non-token method accepted") }
+        guard case .failure = parse("GET /v2/ HTTP/1.1\nHost: x\n\n") else { return XCTFail("bare LF accepted") }
         guard case .needMore = parse("PATCH") else { return XCTFail("valid method prefix refused") }
         guard case .needMore = parse("\r\nGET /v2/ HT") else { return XCTFail("valid partial line refused") }
     }

@@ -60,7 +60,7 @@ public enum HTTP1Parser {
     public static func parseHead(_ buffer: UnsafeRawBufferPointer, limits: HTTPLimits, scanFrom: Int = 0) -> HeadResult {
         guard let end = findHeadEnd(buffer, from: scanFrom) else {
             if buffer.count > limits.maxHeaderBytes { return .failure(HTTP1ParseError(431, "request head too large")) }
-            if let error = checkMethodPrefix(buffer) { return .failure(error) }
+            if let error = checkMethodPrefix(buffer) ?? checkBareLF(buffer, from: scanFrom) { return .failure(error) }
             return .needMore
         }
         if end > limits.maxHeaderBytes { return .failure(HTTP1ParseError(431, "request head too large")) }
@@ -85,6 +85,18 @@ public enum HTTP1Parser {
             if c == sp { return nil }
             if !isTChar(c) { return HTTP1ParseError(400, "invalid method") }
             if i - methodStart >= maxMethodLength { return HTTP1ParseError(400, "method too long") }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Rejects a line ended by a bare LF (RFC 9112 §2.2 lets a recipient refuse it; accepting
+    /// it invites smuggling through proxies that disagree). Without this a head of bare-LF
+    /// lines never completes and the client waits out the header timeout.
+    static func checkBareLF(_ b: UnsafeRawBufferPointer, from: Int) -> HTTP1ParseError? {
+        var i = max(0, from)
+        while i < b.count {
+            if b[i] == lf && (i == 0 || b[i - 1] != cr) { return HTTP1ParseError(400, "bare LF in request head") }
             i += 1
         }
         return nil
