@@ -47,10 +47,17 @@ public struct AccessLogMiddleware: HTTPMiddleware {
         if logger.enabled(.trace) {
             for (name, value) in request.headers {
                 let key = name.lowercased()
-                fields.append(("http.request.header." + key, Self.isSensitiveHeader(key) ? "*****" : value))
+                fields.append(("http.request.header." + key, Self.isSensitiveHeader(key) ? "*****" : Self.withoutQuery(value)))
             }
         }
         logger.log(.info, "response completed", fields: fields)
+    }
+
+    /// A header value with any URL query removed (`Referer` may carry a presigned URL's
+    /// signature or an upload's `_state` token).
+    static func withoutQuery(_ value: String) -> String {
+        guard let q = value.firstIndex(of: "?") else { return value }
+        return String(value[..<q]) + "?*****"
     }
 
     /// True for headers whose value is a credential and is masked in logs: `Authorization`,
