@@ -63,7 +63,7 @@ b() {
 ctr=$(b from scratch)
 b copy "$ctr" "$rootfs" / >/dev/null
 b copy --chown 1001:1001 "$ctr" "$rootfs/var/lib/registry" /var/lib/registry >/dev/null
-b config --user 1001:1001 --port 5000 --volume /var/lib/registry --workingdir /var/lib/registry \
+b config --user 1001:1001 --port 5000/tcp --volume /var/lib/registry --workingdir /var/lib/registry \
     --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
     --entrypoint '["/usr/local/bin/wharf"]' --cmd 'serve /etc/wharf/config.yml' \
     --label org.opencontainers.image.title=wharf \

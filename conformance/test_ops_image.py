@@ -63,9 +63,15 @@ def test_image_round_trips_through_wharf_and_runs(image_archive, tmp_path):
                 t.extractall(rootfs, filter="tar")
         assert (rootfs / "etc/wharf/config.yml").read_text() == open(os.path.join(ROOT, "config", "config.yml")).read()
         assert "wharf:x:1001:1001" in (rootfs / "etc/passwd").read_text()
-        out = run(["chroot", str(rootfs), "/usr/local/bin/wharf", "version"]).stdout.decode()
-        assert "wharf" in out.lower()
-        out = run(["chroot", str(rootfs), "/usr/local/bin/wharf", "check-config", "/etc/wharf/config.yml"])
-        assert out.returncode == 0
+        # Swift reads its arguments from /proc, which a container runtime mounts.
+        (rootfs / "proc").mkdir(exist_ok=True)
+        run(["mount", "-t", "proc", "proc", str(rootfs / "proc")])
+        try:
+            out = run(["chroot", "--userspec=1001:1001", str(rootfs), "/usr/local/bin/wharf", "version"]).stdout.decode()
+            assert out.startswith("wharf ")
+            out = run(["chroot", "--userspec=1001:1001", str(rootfs), "/usr/local/bin/wharf", "check-config", "/etc/wharf/config.yml"])
+            assert b"rootdirectory" in out.stdout
+        finally:
+            run(["umount", str(rootfs / "proc")], check=False)
     finally:
         r.cleanup()
