@@ -66,3 +66,22 @@ public struct OperationsConfiguration: Equatable, Sendable {
         return l
     }
 }
+
+extension OperationsConfiguration {
+    /// The `metrics` and `requests` entries of the printed `openshift` section; the
+    /// metrics secret is `*****` when `maskSecrets`.
+    func printedEntries(maskSecrets: Bool) -> [YAMLEntry] {
+        func scalar(_ s: String) -> YAMLNode { YAMLNode(.scalar(s, .doubleQuoted), line: 0, origin: "") }
+        func map(_ e: [(String, YAMLNode)]) -> YAMLNode {
+            YAMLNode(.mapping(e.map { YAMLEntry(key: $0.0, keyLine: 0, value: $0.1) }), line: 0, origin: "")
+        }
+        var metrics: [(String, YAMLNode)] = [("enabled", scalar(String(metricsEnabled)))]
+        if let secret = metricsSecret { metrics.append(("secret", scalar(maskSecrets ? ConfigurationPrinter.mask : secret))) }
+        func limits(_ l: RequestLimits) -> YAMLNode {
+            map([("maxrunning", scalar(String(l.maxRunning))), ("maxinqueue", scalar(String(l.maxInQueue))),
+                 ("maxwaitinqueue", scalar(ConfigValueParser.formatDuration(l.maxWaitInQueue)))])
+        }
+        return [YAMLEntry(key: "metrics", keyLine: 0, value: map(metrics)),
+                YAMLEntry(key: "requests", keyLine: 0, value: map([("read", limits(readLimits)), ("write", limits(writeLimits))]))]
+    }
+}

@@ -47,4 +47,14 @@ final class OperationsConfigurationTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("openshift.metrics.enabeld: unknown key"), "\($0)")
         }
     }
+
+    func testPrintedWithSecretMaskedAndReadsBack() throws {
+        let path = ExampleConfigTests.configDirectory.appendingPathComponent("config-operations.yml").path
+        let c = try Configuration.load(file: path, environment: [:]).configuration
+        let masked = ConfigurationPrinter.yaml(c)
+        XCTAssertFalse(masked.contains("change-me-metrics"))
+        XCTAssertTrue(masked.contains("secret: \"*****\""))
+        let back = try Configuration.parse(Data(ConfigurationPrinter.yaml(c, maskSecrets: false).utf8), origin: "printed").configuration
+        XCTAssertEqual(back.operations, c.operations)
+    }
 }
