@@ -1,12 +1,15 @@
 """Metrics at /extensions/v2/metrics: access by secret, exact counters after a known
 sequence of requests, label sets, and an exposition the Prometheus parser accepts whole."""
 import base64
+import http.client
+import json
+import os
 import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness import RegistryProcess
+from harness import RegistryProcess, wharf_bin
 from ocihelpers import build_image, push_image, fetch, OCI_MANIFEST
 
 pytestmark = pytest.mark.wharf_only
@@ -156,3 +159,38 @@ def test_disabled_by_default_and_enabled_by_environment():
         assert on.request("GET", "/extensions/v2/metrics", headers=BEARER)[0] == 200
     finally:
         on.cleanup()
+
+
+def test_shipped_operations_example_serves_metrics(tmp_path):
+    """config/config-operations.yml as shipped (address and storage moved by variables)."""
+    from harness import ROOT, free_port
+    import subprocess, socket, time as _time
+    port = free_port()
+    env = dict(os.environ, REGISTRY_HTTP_ADDR=f"127.0.0.1:{port}",
+               REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=str(tmp_path / "data"))
+    log = open(tmp_path / "log", "wb")
+    proc = subprocess.Popen([wharf_bin(), "serve", os.path.join(ROOT, "config", "config-operations.yml")],
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = _time.time() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert proc.poll() is None and _time.time() < deadline, (tmp_path / "log").read_text()
+                _time.sleep(0.05)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/extensions/v2/metrics", headers={"Authorization": "Bearer change-me-metrics"})
+        resp = conn.getresponse()
+        body = resp.read().decode()
+        assert resp.status == 200
+        names = {f.name for f in text_string_to_metric_families(body)}
+        assert "imageregistry_http_requests" in names
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        log.close()
+    # JSON lines, as the example configures.
+    for line in (tmp_path / "log").read_text().splitlines():
+        json.loads(line)
