@@ -165,3 +165,16 @@ def test_replicas_with_different_secrets_refuse_each_other_s_uploads(tmp_path):
     finally:
         a.cleanup()
         b.cleanup()
+
+
+def test_without_a_secret_one_is_generated_with_a_warning():
+    r = RegistryProcess(config={"http": {"secret": ""}}).start()
+    try:
+        status, hdrs, _ = r.request("POST", "/v2/ops/nosecret/blobs/uploads/", body=b"", headers={"Content-Length": "0"})
+        assert status == 202 and "_state=" in hdrs["location"]
+        r.stop()
+        log = r.read_log()
+        assert "level=warning" in log or "level=warn" in log
+        assert "replicas" in log and "http.secret" in log
+    finally:
+        r.cleanup()
