@@ -22,7 +22,11 @@ struct OperationsWiring {
         if let metrics { middleware.append(HTTPMetricsMiddleware(metrics: metrics)) }
         let read = Self.limiter(config.readLimits)
         let write = Self.limiter(config.writeLimits)
-        if read != nil || write != nil { middleware.append(RequestLimiterMiddleware(read: read, write: write)) }
+        if read != nil || write != nil {
+            // Probes and scrapes must not be refused under load.
+            let exempt: Set<String> = ["/", "/healthz", "/debug/health", MetricsEndpoint.path]
+            middleware.append(RequestLimiterMiddleware(read: read, write: write, exemptPaths: exempt))
+        }
         self.middleware = middleware
     }
 

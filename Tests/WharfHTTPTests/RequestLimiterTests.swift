@@ -65,6 +65,16 @@ final class RequestLimiterTests: XCTestCase {
         XCTAssertEqual(read.status, 200)
     }
 
+    func testExemptPathsBypassAFullLimiter() async throws {
+        let read = RequestLimiter(maxRunning: 1, maxInQueue: 0, maxWaitInQueue: 0)
+        let m = RequestLimiterMiddleware(read: read, write: nil, exemptPaths: ["/healthz"])
+        _ = await read.acquire()
+        let probe = try await m.respond(to: HTTPRequest(method: "GET", target: "/healthz"), next: { _ in .text(200, "ok") })
+        XCTAssertEqual(probe.status, 200)
+        let other = try await m.respond(to: HTTPRequest(method: "GET", target: "/v2/"), next: { _ in .text(200, "ok") })
+        XCTAssertEqual(other.status, 429)
+    }
+
     final class OrderLog: @unchecked Sendable {
         private let lock = NSLock()
         private var items: [Int] = []

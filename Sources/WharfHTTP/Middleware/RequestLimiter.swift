@@ -101,17 +101,21 @@ public final class RequestLimiter: @unchecked Sendable {
 /// Limits concurrent requests: GET, HEAD and OPTIONS go through the read limiter, every
 /// other method through the write limiter (nil: unlimited). Refused requests get 429
 /// `Too many requests, please try again later.` with `Retry-After: 1`, and their body
-/// is never read. A slot is held while the handler runs.
+/// is never read. A slot is held while the handler runs. Paths in `exemptPaths` (health
+/// probes, metrics scrapes) are never limited, so load never fails a liveness probe.
 public struct RequestLimiterMiddleware: HTTPMiddleware {
     /// Limits GET, HEAD and OPTIONS; nil: unlimited.
     public let read: RequestLimiter?
     /// Limits every other method; nil: unlimited.
     public let write: RequestLimiter?
+    /// Exact paths that bypass the limits.
+    public let exemptPaths: Set<String>
 
     /// A middleware with these limiters.
-    public init(read: RequestLimiter?, write: RequestLimiter?) {
+    public init(read: RequestLimiter?, write: RequestLimiter?, exemptPaths: Set<String> = []) {
         self.read = read
         self.write = write
+        self.exemptPaths = exemptPaths
     }
 
     /// True for the methods counted as reads.
@@ -120,7 +124,9 @@ public struct RequestLimiterMiddleware: HTTPMiddleware {
     }
 
     public func respond(to request: HTTPRequest, next: HTTPHandler) async throws -> HTTPResponse {
-        guard let limiter = Self.isRead(request.method) ? read : write else { return try await next(request) }
+        guard let limiter = Self.isRead(request.method) ? read : write, !exemptPaths.contains(request.path) else {
+            return try await next(request)
+        }
         guard await limiter.acquire() else {
             var response = HTTPResponse.text(429, "Too many requests, please try again later.\n")
             response.headers.set("Retry-After", "1")
