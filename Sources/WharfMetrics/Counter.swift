@@ -41,6 +41,7 @@ public final class Counter: MetricFamily, @unchecked Sendable {
         cells.snapshot()[labelValues]?.reduce(0, +) ?? 0
     }
 
+    /// Appends `# HELP`, `# TYPE` and one line per series (summaries: quantiles, `_sum`, `_count`).
     public func render(into out: inout String) {
         PrometheusText.header(name, help: help, type: "counter", into: &out)
         for (labels, parts) in cells.snapshot().sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
@@ -84,6 +85,7 @@ public final class Gauge: MetricFamily, @unchecked Sendable {
         cells.snapshot()[labelValues]?.reduce(0, +) ?? 0
     }
 
+    /// Appends `# HELP`, `# TYPE` and one line per series (summaries: quantiles, `_sum`, `_count`).
     public func render(into out: inout String) {
         PrometheusText.header(name, help: help, type: "gauge", into: &out)
         let snapshot = cells.snapshot()
@@ -115,6 +117,7 @@ public final class GaugeFunction: MetricFamily, @unchecked Sendable {
         self.read = read
     }
 
+    /// Appends `# HELP`, `# TYPE` and one line per series (summaries: quantiles, `_sum`, `_count`).
     public func render(into out: inout String) {
         let series = read()
         guard !series.isEmpty else { return }

@@ -124,6 +124,7 @@ public final class Summary: MetricFamily, @unchecked Sendable {
         return (quantiles.map { SlidingWindowSamples.quantile($0, ofSorted: recent) }, sum, count)
     }
 
+    /// Appends `# HELP`, `# TYPE` and one line per series (summaries: quantiles, `_sum`, `_count`).
     public func render(into out: inout String) {
         PrometheusText.header(name, help: help, type: "summary", into: &out)
         for (labels, parts) in cells.snapshot().sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {

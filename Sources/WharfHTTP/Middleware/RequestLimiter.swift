@@ -123,6 +123,7 @@ public struct RequestLimiterMiddleware: HTTPMiddleware {
         method == "GET" || method == "HEAD" || method == "OPTIONS"
     }
 
+    /// Waits for a slot of the request's class, then calls `next`; 429 when refused.
     public func respond(to request: HTTPRequest, next: HTTPHandler) async throws -> HTTPResponse {
         guard let limiter = Self.isRead(request.method) ? read : write, !exemptPaths.contains(request.path) else {
             return try await next(request)
