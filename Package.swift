@@ -20,10 +20,11 @@ let package = Package(
         .target(name: "WharfHTTP", dependencies: ["WharfCrypto", "COpenSSL"]),
         .target(name: "WharfConfig"),
         .target(name: "WharfStorage", dependencies: ["WharfCrypto"]),
+        .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
-                dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig"]),
+                dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig", "WharfMetrics"]),
         .executableTarget(name: "wharf",
-                          dependencies: ["WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto"]),
+                          dependencies: ["WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
 
         // Fuzz targets: a replay driver in a normal build, a libFuzzer entry with -DFUZZING
         // (see Tests/Fuzz/README.md).
@@ -36,6 +37,7 @@ let package = Package(
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto"]),
         .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig"]),
         .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto"]),
+        .testTarget(name: "WharfMetricsTests", dependencies: ["WharfMetrics"]),
         .testTarget(name: "WharfRegistryTests", dependencies: ["WharfRegistry", "WharfStorage", "WharfHTTP"]),
     ],
     swiftLanguageModes: [.v5]

@@ -91,6 +91,9 @@ extension Configuration {
         // storage
         if let storage = root["storage"] { try decodeStorage(storage, into: &config.storage) }
 
+        // openshift.metrics, openshift.requests
+        config.operations = try OperationsConfiguration.decode(root["openshift"])
+
         return LoadedConfiguration(configuration: config, warnings: warnings)
     }
 

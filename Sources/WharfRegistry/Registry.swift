@@ -1,6 +1,7 @@
 import Foundation
 import WharfCrypto
 import WharfHTTP
+import WharfMetrics
 import WharfStorage
 
 /// The registry's settings that come from config.yml (mapped by the `wharf` CLI).
@@ -49,7 +50,8 @@ public final class Registry: @unchecked Sendable {
     private let router: Router
 
     /// Builds the routes; an empty `httpSecret` is replaced by a random per-process key (logged).
-    public init(options: RegistryOptions, driver: StorageDriver, logger: Logger) {
+    /// With `metrics`, each operation's duration and the manifest cache's hits and misses are recorded.
+    public init(options: RegistryOptions, driver: StorageDriver, logger: Logger, metrics: RegistryMetrics? = nil) {
         self.options = options
         self.driver = driver
         self.logger = logger
@@ -58,8 +60,13 @@ public final class Registry: @unchecked Sendable {
             logger.warn("http.secret is not set: using a random key; uploads cannot continue on another replica or after a restart")
             secret = SecureRandom.bytes(32)
         }
-        context = RegistryContext(options: options, driver: driver, logger: logger, secret: secret)
+        context = RegistryContext(options: options, driver: driver, logger: logger, secret: secret, metrics: metrics)
         router = Self.makeRouter(context)
+    }
+
+    /// Adds a route beside the registry's own (e.g. `/extensions/v2/metrics`); call before serving.
+    public func addRoute(_ method: String, _ pattern: String, _ handler: @escaping HTTPHandler) {
+        router.add(method, pattern, handler)
     }
 
     /// The handler for every request the registry serves (`/v2/...`, `/healthz`).
@@ -94,30 +101,47 @@ public final class Registry: @unchecked Sendable {
         let referrers = ReferrersHandler(context: context)
 
         let upload = context.options.maxUploadRequestSize
+        let metrics = context.metrics
+        // Records the handler's duration as `imageregistry_request_duration_seconds{operation}`
+        // (`head` names the HEAD variant of a GET route).
+        func timed(_ operation: String, head: String? = nil, _ handler: @escaping HTTPHandler) -> HTTPHandler {
+            guard let metrics else { return handler }
+            return { request in
+                let start = DispatchTime.now().uptimeNanoseconds
+                defer {
+                    let name = request.method == "HEAD" ? (head ?? operation) : operation
+                    metrics.operation(name, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                }
+                return try await handler(request)
+            }
+        }
         let base: HTTPHandler = { _ in
             HTTPResponse(status: 200, headers: ["Content-Type": "application/json; charset=utf-8"], body: .bytes(Data("{}".utf8)))
         }
         router.add("GET", "/v2/", base)
         router.add("GET", "/v2", base)
-        router.add("GET", "/healthz") { _ in .text(200, "ok\n") }
-        router.add("GET", "/v2/_catalog", { try await catalog.list($0) })
+        let health = HealthCheck(driver: context.driver)
+        router.add("GET", "/healthz") { _ in await health.plainResponse() }
+        router.add("GET", "/") { _ in await health.plainResponse() }
+        router.add("GET", "/debug/health") { _ in await health.jsonResponse() }
+        router.add("GET", "/v2/_catalog", timed("Catalog.Repositories") { try await catalog.list($0) })
 
-        router.add("POST", "/v2/{name*}/blobs/uploads/", maxBodySize: upload, { try await uploads.start($0) })
-        router.add("POST", "/v2/{name*}/blobs/uploads", maxBodySize: upload, { try await uploads.start($0) })
-        router.add("GET", "/v2/{name*}/blobs/uploads/{uuid}", { try await uploads.status($0) })
-        router.add("PATCH", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, { try await uploads.patch($0) })
-        router.add("PUT", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, { try await uploads.put($0) })
-        router.add("DELETE", "/v2/{name*}/blobs/uploads/{uuid}", { try await uploads.cancel($0) })
+        router.add("POST", "/v2/{name*}/blobs/uploads/", maxBodySize: upload, timed("BlobStore.Create") { try await uploads.start($0) })
+        router.add("POST", "/v2/{name*}/blobs/uploads", maxBodySize: upload, timed("BlobStore.Create") { try await uploads.start($0) })
+        router.add("GET", "/v2/{name*}/blobs/uploads/{uuid}", timed("BlobStore.Resume") { try await uploads.status($0) })
+        router.add("PATCH", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, timed("BlobWriter.ReadFrom") { try await uploads.patch($0) })
+        router.add("PUT", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, timed("BlobWriter.Commit") { try await uploads.put($0) })
+        router.add("DELETE", "/v2/{name*}/blobs/uploads/{uuid}", timed("BlobWriter.Cancel") { try await uploads.cancel($0) })
 
-        router.add("GET", "/v2/{name*}/blobs/{digest}", { try await blobs.get($0) })
-        router.add("DELETE", "/v2/{name*}/blobs/{digest}", { try await blobs.delete($0) })
+        router.add("GET", "/v2/{name*}/blobs/{digest}", timed("BlobStore.ServeBlob", head: "BlobStore.Stat") { try await blobs.get($0) })
+        router.add("DELETE", "/v2/{name*}/blobs/{digest}", timed("BlobStore.Delete") { try await blobs.delete($0) })
 
-        router.add("GET", "/v2/{name*}/manifests/{reference}", { try await manifests.get($0) })
-        router.add("PUT", "/v2/{name*}/manifests/{reference}", maxBodySize: Int64(context.options.maxManifestSize), { try await manifests.put($0) })
-        router.add("DELETE", "/v2/{name*}/manifests/{reference}", { try await manifests.delete($0) })
+        router.add("GET", "/v2/{name*}/manifests/{reference}", timed("ManifestService.Get", head: "ManifestService.Exists") { try await manifests.get($0) })
+        router.add("PUT", "/v2/{name*}/manifests/{reference}", maxBodySize: Int64(context.options.maxManifestSize), timed("ManifestService.Put") { try await manifests.put($0) })
+        router.add("DELETE", "/v2/{name*}/manifests/{reference}", timed("ManifestService.Delete") { try await manifests.delete($0) })
 
-        router.add("GET", "/v2/{name*}/tags/list", { try await tags.list($0) })
-        router.add("GET", "/v2/{name*}/referrers/{digest}", { try await referrers.list($0) })
+        router.add("GET", "/v2/{name*}/tags/list", timed("TagService.All") { try await tags.list($0) })
+        router.add("GET", "/v2/{name*}/referrers/{digest}", timed("ReferrerService.List") { try await referrers.list($0) })
 
         router.notFound = { request in
             if request.path.hasPrefix("/v2") {

@@ -41,6 +41,7 @@ enum ServeCommand: WharfCommand {
             logger.warn("no http.secret configured: generated a random one; replicas behind a load balancer will not share uploads (set http.secret or REGISTRY_HTTP_SECRET)")
         }
 
+        let operations = OperationsWiring(config.operations)
         let driver: StorageDriver
         do {
             let backend: StorageDriver
@@ -50,6 +51,7 @@ enum ServeCommand: WharfCommand {
             }
             // Every driver sits behind the instrumented base: paths validated, calls timed.
             driver = InstrumentedDriver(backend) { [logger] operation, seconds, error in
+                operations.storageCall(operation, seconds, error?.code)
                 guard logger.enabled(.traceAll) else { return }
                 logger.log(.traceAll, "storage call", fields: [("operation", operation),
                                                                ("duration", String(format: "%.6fs", seconds)),
@@ -60,8 +62,9 @@ enum ServeCommand: WharfCommand {
             return ExitCode.failure
         }
 
-        let registry = Registry(options: settings.registry, driver: driver, logger: logger)
-        let handler = MiddlewareChain.build([AccessLogMiddleware(logger: logger)], handler: registry.handler)
+        let registry = Registry(options: settings.registry, driver: driver, logger: logger, metrics: operations.metrics)
+        operations.addRoutes(to: registry, config: config.operations)
+        let handler = MiddlewareChain.build([AccessLogMiddleware(logger: logger)] + operations.middleware, handler: registry.handler)
         let server = HTTPServer(configuration: settings.server, logger: logger, handler: handler)
         let shutdown = ShutdownSignal()
         do {

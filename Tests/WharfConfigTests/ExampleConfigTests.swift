@@ -10,7 +10,7 @@ final class ExampleConfigTests: XCTestCase {
     func testEveryExampleValidates() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.configDirectory.path)
             .filter { $0.hasSuffix(".yml") }.sorted()
-        XCTAssertEqual(files, ["config-dev.yml", "config-inmemory.yml", "config-tls.yml", "config.yml"])
+        XCTAssertEqual(files, ["config-dev.yml", "config-inmemory.yml", "config-operations.yml", "config-tls.yml", "config.yml"])
         for name in files {
             let loaded = try Configuration.load(file: Self.configDirectory.appendingPathComponent(name).path, environment: [:])
             XCTAssertEqual(loaded.warnings, [], name)

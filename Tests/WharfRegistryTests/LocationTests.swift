@@ -32,3 +32,21 @@ final class LocationTests: XCTestCase {
         XCTAssertEqual(put.headers["Location"], "/v2/app/manifests/\(digest)")
     }
 }
+
+/// RFC 7239 `Forwarded` decides the scheme and host before `X-Forwarded-*`.
+final class ForwardedHeaderTests: XCTestCase {
+    func testForwardedWinsOverXForwarded() async throws {
+        let t = TestRegistry { $0.host = nil }
+        let r = try await t.send("POST", "/v2/app/blobs/uploads/", headers: [
+            "Host": "internal:5000", "Forwarded": "for=192.0.2.60;proto=https;host=\"route.example:8443\", for=10.0.0.1",
+            "X-Forwarded-Host": "ignored.example"])
+        XCTAssertTrue(r.headers["Location"]?.hasPrefix("https://route.example:8443/v2/app/blobs/uploads/") ?? false, r.headers["Location"] ?? "")
+    }
+
+    func testForwardedPairsRefuseURLBreakingValues() {
+        XCTAssertEqual(LocationBuilder.forwardedPairs("Proto=HTTPS;Host=a.example"), ["proto": "https", "host": "a.example"])
+        XCTAssertEqual(LocationBuilder.forwardedPairs("proto=ftp;host=\"a.example/x\""), [:])
+        XCTAssertEqual(LocationBuilder.forwardedPairs("host=\"a b\""), [:])
+        XCTAssertEqual(LocationBuilder.forwardedPairs(""), [:])
+    }
+}

@@ -2,7 +2,8 @@ import Foundation
 
 /// Logs one info line per request: method, path (without the query string, which may
 /// carry secrets such as `_state` tokens), status, response bytes, duration, remote
-/// address, request id and user agent.
+/// address, request id and user agent. At `trace` level the request's headers are added
+/// as `http.request.header.<name>`, with credentials masked (``isSensitiveHeader(_:)``).
 ///
 /// ```swift
 /// let handler = MiddlewareChain.build([AccessLogMiddleware(logger: log)], handler: router.handle)
@@ -33,7 +34,7 @@ public struct AccessLogMiddleware: HTTPMiddleware {
     private func log(_ request: HTTPRequest, status: Int, bytes: String, start: DispatchTime) {
         guard logger.enabled(.info) else { return }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        logger.log(.info, "response completed", fields: [
+        var fields: [(String, String)] = [
             ("http.request.method", request.method),
             ("http.request.uri", request.path),
             ("http.response.status", String(status)),
@@ -42,6 +43,28 @@ public struct AccessLogMiddleware: HTTPMiddleware {
             ("http.request.remoteaddr", request.remoteAddress),
             ("http.request.id", request.requestID),
             ("http.request.useragent", request.headers["User-Agent"] ?? ""),
-        ])
+        ]
+        if logger.enabled(.trace) {
+            for (name, value) in request.headers {
+                let key = name.lowercased()
+                fields.append(("http.request.header." + key, Self.isSensitiveHeader(key) ? "*****" : Self.withoutQuery(value)))
+            }
+        }
+        logger.log(.info, "response completed", fields: fields)
+    }
+
+    /// A header value with any URL query removed (`Referer` may carry a presigned URL's
+    /// signature or an upload's `_state` token).
+    static func withoutQuery(_ value: String) -> String {
+        guard let q = value.firstIndex(of: "?") else { return value }
+        return String(value[..<q]) + "?*****"
+    }
+
+    /// True for headers whose value is a credential and is masked in logs: `Authorization`,
+    /// `Proxy-Authorization`, `Cookie`, and any name mentioning a token, secret, password,
+    /// signature, credential or key (`X-Registry-Auth`, `X-Amz-Security-Token`, ...).
+    public static func isSensitiveHeader(_ name: String) -> Bool {
+        let n = name.lowercased()
+        return ["auth", "cookie", "token", "secret", "password", "signature", "credential", "key"].contains { n.contains($0) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import WharfHTTP
+import WharfMetrics
 import WharfStorage
 
 /// What every handler shares: settings, storage, layout, caches.
@@ -13,8 +14,11 @@ final class RegistryContext: @unchecked Sendable {
     let uploadTokens: UploadStateToken
     let hashers: UploadHasherCache
     let manifests: ManifestCache
+    /// Where operation timings and cache lookups are counted; nil when metrics are off.
+    let metrics: RegistryMetrics?
 
-    init(options: RegistryOptions, driver: StorageDriver, logger: Logger, secret: [UInt8]) {
+    init(options: RegistryOptions, driver: StorageDriver, logger: Logger, secret: [UInt8], metrics: RegistryMetrics? = nil) {
+        self.metrics = metrics
         self.options = options
         self.driver = driver
         self.logger = logger
@@ -34,7 +38,8 @@ final class RegistryContext: @unchecked Sendable {
     /// Refuses writes in read-only mode (405 UNSUPPORTED, as distribution).
     func requireWritable() throws {
         if options.readOnly {
-            throw RegistryError(.unsupported, detail: "registry is in read-only mode")
+            throw RegistryError(.unsupported, message: "registry is in read-only mode",
+                                detail: "storage.maintenance.readonly.enabled is set: pushes and deletes are refused")
         }
     }
 

@@ -33,7 +33,9 @@ struct ManifestStore: Sendable {
 
     /// The manifest's bytes and summary, from the cache or the blob store; nil when gone.
     func load(_ digest: Digest) async throws -> StoredManifest? {
-        if let cached = context.manifests.get(digest) { return cached }
+        let cached = context.manifests.get(digest)
+        context.metrics?.digestCacheLookup(hit: cached != nil, scoped: false)
+        if let cached { return cached }
         let data: Data
         do {
             data = try await context.driver.getContent(paths.blobData(digest))

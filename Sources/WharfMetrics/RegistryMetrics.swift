@@ -1,0 +1,86 @@
+import Foundation
+
+/// The OpenShift image registry's metrics, with its names, types and labels, so
+/// dashboards and alerts written for it work unchanged. The HTTP layer, the registry's
+/// handlers, the storage driver's observer and the manifest cache feed them.
+///
+/// ```swift
+/// let metrics = RegistryMetrics(gitVersion: "v0.3.0", gitCommit: "abc123")
+/// metrics.storageCall(operation: "StorageDriver.Stat", seconds: 0.001, errorCode: nil)
+/// metrics.registry.exposition()
+/// ```
+public final class RegistryMetrics: @unchecked Sendable {
+    /// Every family, rendered by ``exposition()``.
+    public let registry = MetricsRegistry()
+    /// `imageregistry_http_in_flight_requests`.
+    public let httpInFlight: Gauge
+    /// `imageregistry_http_requests_total{code,method}` (method lower-case).
+    public let httpRequests: Counter
+    /// `imageregistry_http_request_duration_seconds{method}`.
+    public let httpDuration: Summary
+    /// `imageregistry_http_request_size_bytes`.
+    public let httpRequestSize: Summary
+    /// `imageregistry_http_response_size_bytes`.
+    public let httpResponseSize: Summary
+    /// `imageregistry_request_duration_seconds{operation}`.
+    public let requestDuration: Summary
+    /// `imageregistry_storage_duration_seconds{operation}`.
+    public let storageDuration: Summary
+    /// `imageregistry_storage_errors_total{operation,code}`.
+    public let storageErrors: Counter
+    /// `imageregistry_digest_cache_requests_total{type}` (`Hit` or `Miss`).
+    public let digestCache: Counter
+    /// `imageregistry_digest_cache_scoped_requests_total{type}`.
+    public let digestCacheScoped: Counter
+
+    /// Registers the whole set; `gitVersion` like `v1.2.3` gives `major`/`minor`.
+    public init(gitVersion: String, gitCommit: String) {
+        let version = gitVersion.hasPrefix("v") ? String(gitVersion.dropFirst()) : gitVersion
+        let parts = version.split(separator: ".")
+        let major = parts.first.map(String.init) ?? ""
+        let minor = parts.count > 1 ? String(parts[1]) : ""
+        let info: [(String, String)] = [("gitCommit", gitCommit), ("gitVersion", gitVersion), ("major", major), ("minor", minor)]
+        registry.register(GaugeFunction(name: "imageregistry_build_info",
+                                        help: "A metric with a constant '1' value labeled by major, minor, git commit & git version from which the image registry was built.") { [(info, 1)] })
+        httpInFlight = registry.gauge("imageregistry_http_in_flight_requests", help: "A gauge of requests currently being served by the registry.")
+        httpRequests = registry.counter("imageregistry_http_requests_total", help: "A counter for requests to the registry.", labels: ["code", "method"])
+        httpDuration = registry.summary("imageregistry_http_request_duration_seconds", help: "A histogram of latencies for requests to the registry.", labels: ["method"])
+        httpRequestSize = registry.summary("imageregistry_http_request_size_bytes", help: "A histogram of sizes of requests to the registry.")
+        httpResponseSize = registry.summary("imageregistry_http_response_size_bytes", help: "A histogram of response sizes for requests to the registry.")
+        requestDuration = registry.summary("imageregistry_request_duration_seconds", help: "Request latency in seconds for each operation.", labels: ["operation"])
+        storageDuration = registry.summary("imageregistry_storage_duration_seconds", help: "Storage driver request latency in seconds for each operation.", labels: ["operation"])
+        storageErrors = registry.counter("imageregistry_storage_errors_total", help: "Storage driver errors for each operation and error code.", labels: ["operation", "code"])
+        digestCache = registry.counter("imageregistry_digest_cache_requests_total", help: "Total number of requests without scope to the digest cache.", labels: ["type"])
+        digestCacheScoped = registry.counter("imageregistry_digest_cache_scoped_requests_total", help: "Total number of scoped requests to the digest cache.", labels: ["type"])
+        ProcessMetrics.register(in: registry)
+    }
+
+    /// Records one finished HTTP request.
+    public func httpRequest(method: String, code: Int, seconds: Double, requestBytes: Int64, responseBytes: Int64?) {
+        let m = method.lowercased()
+        httpRequests.inc(String(code), m)
+        httpDuration.observe(seconds, m)
+        httpRequestSize.observe(Double(requestBytes))
+        if let responseBytes { httpResponseSize.observe(Double(responseBytes)) }
+    }
+
+    /// Records one registry operation (`BlobStore.ServeBlob`, `ManifestService.Get`, ...).
+    public func operation(_ name: String, seconds: Double) {
+        requestDuration.observe(seconds, name)
+    }
+
+    /// Records one storage driver call; `errorCode` is the driver error's code
+    /// (`PATH_NOT_FOUND`, ...), nil on success.
+    public func storageCall(operation: String, seconds: Double, errorCode: String?) {
+        storageDuration.observe(seconds, operation)
+        if let errorCode { storageErrors.inc(operation, errorCode) }
+    }
+
+    /// Records one digest cache lookup.
+    public func digestCacheLookup(hit: Bool, scoped: Bool) {
+        (scoped ? digestCacheScoped : digestCache).inc(hit ? "Hit" : "Miss")
+    }
+
+    /// The exposition text.
+    public func exposition() -> String { registry.exposition() }
+}
