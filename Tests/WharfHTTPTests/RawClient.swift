@@ -147,14 +147,16 @@ func runCurl(_ args: [String], stdin: FileHandle? = nil) throws -> (Int32, Data,
     p.standardError = err
     if let stdin { p.standardInput = stdin }
     try p.run()
-    var outData = Data()
+    // Drain stderr on another thread while stdout is read here, so neither pipe fills up.
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     p.waitUntilExit()
-    return (p.terminationStatus, outData, String(decoding: errData, as: UTF8.self))
+    return (p.terminationStatus, outData, String(decoding: errBox.data, as: UTF8.self))
 }
 
 /// Resident set size of this process in KiB (from /proc/self/status).
