@@ -14,6 +14,7 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", providers: [.apt(["libcrypt-dev"])]),
 
         // Layers, lowest first. Arrows only point down (see docs/architecture.md).
         .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
@@ -22,8 +23,9 @@ let package = Package(
         .target(name: "WharfStorage", dependencies: ["WharfCrypto"]),
         .target(name: "WharfRegistry",
                 dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig"]),
+        .target(name: "WharfAuth", dependencies: ["WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
         .executableTarget(name: "wharf",
-                          dependencies: ["WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto"]),
+                          dependencies: ["WharfAuth", "WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto"]),
 
         // Fuzz targets: a replay driver in a normal build, a libFuzzer entry with -DFUZZING
         // (see Tests/Fuzz/README.md).
@@ -36,6 +38,7 @@ let package = Package(
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto"]),
         .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig"]),
         .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto"]),
+        .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto"]),
         .testTarget(name: "WharfRegistryTests", dependencies: ["WharfRegistry", "WharfStorage", "WharfHTTP"]),
     ],
     swiftLanguageModes: [.v5]

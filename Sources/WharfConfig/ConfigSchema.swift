@@ -42,6 +42,7 @@ public indirect enum ConfigSchema: Sendable {
             ])),
             ("cache", .section([("blobdescriptor", .scalar)])),
         ] + StorageDriverSpec.all.map { spec in (spec.name, ConfigSchema.section(spec.parameters.map { ($0, .scalar) })) })),
+        ("auth", Configuration.Auth.schema),
     ])
 
     /// The child schema for `key` in a section.

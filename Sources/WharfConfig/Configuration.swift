@@ -18,6 +18,8 @@ public struct Configuration: Equatable, Sendable {
     public var http = HTTP()
     /// `storage.*`.
     public var storage = Storage()
+    /// `auth.*` (see AuthConfiguration.swift).
+    public var auth = Auth()
 
     /// The defaults: listen on `:5000`, filesystem storage in `./data`, info logs.
     public init() {}

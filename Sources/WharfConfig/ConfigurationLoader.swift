@@ -91,6 +91,9 @@ extension Configuration {
         // storage
         if let storage = root["storage"] { try decodeStorage(storage, into: &config.storage) }
 
+        // auth
+        if let auth = root["auth"] { try decodeAuth(auth, into: &config.auth) }
+
         return LoadedConfiguration(configuration: config, warnings: warnings)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAuth
 import WharfConfig
 import WharfHTTP
 import WharfRegistry
@@ -60,8 +61,16 @@ enum ServeCommand: WharfCommand {
             return ExitCode.failure
         }
 
+        let auth: AuthMiddleware?
+        do {
+            auth = try AuthSetup.middleware(config, httpSecret: settings.registry.httpSecret, logger: logger)
+        } catch {
+            logger.error("cannot set up auth", ["error": "\(error)"])
+            return ExitCode.usage
+        }
         let registry = Registry(options: settings.registry, driver: driver, logger: logger)
-        let handler = MiddlewareChain.build([AccessLogMiddleware(logger: logger)], handler: registry.handler)
+        let handler = MiddlewareChain.build([AccessLogMiddleware(logger: logger)] + (auth.map { [$0] } ?? []),
+                                            handler: registry.handler)
         let server = HTTPServer(configuration: settings.server, logger: logger, handler: handler)
         let shutdown = ShutdownSignal()
         do {
