@@ -12,6 +12,14 @@ public struct PolicyUser: Equatable, Sendable {
     public var passwordHash: String?
     /// Groups bindings refer to as `group:NAME`.
     public var groups: [String]
+
+    /// Creates a user.
+    public init(name: String, tokenHashes: [String], passwordHash: String?, groups: [String]) {
+        self.name = name
+        self.tokenHashes = tokenHashes
+        self.passwordHash = passwordHash
+        self.groups = groups
+    }
 }
 
 /// One binding: a role granted to subjects on projects.
@@ -22,6 +30,13 @@ public struct RoleBinding: Equatable, Sendable {
     public var subjects: [String]
     /// Project names, or `*` for every project.
     public var projects: [String]
+
+    /// Creates a binding.
+    public init(role: Role, subjects: [String], projects: [String]) {
+        self.role = role
+        self.subjects = subjects
+        self.projects = projects
+    }
 }
 
 /// The access policy: users and role bindings, read from the policy file (the same
