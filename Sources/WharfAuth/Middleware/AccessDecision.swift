@@ -6,6 +6,9 @@ public enum AccessDecision: Equatable, Sendable {
     case unauthorized(String?)
     /// 403: a known caller without the access.
     case denied
+    /// 403 with a challenge (RFC 6750 `insufficient_scope`): a valid token for other
+    /// scopes, whose user the policy would grant this access; the client fetches a new token.
+    case insufficientScope
 
     /// Decides for `credential` against `policy` (or the token's own access list).
     public static func decide(_ credential: Credential, required: RequiredAccess, policy: AccessPolicy,
@@ -22,6 +25,17 @@ public enum AccessDecision: Equatable, Sendable {
             return allowed(identity, required, policy) ? .allow : .denied
         case .token(let claims):
             if tokenGrants(claims, required) { return .allow }
+            // A token for other scopes: when the policy would grant this access, the
+            // client should fetch a token for it (401 insufficient_scope), else 403.
+            let identity: Identity
+            if claims.subject.isEmpty {
+                identity = .anonymous
+            } else if let user = policy.user(named: claims.subject) {
+                identity = Identity(user: user.name, groups: user.groups)
+            } else {
+                return .denied
+            }
+            if allowed(identity, required, policy) { return .insufficientScope }
             return claims.subject.isEmpty ? .unauthorized("token does not grant this access") : .denied
         }
     }

@@ -68,6 +68,10 @@ public struct AuthMiddleware: HTTPMiddleware {
         case .unauthorized(let detail):
             return AuthErrorResponse.make(status: 401, code: "UNAUTHORIZED", message: "authentication required",
                                           detail: detail, challenge: challenge(request, required), apiHeader: true)
+        case .insufficientScope:
+            return AuthErrorResponse.make(status: 403, code: "DENIED", message: "requested access to the resource is denied",
+                                          detail: "insufficient_scope: the token does not cover this request",
+                                          challenge: challenge(request, required, insufficientScope: true), apiHeader: true)
         case .denied:
             return AuthErrorResponse.make(status: 403, code: "DENIED", message: "requested access to the resource is denied",
                                           detail: nil, apiHeader: true)
@@ -88,7 +92,7 @@ public struct AuthMiddleware: HTTPMiddleware {
     }
 
     /// The `WWW-Authenticate` value for a request needing `required`.
-    func challenge(_ request: HTTPRequest, _ required: RequiredAccess) -> String {
+    func challenge(_ request: HTTPRequest, _ required: RequiredAccess, insufficientScope: Bool = false) -> String {
         if case .htpasswd = settings.mode { return "Basic realm=\"\(settings.realm)\"" }
         let base = TokenEndpoint.baseURL(request, tokenRealm: settings.tokenRealm)
         var value = "Bearer realm=\"\(base.url)\(Self.tokenPath)\",service=\"\(base.host)\""
@@ -101,6 +105,7 @@ public struct AuthMiddleware: HTTPMiddleware {
         default:
             break
         }
+        if insufficientScope { value += ",error=\"insufficient_scope\"" }
         return value
     }
 }
