@@ -91,3 +91,25 @@ extension Configuration {
         }
     }
 }
+
+extension Configuration.Auth {
+    /// The section as YAML for `check-config` (the signing key masked unless `maskSecrets`
+    /// is false); nil when no auth is configured.
+    func printedNode(maskSecrets: Bool) -> YAMLNode? {
+        func s(_ v: String) -> YAMLNode { YAMLNode(.scalar(v, .doubleQuoted), line: 0, origin: "") }
+        func m(_ e: [(String, YAMLNode)]) -> YAMLNode {
+            YAMLNode(.mapping(e.map { YAMLEntry(key: $0.0, keyLine: 0, value: $0.1) }), line: 0, origin: "")
+        }
+        if let o = openshift {
+            var e: [(String, YAMLNode)] = [("realm", s(o.realm))]
+            if let v = o.tokenRealm { e.append(("tokenrealm", s(v))) }
+            e.append(("policy", s(o.policy)))
+            e.append(("strictnames", s(String(o.strictNames))))
+            if let v = o.signingKey { e.append(("signingkey", s(maskSecrets ? ConfigurationPrinter.mask : v))) }
+            e.append(("tokenexpiration", s(ConfigValueParser.formatDuration(o.tokenExpiration))))
+            return m([("openshift", m(e))])
+        }
+        if let h = htpasswd { return m([("htpasswd", m([("realm", s(h.realm)), ("path", s(h.path))]))]) }
+        return nil
+    }
+}

@@ -49,3 +49,18 @@ final class AuthConfigurationTests: XCTestCase {
         }
     }
 }
+
+/// check-config shows the auth section and it reads back.
+final class AuthConfigurationPrinterTests: XCTestCase {
+    func testPrintedAndReadBack() throws {
+        var c = Configuration()
+        var o = Configuration.OpenShift(policy: "/p.yml")
+        o.signingKey = "topsecret"
+        c.auth.openshift = o
+        let text = ConfigurationPrinter.yaml(c)
+        XCTAssertTrue(text.contains("policy: \"/p.yml\"") || text.contains("policy: /p.yml"), text)
+        XCTAssertFalse(text.contains("topsecret"))
+        let back = try Configuration.parse(Data(ConfigurationPrinter.yaml(c, maskSecrets: false).utf8), origin: "x").configuration
+        XCTAssertEqual(back.auth, c.auth)
+    }
+}
