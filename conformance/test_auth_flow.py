@@ -344,3 +344,19 @@ def test_logs_never_contain_tokens_or_passwords(auth):
     assert "auth decision" in log, "debug logging is on: decisions are logged"
     for secret in list(auth.tokens.values()) + [PASSWORD, token, token.split(".")[2]]:
         assert secret not in log
+
+
+def test_token_new_prints_token_and_its_policy_line():
+    import re
+    import subprocess
+    from harness import wharf_bin
+    out = subprocess.run([wharf_bin(), "token", "new", "carol"], capture_output=True, text=True, check=True, timeout=30).stdout
+    lines = out.strip().splitlines()
+    token = lines[0]
+    m = re.search(r'tokens: \["sha256:([0-9a-f]{64})"\]', out)
+    assert m and m.group(1) == hashlib.sha256(token.encode()).hexdigest()
+    assert len(token) >= 40
+    again = subprocess.run([wharf_bin(), "token", "new", "carol"], capture_output=True, text=True, check=True, timeout=30).stdout
+    assert again.splitlines()[0] != token
+    bad = subprocess.run([wharf_bin(), "token", "new", "a:b"], capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2
