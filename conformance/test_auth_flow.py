@@ -360,3 +360,18 @@ def test_token_new_prints_token_and_its_policy_line():
     assert again.splitlines()[0] != token
     bad = subprocess.run([wharf_bin(), "token", "new", "a:b"], capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2
+
+
+def test_strictnames_off_allows_deeper_names_in_the_project():
+    a = AuthRegistry(extra_config={"strictnames": False}).start()
+    try:
+        editor = a.basic("any", a.tokens["editor"])
+        st, _, _ = a.request("POST", "/v2/proj/team/app/blobs/uploads/", headers={**editor, "Content-Length": "0"})
+        assert st == 202
+        st, _, _ = a.request("POST", "/v2/other/team/app/blobs/uploads/", headers={**editor, "Content-Length": "0"})
+        assert st == 403
+        # A single-component name is its own project.
+        assert a.request("POST", "/v2/proj/blobs/uploads/", headers={**editor, "Content-Length": "0"})[0] == 202
+        assert a.request("POST", "/v2/app/blobs/uploads/", headers={**editor, "Content-Length": "0"})[0] == 403
+    finally:
+        a.cleanup()
