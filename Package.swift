@@ -14,6 +14,7 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", providers: [.apt(["libcrypt-dev"])]),
 
         // Layers, lowest first. Arrows only point down (see docs/architecture.md).
         .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
@@ -23,8 +24,9 @@ let package = Package(
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
                 dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig", "WharfMetrics"]),
+        .target(name: "WharfAuth", dependencies: ["WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
         .executableTarget(name: "wharf",
-                          dependencies: ["WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
+                          dependencies: ["WharfAuth", "WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
 
         // Fuzz targets: a replay driver in a normal build, a libFuzzer entry with -DFUZZING
         // (see Tests/Fuzz/README.md).
@@ -38,6 +40,7 @@ let package = Package(
         .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig"]),
         .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto"]),
         .testTarget(name: "WharfMetricsTests", dependencies: ["WharfMetrics"]),
+        .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto"]),
         .testTarget(name: "WharfRegistryTests", dependencies: ["WharfRegistry", "WharfStorage", "WharfHTTP"]),
     ],
     swiftLanguageModes: [.v5]

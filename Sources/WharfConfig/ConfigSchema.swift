@@ -43,6 +43,7 @@ public indirect enum ConfigSchema: Sendable {
             ("cache", .section([("blobdescriptor", .scalar)])),
         ] + StorageDriverSpec.all.map { spec in (spec.name, ConfigSchema.section(spec.parameters.map { ($0, .scalar) })) })),
         ("openshift", .section(OperationsConfiguration.schemaKeys)),
+        ("auth", Configuration.Auth.schema),
     ])
 
     /// The child schema for `key` in a section.

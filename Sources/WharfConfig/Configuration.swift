@@ -20,6 +20,8 @@ public struct Configuration: Equatable, Sendable {
     public var storage = Storage()
     /// `openshift.metrics.*` and `openshift.requests.*`.
     public var operations = OperationsConfiguration()
+    /// `auth.*` (see AuthConfiguration.swift).
+    public var auth = Auth()
 
     /// The defaults: listen on `:5000`, filesystem storage in `./data`, info logs.
     public init() {}

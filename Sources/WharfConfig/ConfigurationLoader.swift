@@ -93,6 +93,8 @@ extension Configuration {
 
         // openshift.metrics, openshift.requests
         config.operations = try OperationsConfiguration.decode(root["openshift"])
+        // auth
+        if let auth = root["auth"] { try decodeAuth(auth, into: &config.auth) }
 
         return LoadedConfiguration(configuration: config, warnings: warnings)
     }

@@ -89,6 +89,7 @@ public enum ConfigurationPrinter {
         if let v = s.blobDescriptorCache { storage.append(entry("cache", map([entry("blobdescriptor", scalar(v))]))) }
         root.append(entry("storage", map(storage)))
         root.append(entry("openshift", map(c.operations.printedEntries(maskSecrets: maskSecrets))))
+        if let auth = c.auth.printedNode(maskSecrets: maskSecrets) { root.append(entry("auth", auth)) }
         return map(root)
     }
 

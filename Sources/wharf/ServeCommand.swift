@@ -1,4 +1,5 @@
 import Foundation
+import WharfAuth
 import WharfConfig
 import WharfHTTP
 import WharfRegistry
@@ -62,9 +63,25 @@ enum ServeCommand: WharfCommand {
             return ExitCode.failure
         }
 
+        let auth: AuthMiddleware?
+        do {
+            auth = try AuthSetup.middleware(config, httpSecret: settings.registry.httpSecret, logger: logger)
+        } catch {
+            logger.error("cannot set up auth", ["error": "\(error)"])
+            return ExitCode.usage
+        }
         let registry = Registry(options: settings.registry, driver: driver, logger: logger, metrics: operations.metrics)
         operations.addRoutes(to: registry, config: config.operations)
-        let handler = MiddlewareChain.build([AccessLogMiddleware(logger: logger)] + operations.middleware, handler: registry.handler)
+        // openshift.metrics.secret works with auth on too: a metrics request carrying it skips
+        // the role check, and the endpoint verifies the secret itself.
+        let secretHolder = operations.metrics.map { MetricsEndpoint(metrics: $0, secret: config.operations.metricsSecret) }
+        let guarded = auth.map { auth in
+            secretHolder.map { endpoint in
+                auth.exempting { $0.path == MetricsEndpoint.path && endpoint.carriesSecret($0) }
+            } ?? auth
+        }
+        let handler = MiddlewareChain.build([AccessLogMiddleware(logger: logger)] + operations.middleware + (guarded.map { [$0] } ?? []),
+                                            handler: registry.handler)
         let server = HTTPServer(configuration: settings.server, logger: logger, handler: handler)
         let shutdown = ShutdownSignal()
         do {

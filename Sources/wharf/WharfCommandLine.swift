@@ -7,6 +7,8 @@ struct WharfCommandLine {
     static let commands: [WharfCommand.Type] = [
         ServeCommand.self,
         CheckConfigCommand.self,
+        TokenCommand.self,
+        HashPasswordCommand.self,
         VersionCommand.self,
         HelpCommand.self,
     ]

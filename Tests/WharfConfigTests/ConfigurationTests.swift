@@ -132,7 +132,7 @@ final class ConfigurationTests: XCTestCase {
 
     func testUnknownKeysNameTheFullPath() {
         assertError("http:\n  adr: :5000\n", "config.yml:2: http.adr: unknown key")
-        assertError("version: 0.1\nauth:\n  htpasswd: {}\n", "config.yml:2: auth: unknown key")
+        assertError("version: 0.1\nauth:\n  token: {}\n", "config.yml:3: auth.token: unknown key")
         assertError("storage:\n  filesystem:\n    root: /x\n", "config.yml:3: storage.filesystem.root: unknown key")
         assertError("storage:\n  inmemory:\n    x: 1\n", "config.yml:3: storage.inmemory.x: unknown key")
         assertError("http:\n  tls:\n    clientcas: [a]\n", "config.yml:3: http.tls.clientcas: unknown key")

@@ -82,7 +82,7 @@ final class EnvironmentOverridesTests: XCTestCase {
     func testUnknownVariablesAreWarningsAndServiceLinksAreSilent() throws {
         let loaded = try load("", [
             "REGISTRY_HTTP_ADRR": ":1",
-            "REGISTRY_AUTH_HTPASSWD_PATH": "/x",
+            "REGISTRY_AUTH_TOKEN_REALM": "/x",
             "REGISTRY_HTTP_ADDR_EXTRA": "x",
             "REGISTRY_HTTP__ADDR": "x",
             "REGISTRY_SERVICE_HOST": "10.0.0.1",
@@ -91,7 +91,7 @@ final class EnvironmentOverridesTests: XCTestCase {
             "OTHER_HTTP_ADDR": ":1",
         ])
         XCTAssertEqual(loaded.warnings, [
-            "REGISTRY_AUTH_HTPASSWD_PATH: not a configuration key, ignored",
+            "REGISTRY_AUTH_TOKEN_REALM: not a configuration key, ignored",
             "REGISTRY_HTTP_ADDR_EXTRA: not a configuration key, ignored",
             "REGISTRY_HTTP_ADRR: not a configuration key, ignored",
             "REGISTRY_HTTP__ADDR: not a configuration key, ignored",

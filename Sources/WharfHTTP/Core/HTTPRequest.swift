@@ -39,6 +39,10 @@ public final class HTTPRequest: @unchecked Sendable {
     public var pathParameters: [String: String] = [:]
     /// Free-form values middleware attaches for later layers (e.g. `user` after auth).
     public var attributes: [String: String] = [:]
+    /// The ``attributes`` key an access-control middleware sets to `"true"` once it has
+    /// allowed the request, so handlers with a check of their own (the metrics secret)
+    /// accept what auth already granted.
+    public static let accessGrantedAttribute = "wharf.access.granted"
     /// When the server finished reading the request head.
     public let receivedAt: Date
 

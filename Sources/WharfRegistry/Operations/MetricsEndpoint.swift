@@ -42,8 +42,15 @@ public struct MetricsEndpoint: Sendable {
                      body: .bytes(Data(metrics.exposition().utf8)))
     }
 
-    /// True when the request carries the secret (compared in constant time).
+    /// True when access control already granted the request (the metrics role), or when
+    /// it carries the secret (compared in constant time).
     public func isAuthorized(_ request: HTTPRequest) -> Bool {
+        if request.attributes[HTTPRequest.accessGrantedAttribute] == "true" { return true }
+        return carriesSecret(request)
+    }
+
+    /// True when the request carries the configured secret (compared in constant time).
+    public func carriesSecret(_ request: HTTPRequest) -> Bool {
         guard let secret, !secret.isEmpty, let header = request.headers["Authorization"] else { return false }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2 else { return false }

@@ -31,7 +31,9 @@ struct UploadHandlers: Sendable {
 
     /// `?mount=<digest>&from=<repo>`: 201 when `from` links the blob; nil (start a normal
     /// upload) when it does not or the parameters are unusable, as distribution does.
+    /// Auth marks a mount whose caller may not pull `from` (attribute `wharf.auth.mount`).
     private func mount(_ name: RepositoryName, _ request: HTTPRequest) async throws -> HTTPResponse? {
+        if request.attributes["wharf.auth.mount"] == "denied" { return nil }
         guard let m = request.queryValue("mount"), let digest = Digest.parse(m),
               let f = request.queryValue("from"), let from = try? RepositoryName(f) else { return nil }
         let store = BlobStore(context: context)

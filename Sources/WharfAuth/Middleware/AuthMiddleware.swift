@@ -1,0 +1,148 @@
+import Foundation
+import WharfHTTP
+
+/// Guards `/v2` and `/extensions/v2/metrics` and serves the token endpoint
+/// (`GET /openshift/token`), as the OpenShift registry does.
+///
+/// Without credentials a protected request gets 401 with a `Bearer` challenge naming
+/// the token endpoint (or a `Basic` one in htpasswd mode); bad credentials get 401, a
+/// known caller without the access 403 `DENIED`. The decision is made before routing, so
+/// a denied caller never learns whether a repository exists.
+///
+/// ```swift
+/// let auth = AuthMiddleware(authenticator: authenticator, logger: logger)
+/// let handler = MiddlewareChain.build([AccessLogMiddleware(logger: logger), auth], handler: registry.handler)
+/// ```
+public struct AuthMiddleware: HTTPMiddleware {
+    /// Path of the token endpoint.
+    public static let tokenPath = "/openshift/token"
+    /// Request attribute the registry's cross-repository mount reads: `denied` when the
+    /// caller may not pull the `from` repository (the mount then becomes a normal upload).
+    public static let mountAttribute = "wharf.auth.mount"
+    /// Request attribute holding the authenticated user name, for later layers.
+    public static let userAttribute = "user"
+
+    /// Checks credentials.
+    public let authenticator: Authenticator
+    /// Debug lines on decisions (never credentials).
+    public let logger: Logger
+
+    /// Requests that skip the access check because their handler checks a credential of
+    /// its own (the metrics endpoint's `openshift.metrics.secret`). Nil: none.
+    public let exempt: (@Sendable (HTTPRequest) -> Bool)?
+
+    /// A middleware using `authenticator`.
+    public init(authenticator: Authenticator, logger: Logger, exempt: (@Sendable (HTTPRequest) -> Bool)? = nil) {
+        self.authenticator = authenticator
+        self.logger = logger
+        self.exempt = exempt
+    }
+
+    /// The same middleware with an exemption (see ``exempt``).
+    public func exempting(_ predicate: @escaping @Sendable (HTTPRequest) -> Bool) -> AuthMiddleware {
+        AuthMiddleware(authenticator: authenticator, logger: logger, exempt: predicate)
+    }
+
+    private var settings: AuthSettings { authenticator.settings }
+
+    /// Serves the token endpoint, or checks access and calls `next`.
+    public func respond(to request: HTTPRequest, next: HTTPHandler) async throws -> HTTPResponse {
+        if request.path == Self.tokenPath, case .openshift = settings.mode {
+            guard request.method == "GET" || request.method == "HEAD" else {
+                return AuthErrorResponse.make(status: 405, code: "UNSUPPORTED", message: "method not allowed", detail: nil)
+            }
+            return TokenEndpoint(authenticator: authenticator, logger: logger).respond(to: request)
+        }
+        let required = RequiredAccess.of(method: request.method, path: request.path)
+        if required == .none { return try await next(request) }
+        if let exempt, exempt(request) { return try await next(request) }
+
+        if case .repository(let name, _) = required, settings.strictNames, case .openshift = settings.mode,
+           !RepositoryProject.isProjectName(name) {
+            return AuthErrorResponse.make(status: 401, code: "UNAUTHORIZED", message: "authentication required",
+                                          detail: "repository name must be <project>/<name> (exactly two components)",
+                                          challenge: challenge(request, required), apiHeader: true)
+        }
+
+        let credential = authenticator.authenticate(request.headers["Authorization"])
+        let decision = AccessDecision.decide(credential, required: required, policy: authenticator.policy,
+                                             mode: settings.mode, strictNames: settings.strictNames)
+        if logger.enabled(.debug) {
+            logger.debug("auth decision", ["method": request.method, "path": request.path,
+                                           "user": credential.userName ?? "-", "allowed": decision == .allow ? "true" : "false"])
+        }
+        switch decision {
+        case .allow:
+            if let user = credential.userName { request.attributes[Self.userAttribute] = user }
+            request.attributes[HTTPRequest.accessGrantedAttribute] = "true"
+            markMount(request, credential)
+            return try await next(request)
+        case .unauthorized(let detail):
+            return AuthErrorResponse.make(status: 401, code: "UNAUTHORIZED", message: "authentication required",
+                                          detail: detail, challenge: challenge(request, required), apiHeader: true)
+        case .insufficientScope:
+            return AuthErrorResponse.make(status: 403, code: "DENIED", message: "requested access to the resource is denied",
+                                          detail: "insufficient_scope: the token does not cover this request",
+                                          challenge: challenge(request, required, insufficientScope: true), apiHeader: true)
+        case .denied:
+            return AuthErrorResponse.make(status: 403, code: "DENIED", message: "requested access to the resource is denied",
+                                          detail: nil, apiHeader: true)
+        }
+    }
+
+    /// A mount (`POST .../blobs/uploads/?mount=&from=`) needs pull on `from` as well.
+    private func markMount(_ request: HTTPRequest, _ credential: Credential) {
+        guard request.method == "POST", request.queryValue("mount") != nil, let from = request.queryValue("from") else { return }
+        let ok: Bool
+        if settings.strictNames, case .openshift = settings.mode, !RepositoryProject.isProjectName(from) {
+            ok = false
+        } else {
+            ok = AccessDecision.decide(credential, required: .repository(name: from, verb: .pull), policy: authenticator.policy,
+                                       mode: settings.mode, strictNames: settings.strictNames) == .allow
+        }
+        if !ok { request.attributes[Self.mountAttribute] = "denied" }
+    }
+
+    /// The `WWW-Authenticate` value for a request needing `required`.
+    func challenge(_ request: HTTPRequest, _ required: RequiredAccess, insufficientScope: Bool = false) -> String {
+        if case .htpasswd = settings.mode { return "Basic realm=\"\(settings.realm)\"" }
+        let base = TokenEndpoint.baseURL(request, tokenRealm: settings.tokenRealm)
+        var value = "Bearer realm=\"\(base.url)\(Self.tokenPath)\",service=\"\(base.host)\""
+        switch required {
+        case .repository(let name, let verb):
+            let actions = verb == .pull ? "pull" : verb == .push ? "pull,push" : verb.rawValue
+            value += ",scope=\"repository:\(name):\(actions)\""
+        case .registry(let verb):
+            value += ",scope=\"registry:\(verb.rawValue):*\""
+        default:
+            break
+        }
+        if insufficientScope { value += ",error=\"insufficient_scope\"" }
+        return value
+    }
+}
+
+/// The project of a repository name and the OpenShift naming rule.
+public enum RepositoryProject {
+    /// The project: the first path component.
+    public static func of(_ name: String) -> String {
+        String(name.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+    }
+
+    /// True when `name` is exactly `<project>/<name>`.
+    public static func isProjectName(_ name: String) -> Bool {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
+    }
+}
+
+extension Credential {
+    /// The user name, when known.
+    var userName: String? {
+        switch self {
+        case .identity(let i): return i.user
+        case .token(let c): return c.subject.isEmpty ? nil : c.subject
+        default: return nil
+        }
+    }
+}

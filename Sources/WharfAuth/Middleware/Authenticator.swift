@@ -1,0 +1,102 @@
+import Foundation
+import WharfCrypto
+
+/// What a request's credentials prove.
+public enum Credential: Sendable {
+    /// No `Authorization` header.
+    case none
+    /// A user from the policy (API token or password) or the htpasswd file.
+    case identity(Identity)
+    /// A JWT we issued: its claims are the access.
+    case token(TokenClaims)
+    /// Credentials were sent and are wrong (or malformed). The reason is for logs only.
+    case invalid(String)
+}
+
+/// Turns `Authorization` headers into identities: `Bearer <jwt>`, `Bearer <API token>`,
+/// `Basic user:TOKEN` and `Basic user:PASSWORD`. Verified credentials are cached by
+/// fingerprint so bcrypt runs once per credential.
+public final class Authenticator: @unchecked Sendable {
+    /// The settings.
+    public let settings: AuthSettings
+    /// The policy (openshift mode).
+    public let policies: PolicyStore?
+    /// The htpasswd file (htpasswd mode).
+    public let htpasswd: HtpasswdFile?
+    /// Signs and verifies our JWTs.
+    public let jwt: JSONWebToken
+    private let identities = CredentialCache<Identity>()
+    private let tokens = CredentialCache<TokenClaims>()
+
+    /// An authenticator for `settings`; openshift mode needs `policies`, htpasswd mode `htpasswd`.
+    public init(settings: AuthSettings, policies: PolicyStore?, htpasswd: HtpasswdFile?) {
+        self.settings = settings
+        self.policies = policies
+        self.htpasswd = htpasswd
+        jwt = JSONWebToken(key: settings.signingKey, issuer: settings.issuer, audience: settings.realm)
+    }
+
+    /// The policy in force (empty in htpasswd mode).
+    public var policy: AccessPolicy { policies?.current() ?? .empty }
+
+    /// What `authorization` (the header value, or nil) proves. `allowJWT` is false at the
+    /// token endpoint, where only real credentials can obtain a token.
+    public func authenticate(_ authorization: String?, allowJWT: Bool = true, now: Date = Date()) -> Credential {
+        guard let header = authorization?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { return .none }
+        guard let space = header.firstIndex(of: " ") else { return .invalid("malformed Authorization header") }
+        let scheme = header[..<space].lowercased()
+        let value = header[header.index(after: space)...].trimmingCharacters(in: .whitespaces)
+        let generation = policies?.generation ?? 0
+        switch scheme {
+        case "bearer":
+            if value.split(separator: ".", omittingEmptySubsequences: false).count == 3 {
+                guard allowJWT else { return .invalid("a registry token cannot obtain another token") }
+                if let claims = tokens.get(value, generation: 0), claims.expiresAt > Int64(now.timeIntervalSince1970) {
+                    return .token(claims)
+                }
+                do {
+                    let claims = try jwt.verify(value, now: now)
+                    tokens.set(value, claims, generation: 0,
+                               expiresAt: DispatchTime.now().uptimeNanoseconds + UInt64(max(0, claims.expiresAt - Int64(now.timeIntervalSince1970))) * 1_000_000_000)
+                    return .token(claims)
+                } catch {
+                    return .invalid("token refused: \(error)")
+                }
+            }
+            guard case .openshift = settings.mode else { return .invalid("bearer tokens are not accepted") }
+            return identity(forAPIToken: value).map(Credential.identity) ?? .invalid("unknown API token")
+        case "basic":
+            guard let bytes = Data(base64Encoded: value), let decoded = String(data: bytes, encoding: .utf8),
+                  let colon = decoded.firstIndex(of: ":") else { return .invalid("malformed Basic credentials") }
+            let user = String(decoded[..<colon])
+            let secret = String(decoded[decoded.index(after: colon)...])
+            let key = "basic\u{0}" + DigestHasher.hex(Data(decoded.utf8))
+            if let cached = identities.get(key, generation: generation) { return .identity(cached) }
+            let result: Identity?
+            switch settings.mode {
+            case .openshift:
+                guard !secret.contains(":") else { return .invalid("a user name must not contain ':'") }
+                result = identity(forAPIToken: secret) ?? identity(user: user, password: secret)
+            case .htpasswd:
+                result = htpasswd?.verify(user: user, password: secret) == true ? Identity(user: user, groups: []) : nil
+            }
+            guard let result else { return .invalid("wrong user name or password") }
+            identities.set(key, result, generation: generation)
+            return .identity(result)
+        default:
+            return .invalid("unsupported authorization scheme")
+        }
+    }
+
+    private func identity(forAPIToken token: String) -> Identity? {
+        guard !token.isEmpty, token.utf8.count <= 1024 else { return nil }
+        let hash = DigestHasher.hex(Data(token.utf8))
+        guard let user = policy.user(withTokenHash: hash) else { return nil }
+        return Identity(user: user.name, groups: user.groups)
+    }
+
+    private func identity(user name: String, password: String) -> Identity? {
+        guard let user = policy.user(named: name), let hash = user.passwordHash else { return nil }
+        return BcryptPassword.verify(password, hash: hash) ? Identity(user: user.name, groups: user.groups) : nil
+    }
+}
