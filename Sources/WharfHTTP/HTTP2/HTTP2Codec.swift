@@ -351,21 +351,21 @@ final class HTTP2Codec: ConnectionCodec {
 
     private func creditStream(_ s: HTTP2Stream, _ n: Int) {
         guard !s.remoteEnded else { return }
-        s.receiveWindow += n
+        s.creditPending += n
         // Batch updates: the client is never blocked with a quarter of its window unreturned.
-        let missing = settings.initialStreamWindow - s.receiveWindow
-        if missing >= settings.initialStreamWindow / 4 {
-            context.enqueue(.bytes(HTTP2FrameEncoder.windowUpdate(stream: s.id, increment: UInt32(missing))))
-            s.receiveWindow = settings.initialStreamWindow
+        if s.creditPending >= settings.initialStreamWindow / 4 {
+            context.enqueue(.bytes(HTTP2FrameEncoder.windowUpdate(stream: s.id, increment: UInt32(s.creditPending))))
+            s.receiveWindow += s.creditPending
+            s.creditPending = 0
         }
     }
 
     private func creditConnection(_ n: Int) { connectionCreditPending += n }
 
-    private func flushCredit() {
+    func flushCredit() {
         guard phase == .open, connectionCreditPending > 0 else { return }
         let target = max(settings.connectionWindow, 65535)
-        if target - connectionReceiveWindow >= target / 4 || connectionCreditPending >= target / 4 {
+        if connectionCreditPending >= target / 4 {
             let n = connectionCreditPending
             connectionCreditPending = 0
             connectionReceiveWindow += n
@@ -419,6 +419,9 @@ final class HTTP2Codec: ConnectionCodec {
     func closeStream(_ s: HTTP2Stream, error: Error?) {
         guard streams[s.id] === s else { return }
         streams[s.id] = nil
+        // Bytes the handler never read still count against the connection window: return them.
+        let unread = Int(s.appended - s.credited)
+        if unread > 0 { s.credited = s.appended; creditConnection(unread); flushCredit() }
         if let error { s.source.fail(error) }
         s.writer?.close()
         s.pending = []

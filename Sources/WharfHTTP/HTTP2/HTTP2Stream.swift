@@ -18,6 +18,8 @@ final class HTTP2Stream {
     var appended: Int64 = 0
     /// Of those, bytes already returned to the client's stream window.
     var credited: Int64 = 0
+    /// Consumed bytes not yet announced to the client in a WINDOW_UPDATE.
+    var creditPending = 0
     /// `content-length` of the request, if given (checked against the DATA received).
     var declaredLength: Int64?
     var receivedBytes: Int64 = 0
