@@ -166,5 +166,7 @@ extension HTTP2Codec {
     func outputProgressed(bufferedBytes: Int64) {
         lastOutputProgress = .now()
         pump()
+        // We are inside the connection's flush: this makes it loop over what pump queued.
+        context.flush()
     }
 }
