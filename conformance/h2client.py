@@ -56,7 +56,7 @@ class RawH2:
         self.encoder = hpack.Encoder()
         self.decoder = hpack.Decoder()
         if preface is not None:
-            self.send(preface + settings_frame(settings))
+            self.send(preface + (settings_frame(settings) if settings is not None else b""))
 
     def send(self, data):
         self.sock.sendall(data)
