@@ -37,6 +37,7 @@ struct RuntimeSettings {
         }
         server = HTTPServerConfiguration(host: address.host, port: address.port, tls: tls, limits: limits)
         server.http2.enabled = !config.http.http2Disabled
+        if let v = config.http.http2MaxConcurrentStreams { server.http2.maxConcurrentStreams = v }
 
         logLevel = LogLevel(name: config.log.level) ?? .info
         logFormat = config.log.formatter == .json ? .json : .text

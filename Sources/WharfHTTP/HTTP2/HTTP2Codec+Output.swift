@@ -83,6 +83,8 @@ extension HTTP2Codec {
         }
         pump()
         context.flush()
+        // A stalled stream has a deadline now (I/O timeout): let the connection re-arm its timer.
+        context.stateChanged()
     }
 
     /// Request body bytes still coming are dropped; their window goes back to the client.
