@@ -414,3 +414,14 @@ def test_graceful_goaway_on_shutdown_lets_open_streams_finish():
         assert r.proc.wait(10) == 0
     finally:
         r.cleanup()
+
+
+def test_expect_100_continue_gets_an_interim_response(registry):
+    c = RawH2(registry.port)
+    c.request(1, "PUT", f"/v2/{NAME}/manifests/e", extra=[("content-type", "application/json"), ("expect", "100-continue")],
+              end_stream=False)
+    f = c.until(lambda f: f[0] == HEADERS and f[2] == 1)
+    assert dict(c.decoder.decode(f[3]))[":status"] == "100"
+    assert not f[1] & END_STREAM
+    c.send(frame(DATA, END_STREAM, 1, b"{}"))
+    assert c.response(1)[0] == 400  # not a manifest, but the body was read after the 100

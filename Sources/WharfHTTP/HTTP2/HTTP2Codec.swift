@@ -279,7 +279,11 @@ final class HTTP2Codec: ConnectionCodec {
             closeIfDone(s)
             return
         }
-        if id <= lastClientStream { throw HTTP2ConnectionError(.streamClosed, "HEADERS on closed stream \(id)") }
+        if id <= lastClientStream {
+            // Trailers in flight on a stream we reset are dropped; anything else is an error.
+            if recentlyReset.contains(id) { return }
+            throw HTTP2ConnectionError(.streamClosed, "HEADERS on closed stream \(id)")
+        }
         if id % 2 == 0 { throw HTTP2ConnectionError(.protocolError, "even stream id \(id) from a client") }
         lastClientStream = id
         if goAwaySent || peerGoAway { resetClosed(id, .refusedStream); return }
@@ -314,9 +318,10 @@ final class HTTP2Codec: ConnectionCodec {
         let body = RequestBody(source: s.source, declaredLength: s.declaredLength)
         body.maxLength = limits.defaultMaxBodySize
         if endStream { s.source.finish() }
-        s.source.onRead = { [weak self, weak s] _ in
+        s.expectContinue = !endStream && head.headers["expect"]?.lowercased() == "100-continue"
+        s.source.onRead = { [weak self, weak s] first in
             guard let self, let s else { return }
-            self.bodyRead(s)
+            self.bodyRead(s, first: first)
         }
         let request = HTTPRequest(method: head.method, target: head.path, version: .http2, headers: head.headers, body: body,
                                   remoteAddress: context.remoteAddress, isTLS: context.isTLS)
@@ -335,8 +340,15 @@ final class HTTP2Codec: ConnectionCodec {
     // MARK: Flow control of request bodies
 
     /// The handler read from the body: return what it consumed to the client's windows.
-    private func bodyRead(_ s: HTTP2Stream) {
+    private func bodyRead(_ s: HTTP2Stream, first: Bool) {
         guard streams[s.id] === s else { return }
+        if first && s.expectContinue && !s.responseStarted && !s.remoteEnded {
+            // The client waits for an interim 100 before sending the body (RFC 9110 §10.1.1).
+            s.expectContinue = false
+            let block = encoder.encode([(":status", "100")])
+            context.enqueue(.bytes(HTTP2FrameEncoder.headers(stream: s.id, block: block, endStream: false, maxFrameSize: peerMaxFrameSize)))
+            context.flush()
+        }
         let consumed = s.appended - Int64(s.source.bufferedBytes)
         let fresh = Int(consumed - s.credited)
         if fresh > 0 {

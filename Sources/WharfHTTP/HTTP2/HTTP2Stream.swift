@@ -28,6 +28,8 @@ final class HTTP2Stream {
     /// The handler answered; request body bytes arriving now are dropped.
     var discarding = false
     var responseStarted = false
+    /// The request carried `expect: 100-continue` and no interim response was sent yet.
+    var expectContinue = false
     /// Response body bytes waiting for flow-control window.
     var pending: [Data] = []
     var pendingOffset = 0
