@@ -181,3 +181,20 @@ def test_http2_disabled_by_config(tls_files):
             assert s.recv(100).startswith(b"HTTP/1.1 ")
     finally:
         plain.cleanup()
+
+
+def test_skopeo_over_tls_with_h2_offered(tls_registry, tmp_path):
+    """A Go registry client (containers/image) on a listener that offers h2 first: whichever
+    protocol it picks (skopeo 1.9's transport keeps HTTP/1.1 with its own TLS config), push and
+    pull work, and the access log says which protocol served each request."""
+    from clienthelpers import OCILayout, read_layout_manifest, sample_image, skopeo
+    lay = OCILayout(str(tmp_path / "src"))
+    img = sample_image("amd64", "h2")
+    lay.add_image(img, "v1")
+    dst = f"docker://{tls_registry.host}/h2/skopeo:v1"
+    skopeo("copy", "--quiet", "--dest-tls-verify=false", f"oci:{lay.path}:v1", dst)
+    skopeo("copy", "--quiet", "--src-tls-verify=false", "--preserve-digests", dst, f"oci:{tmp_path / 'back'}:v1")
+    digest, data = read_layout_manifest(str(tmp_path / "back"), "v1")
+    assert digest == img.digest and data == img.manifest
+    log = tls_registry.read_log()
+    assert "h2/skopeo" in log and ("http.request.proto=HTTP/2" in log or "http.request.proto=HTTP/1.1" in log)
