@@ -198,3 +198,16 @@ def test_skopeo_over_tls_with_h2_offered(tls_registry, tmp_path):
     assert digest == img.digest and data == img.manifest
     log = tls_registry.read_log()
     assert "h2/skopeo" in log and ("http.request.proto=HTTP/2" in log or "http.request.proto=HTTP/1.1" in log)
+
+
+def test_max_concurrent_streams_from_config():
+    r = RegistryProcess(config={"http": {"http2": {"maxconcurrentstreams": 5}}}).start()
+    try:
+        out = subprocess.run(["nghttp", "-nv", f"{r.url}/v2/"], capture_output=True, timeout=60, text=True)
+        assert "SETTINGS_MAX_CONCURRENT_STREAMS(0x03):5]" in out.stdout, out.stdout
+        # h2load with 20 streams in flight on one connection: the client keeps to 5 and all succeed.
+        out = subprocess.run(["h2load", "-n", "100", "-c", "1", "-m", "20", f"{r.url}/v2/"], capture_output=True,
+                             timeout=60, text=True)
+        assert "100 succeeded" in out.stdout, out.stdout
+    finally:
+        r.cleanup()
