@@ -21,6 +21,8 @@ final class HTTP2Codec: ConnectionCodec {
     private var decoder: HPACKDecoder
     var encoder = HPACKEncoder()
     private var sawClientSettings = false
+    /// The client acknowledged our SETTINGS (so it knows SETTINGS_MAX_CONCURRENT_STREAMS).
+    private var settingsAcknowledged = false
     var streams: [UInt32: HTTP2Stream] = [:]
     /// The highest stream id the client has opened.
     var lastClientStream: UInt32 = 0
@@ -162,7 +164,7 @@ final class HTTP2Codec: ConnectionCodec {
                 try countControl()
             }
         case .settings(let ack, let parameters):
-            if ack { return }
+            if ack { settingsAcknowledged = true; return }
             try countControl()
             try apply(parameters)
             context.enqueue(.bytes(HTTP2FrameEncoder.settingsAck))
@@ -287,7 +289,10 @@ final class HTTP2Codec: ConnectionCodec {
         if id % 2 == 0 { throw HTTP2ConnectionError(.protocolError, "even stream id \(id) from a client") }
         lastClientStream = id
         if goAwaySent || peerGoAway { resetClosed(id, .refusedStream); return }
-        if streams.count >= settings.maxConcurrentStreams {
+        // Until the client has our SETTINGS it may open more (it cannot know the limit yet):
+        // up to the default of 100 then, the configured limit afterwards.
+        let limit = settingsAcknowledged ? settings.maxConcurrentStreams : max(settings.maxConcurrentStreams, 100)
+        if streams.count >= limit {
             resetClosed(id, .refusedStream)
             try countReset()
             return
