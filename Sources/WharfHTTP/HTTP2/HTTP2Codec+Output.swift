@@ -143,7 +143,8 @@ extension HTTP2Codec {
     }
 
     private func sendFrame(_ s: HTTP2Stream) {
-        let n = Int(min(Int64(min(peerMaxFrameSize, s.sendWindow, connectionSendWindow)), s.outputBytes))
+        // Frames of at most 64 KiB whatever the peer allows: output stays near limits.bufferSize.
+        let n = Int(min(Int64(min(peerMaxFrameSize, 65536, s.sendWindow, connectionSendWindow)), s.outputBytes))
         if n <= 0 && s.outputBytes > 0 { return }
         let payload: Data
         do {
