@@ -18,6 +18,7 @@ public struct HPACKDecoder {
     public var maxStringLength: Int
     private var table: HPACKDynamicTable
 
+    /// A decoder with the given table size (as advertised in SETTINGS) and limits.
     public init(maxTableSize: Int = 4096, maxHeaderListSize: Int = 64 * 1024, maxStringLength: Int = 64 * 1024) {
         self.maxTableSize = maxTableSize
         self.maxHeaderListSize = maxHeaderListSize

@@ -12,6 +12,7 @@ public struct HPACKEncoder {
     /// When string literals are Huffman-coded.
     public enum HuffmanPolicy: Sendable { case never, always, whenShorter }
 
+    /// When string literals are Huffman-coded (default: when that is shorter).
     public var huffman: HuffmanPolicy
     /// Lower-case names whose values never enter a table (credentials).
     public var neverIndexed: Set<String> = ["authorization", "proxy-authorization", "set-cookie", "cookie"]
@@ -19,6 +20,7 @@ public struct HPACKEncoder {
     /// Smallest and latest size set since the last block: emitted as size updates (§4.2).
     private var pendingSizeUpdates: [Int] = []
 
+    /// An encoder whose dynamic table holds at most `maxTableSize` bytes (the peer's default is 4096).
     public init(maxTableSize: Int = 4096, huffman: HuffmanPolicy = .whenShorter) {
         table = HPACKDynamicTable(maxSize: maxTableSize)
         self.huffman = huffman

@@ -18,9 +18,11 @@ public enum HTTP2ErrorCode: UInt32, Sendable {
 
 /// A connection error (RFC 9113 §5.4.1): the connection ends with GOAWAY carrying ``code``.
 public struct HTTP2ConnectionError: Error, Equatable, Sendable {
+    /// The error code sent in GOAWAY.
     public let code: HTTP2ErrorCode
     /// Why, for logs and the GOAWAY debug data.
     public let reason: String
+    /// An error with `code` and a reason for logs.
     public init(_ code: HTTP2ErrorCode, _ reason: String) {
         self.code = code
         self.reason = reason

@@ -6,13 +6,19 @@ public enum HTTP2Frame: Equatable, Sendable {
     case headers(stream: UInt32, fragment: [UInt8], endStream: Bool, endHeaders: Bool)
     /// PRIORITY (deprecated in RFC 9113): accepted and ignored.
     case priority(stream: UInt32)
+    /// RST_STREAM: the peer ends one stream with an error code.
     case rstStream(stream: UInt32, code: UInt32)
+    /// SETTINGS, or its acknowledgement (no parameters).
     case settings(ack: Bool, parameters: [HTTP2Setting])
     /// PUSH_PROMISE: a client must never send one (connection PROTOCOL_ERROR).
     case pushPromise(stream: UInt32)
+    /// PING (8 opaque bytes) or its ACK.
     case ping(ack: Bool, data: [UInt8])
+    /// GOAWAY: the peer stops; streams above `lastStream` were not processed.
     case goAway(lastStream: UInt32, code: UInt32, debug: [UInt8])
+    /// WINDOW_UPDATE for a stream, or the connection when `stream` is 0.
     case windowUpdate(stream: UInt32, increment: UInt32)
+    /// CONTINUATION: more of a header block started by HEADERS.
     case continuation(stream: UInt32, fragment: [UInt8], endHeaders: Bool)
     /// A frame type this endpoint does not know: ignored (§5.5).
     case unknown(type: UInt8, stream: UInt32)
@@ -35,8 +41,10 @@ public enum HTTP2Frame: Equatable, Sendable {
 
 /// One SETTINGS parameter (RFC 9113 §6.5.2).
 public struct HTTP2Setting: Equatable, Sendable {
+    /// The parameter (one of the constants below, or unknown and ignored).
     public var identifier: UInt16
     public var value: UInt32
+    /// A parameter and its value.
     public init(_ identifier: UInt16, _ value: UInt32) {
         self.identifier = identifier
         self.value = value

@@ -14,16 +14,19 @@ public struct HTTP2FrameDecoder {
     private var buffer: [UInt8] = []
     private var start = 0
 
+    /// A decoder accepting payloads up to `maxFrameSize` bytes.
     public init(maxFrameSize: Int = 16384) { self.maxFrameSize = maxFrameSize }
 
     /// Bytes received and not yet returned as frames.
     public var bufferedBytes: Int { buffer.count - start }
 
+    /// Adds received bytes.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         if start > 0 && start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
         buffer.append(contentsOf: bytes)
     }
 
+    /// Adds received bytes.
     public mutating func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
 
     /// Removes and returns `count` buffered bytes (the connection preface).

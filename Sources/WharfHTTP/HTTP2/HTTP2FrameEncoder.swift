@@ -8,6 +8,7 @@ public enum HTTP2FrameEncoder {
          UInt8(truncatingIfNeeded: stream >> 8), UInt8(truncatingIfNeeded: stream)]
     }
 
+    /// A SETTINGS frame carrying `parameters`.
     public static func settings(_ parameters: [HTTP2Setting]) -> [UInt8] {
         var out = header(length: parameters.count * 6, type: .settings, flags: 0, stream: 0)
         for p in parameters {
@@ -17,24 +18,29 @@ public enum HTTP2FrameEncoder {
         return out
     }
 
+    /// The empty SETTINGS frame with ACK.
     public static let settingsAck: [UInt8] = header(length: 0, type: .settings, flags: HTTP2Frame.Flag.ack, stream: 0)
 
+    /// The PING ACK echoing the 8 bytes of `data`.
     public static func pingAck(_ data: [UInt8]) -> [UInt8] {
         header(length: 8, type: .ping, flags: HTTP2Frame.Flag.ack, stream: 0) + data
     }
 
+    /// WINDOW_UPDATE for `stream` (0: the connection).
     public static func windowUpdate(stream: UInt32, increment: UInt32) -> [UInt8] {
         var out = header(length: 4, type: .windowUpdate, flags: 0, stream: stream)
         appendWord(&out, increment & 0x7fff_ffff)
         return out
     }
 
+    /// RST_STREAM ending `stream` with `code`.
     public static func rstStream(stream: UInt32, code: HTTP2ErrorCode) -> [UInt8] {
         var out = header(length: 4, type: .rstStream, flags: 0, stream: stream)
         appendWord(&out, code.rawValue)
         return out
     }
 
+    /// GOAWAY with the last stream that will be processed, `code`, and `debug` text (at most 256 bytes).
     public static func goAway(lastStream: UInt32, code: HTTP2ErrorCode, debug: String = "") -> [UInt8] {
         let d = Array(debug.utf8.prefix(256))
         var out = header(length: 8 + d.count, type: .goAway, flags: 0, stream: 0)

@@ -22,5 +22,6 @@ public struct HTTP2Configuration: Sendable, Equatable {
     /// The window, in seconds, of the two rate limits above.
     public var abuseInterval: Double = 10
 
+    /// The defaults above.
     public init() {}
 }
