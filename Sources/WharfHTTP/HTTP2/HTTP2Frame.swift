@@ -50,6 +50,7 @@ public struct HTTP2Setting: Equatable, Sendable {
         self.value = value
     }
 
+    /// SETTINGS parameter identifiers (RFC 9113 §6.5.2).
     public static let headerTableSize: UInt16 = 0x1
     public static let enablePush: UInt16 = 0x2
     public static let maxConcurrentStreams: UInt16 = 0x3

@@ -8,6 +8,8 @@ final class PrefaceDetectingCodec: ConnectionCodec {
     private var inner: ConnectionCodec?
     private var buffered: [UInt8] = []
     private let since = DispatchTime.now()
+    /// When the first byte arrived: a preface trickling in gets the header timeout, like a request head.
+    private var firstByteAt: DispatchTime?
     private var ended = false
 
     init(context: ConnectionContext) { self.context = context }
@@ -16,6 +18,7 @@ final class PrefaceDetectingCodec: ConnectionCodec {
 
     func received(_ bytes: UnsafeRawBufferPointer) {
         if let inner { inner.received(bytes); return }
+        if firstByteAt == nil { firstByteAt = .now() }
         buffered.append(contentsOf: bytes)
         let preface = HTTP2Codec.preface
         let n = min(buffered.count, preface.count)
@@ -56,6 +59,7 @@ final class PrefaceDetectingCodec: ConnectionCodec {
 
     var deadline: DispatchTime? {
         if let inner { return inner.deadline }
+        if let firstByteAt { return firstByteAt + context.configuration.limits.headerTimeout }
         return since + context.configuration.limits.idleTimeout
     }
 
