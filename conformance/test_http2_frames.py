@@ -326,10 +326,10 @@ def test_response_respects_the_peer_windows(registry):
 
 
 def test_concurrent_uploads_on_one_connection(registry):
-    """Four 6 MiB uploads at once on one connection, interleaved frame by frame under flow control."""
+    """Four 16 MiB uploads at once on one connection, interleaved frame by frame under flow control."""
     import h2.connection, h2.config, h2.events, socket as sk
     from ocihelpers import start_upload, with_query
-    blobs = [random_bytes(6 << 20) for _ in range(4)]
+    blobs = [random_bytes(16 << 20) for _ in range(4)]
     locs = [start_upload(registry, NAME) for _ in blobs]
     s = sk.create_connection(("127.0.0.1", registry.port), timeout=30)
     conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
@@ -368,8 +368,10 @@ def test_concurrent_uploads_on_one_connection(registry):
             s.sendall(conn.data_to_send())
             peak = max(peak, rss_kib(registry))
     assert all(statuses[i] == "201" for i in ids), statuses
-    # 24 MiB went through; the server held at most its windows (4 x 256 KiB, 1 MiB connection) plus slack.
-    assert peak - before < 64 * 1024, (before, peak)
+    # 64 MiB went through; the server holds at most its windows (4 x 256 KiB, 1 MiB connection)
+    # plus storage buffers: far below the 64 MiB it would take to hold the uploads.
+    print("server RSS growth KiB:", peak - before)
+    assert peak - before < 24 * 1024, (before, peak)
     s.close()
     for data in blobs:
         status, _, body = registry.request("GET", f"/v2/{NAME}/blobs/{sha256(data)}")
