@@ -34,6 +34,10 @@ let package = Package(
                           exclude: ["corpus"]),
         .executableTarget(name: "wharf-fuzz-yaml", dependencies: ["WharfConfig"], path: "Tests/Fuzz/YAML",
                           exclude: ["corpus"]),
+        .executableTarget(name: "wharf-fuzz-h2frames", dependencies: ["WharfHTTP"], path: "Tests/Fuzz/H2FRAMES",
+                          exclude: ["corpus"]),
+        .executableTarget(name: "wharf-fuzz-hpack", dependencies: ["WharfHTTP"], path: "Tests/Fuzz/HPACK",
+                          exclude: ["corpus"]),
 
         .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto"]),
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto"]),

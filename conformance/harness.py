@@ -157,6 +157,10 @@ class RegistryProcess:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def connection(self, timeout=30):
+        if os.environ.get("WHARF_CONFORMANCE_H2") == "1" and self.target == "wharf":
+            # The same flows over HTTP/2: h2 by ALPN on TLS, h2c prior knowledge otherwise.
+            from h2client import H2HTTPConnection
+            return H2HTTPConnection("127.0.0.1", self.port, timeout=timeout, tls=bool(self.tls))
         if self.tls:
             import ssl
             ctx = ssl.create_default_context()

@@ -59,6 +59,8 @@ public struct Configuration: Equatable, Sendable {
         public var tls: TLS? = nil
         /// `http.http2.disabled`.
         public var http2Disabled: Bool = false
+        /// `http.http2.maxconcurrentstreams`: SETTINGS_MAX_CONCURRENT_STREAMS; nil means the server's default (100).
+        public var http2MaxConcurrentStreams: Int? = nil
         /// Extra response headers, name → values (accepted and stored).
         public var headers: [String: [String]] = [:]
         /// Wharf's own server limits; nil means the server's default.

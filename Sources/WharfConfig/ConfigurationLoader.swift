@@ -144,6 +144,7 @@ extension Configuration {
             }
         }
         if let node = http["http2"]?["disabled"], !node.isNull { h.http2Disabled = try node.bool(at: "http.http2.disabled") }
+        h.http2MaxConcurrentStreams = try optionalCount(http["http2"]?["maxconcurrentstreams"], "http.http2.maxconcurrentstreams")
         if let headers = http["headers"] {
             for e in try headers.entries(at: "http.headers") {
                 h.headers[e.key] = try e.value.stringList(at: "http.headers.\(e.key)")

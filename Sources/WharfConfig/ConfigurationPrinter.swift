@@ -50,7 +50,9 @@ public enum ConfigurationPrinter {
                 entry("minimumtls", scalar(tls.minimumTLS.rawValue)),
             ])))
         }
-        http.append(entry("http2", map([entry("disabled", scalar(String(c.http.http2Disabled)))])))
+        var http2 = [entry("disabled", scalar(String(c.http.http2Disabled)))]
+        if let v = c.http.http2MaxConcurrentStreams { http2.append(entry("maxconcurrentstreams", scalar(String(v)))) }
+        http.append(entry("http2", map(http2)))
         if !c.http.headers.isEmpty {
             http.append(entry("headers", map(c.http.headers.sorted { $0.key < $1.key }.map {
                 entry($0.key, YAMLNode(.sequence($0.value.map(scalar)), line: 0, origin: ""))

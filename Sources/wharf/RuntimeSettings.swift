@@ -29,11 +29,15 @@ struct RuntimeSettings {
         if let v = l.headerTimeout { limits.headerTimeout = v }
         if let v = l.maxConnections { limits.maxConnections = v }
         if let v = l.maxBodySize { limits.defaultMaxBodySize = v }
-        // HTTP/2 is not offered yet whatever http.http2.disabled says: ALPN stays http/1.1.
+        // ALPN offers h2 first unless http.http2.disabled; plain listeners then accept h2c prior knowledge.
+        let alpn = config.http.http2Disabled ? ["http/1.1"] : ["h2", "http/1.1"]
         let tls = config.http.tls.map {
-            TLSConfiguration(certificatePath: $0.certificate, keyPath: $0.key, minimumVersion: $0.minimumTLS.rawValue)
+            TLSConfiguration(certificatePath: $0.certificate, keyPath: $0.key, minimumVersion: $0.minimumTLS.rawValue,
+                             alpnProtocols: alpn)
         }
         server = HTTPServerConfiguration(host: address.host, port: address.port, tls: tls, limits: limits)
+        server.http2.enabled = !config.http.http2Disabled
+        if let v = config.http.http2MaxConcurrentStreams { server.http2.maxConcurrentStreams = v }
 
         logLevel = LogLevel(name: config.log.level) ?? .info
         logFormat = config.log.formatter == .json ? .json : .text

@@ -53,6 +53,7 @@ final class ConfigurationTests: XCTestCase {
             minimumtls: tls1.3
           http2:
             disabled: true
+            maxconcurrentstreams: 250
           headers:
             X-Content-Type-Options: [nosniff]
             X-Single: one
@@ -93,6 +94,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.http.drainTimeout, 120)
         XCTAssertEqual(c.http.tls, Configuration.TLS(certificate: "/tls/crt.pem", key: "/tls/key.pem", minimumTLS: .tls13))
         XCTAssertTrue(c.http.http2Disabled)
+        XCTAssertEqual(c.http.http2MaxConcurrentStreams, 250)
         XCTAssertEqual(c.http.headers, ["X-Content-Type-Options": ["nosniff"], "X-Single": ["one"]])
         XCTAssertEqual(c.http.limits.maxHeaderBytes, 32 * 1024)
         XCTAssertEqual(c.http.limits.maxHeaderCount, 64)
@@ -148,6 +150,7 @@ final class ConfigurationTests: XCTestCase {
         assertError("http:\n  draintimeout: soon\n", "config.yml:2: http.draintimeout: invalid duration 'soon' (expected e.g. 30s, 2m, 1h30m)")
         assertError("http:\n  limits:\n    maxbodysize: 4XB\n", "config.yml:3: http.limits.maxbodysize: invalid size '4XB' (expected bytes, or e.g. 64KiB, 4MiB, 1GiB)")
         assertError("http:\n  limits:\n    maxconnections: 0\n", "config.yml:3: http.limits.maxconnections: must be between 1 and 2147483647")
+        assertError("http:\n  http2:\n    maxconcurrentstreams: 0\n", "config.yml:3: http.http2.maxconcurrentstreams: must be between 1 and 2147483647")
         assertError("http:\n  limits:\n    maxheaderbytes: 1TiB\n", "config.yml:3: http.limits.maxheaderbytes: must be between 1 and 2147483647")
         assertError("http:\n  limits:\n    idletimeout: 0s\n", "config.yml:3: http.limits.idletimeout: must be greater than zero")
         assertError("- a\n", "config.yml:1: expected a mapping at the top level, found a sequence")

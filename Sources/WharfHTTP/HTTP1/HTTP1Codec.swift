@@ -161,7 +161,8 @@ final class HTTP1Codec: ConnectionCodec {
         }
     }
 
-    private static func run(_ handler: HTTPHandler, _ request: HTTPRequest, _ logger: Logger) async -> HTTPResponse {
+    /// Runs the handler, mapping body errors to 4xx and anything else to 500 (shared with HTTP/2).
+    static func run(_ handler: HTTPHandler, _ request: HTTPRequest, _ logger: Logger) async -> HTTPResponse {
         do {
             return try await handler(request)
         } catch let error as RequestBodyError {

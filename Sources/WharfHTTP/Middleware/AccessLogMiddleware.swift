@@ -43,6 +43,7 @@ public struct AccessLogMiddleware: HTTPMiddleware {
             ("http.request.remoteaddr", request.remoteAddress),
             ("http.request.id", request.requestID),
             ("http.request.useragent", request.headers["User-Agent"] ?? ""),
+            ("http.request.proto", request.version.description),
         ]
         if logger.enabled(.trace) {
             for (name, value) in request.headers {

@@ -151,7 +151,9 @@ final class Connection: ConnectionContext, @unchecked Sendable {
         phase = .open
         let c: ConnectionCodec
         switch transport.negotiatedProtocol {
-        // "h2" selects the HTTP/2 codec once it exists; http/1.1 and no ALPN use HTTP/1.1.
+        case "h2" where configuration.http2.enabled: c = HTTP2Codec(context: self)
+        // Plain listeners: the h2c preface (prior knowledge) selects HTTP/2.
+        case nil where !transport.isTLS && configuration.http2.enabled: c = PrefaceDetectingCodec(context: self)
         default: c = HTTP1Codec(context: self)
         }
         codec = c

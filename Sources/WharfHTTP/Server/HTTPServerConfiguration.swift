@@ -8,7 +8,7 @@ public struct TLSConfiguration: Sendable, Equatable {
     public var keyPath: String
     /// Lowest protocol version accepted: `tls1.2` (default) or `tls1.3`.
     public var minimumVersion: String
-    /// ALPN protocols offered, most preferred first. `h2` only once the HTTP/2 codec exists.
+    /// ALPN protocols offered, most preferred first (`h2` selects HTTP/2 when ``HTTP2Configuration/enabled``).
     public var alpnProtocols: [String]
 
     public init(certificatePath: String, keyPath: String, minimumVersion: String = "tls1.2",
@@ -53,6 +53,8 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var port: Int
     public var tls: TLSConfiguration?
     public var limits: HTTPLimits
+    /// HTTP/2 on this listener (``HTTP2Configuration/enabled`` and its limits).
+    public var http2 = HTTP2Configuration()
 
     public init(host: String = "", port: Int = 5000, tls: TLSConfiguration? = nil, limits: HTTPLimits = HTTPLimits()) {
         self.host = host
