@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
         .target(name: "WharfHTTP", dependencies: ["WharfCrypto", "COpenSSL"]),
         .target(name: "WharfConfig"),
-        .target(name: "WharfStorage", dependencies: ["WharfCrypto"]),
+        .target(name: "WharfStorage", dependencies: ["WharfCrypto", "COpenSSL"]),
         .target(name: "WharfRegistry",
                 dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig"]),
         .executableTarget(name: "wharf",
