@@ -82,11 +82,18 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
         case let e as StorageError: return e
         case let e as S3Error:
             if e.status == 404, e.code == "NoSuchKey" || e.code == "NotFound" { return StorageError.pathNotFound(path) }
+            if Self.unavailableCodes.contains(e.code) || e.status >= 500 || e.status == 0 || e.status == 403 {
+                return StorageError.unavailable(driver: "s3", message: "\(operation) \(path): \(e.code) (HTTP \(e.status)): \(e.message)")
+            }
             return StorageError.unknown(driver: "s3", message: "\(operation) \(path): \(e.code) (HTTP \(e.status)): \(e.message)")
         case is CancellationError: return error
         default: return StorageError.unknown(driver: "s3", message: "\(operation) \(path): \(error)")
         }
     }
+
+    /// S3 codes that mean the store as a whole is unusable now, not that one request was bad.
+    static let unavailableCodes: Set<String> = ["NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied",
+                                                "SlowDown", "ServiceUnavailable", "InternalError", "ExpiredToken"]
 
     /// Runs `body`, mapping every error through ``storageError(_:path:operation:)``.
     func mapping<T>(_ path: String, _ operation: String, _ body: () async throws -> T) async throws -> T {

@@ -1,0 +1,184 @@
+"""S3 storage for conformance tests: a moto_server on loopback, registries configured
+with `storage.s3` on it, and a small round-robin proxy in front of several replicas."""
+import http.client
+import os
+import socket
+import socketserver
+import subprocess
+import threading
+import time
+import uuid
+
+from harness import RegistryProcess, free_port
+
+
+class MotoServer:
+    """`moto_server` (PyPI moto[server]) on a free loopback port; `start()`, `stop()`."""
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.proc = None
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=30):
+        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"moto_server exited with {self.proc.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("moto_server did not listen")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def request(self, method, path, body=None, headers=None):
+        """An unsigned request (moto does not check signatures by default)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, r.read()
+        finally:
+            conn.close()
+
+    def create_bucket(self, name=None):
+        name = name or "wharf-" + uuid.uuid4().hex[:16]
+        status, body = self.request("PUT", f"/{name}")
+        assert status == 200, (status, body)
+        return name
+
+    def keys(self, bucket, prefix=""):
+        """Every key in the bucket below `prefix` (one page is enough for tests)."""
+        import re
+        status, body = self.request("GET", f"/{bucket}?list-type=2&prefix={prefix}")
+        assert status == 200, (status, body)
+        return re.findall(r"<Key>([^<]*)</Key>", body.decode())
+
+    def multipart_uploads(self, bucket):
+        import re
+        status, body = self.request("GET", f"/{bucket}?uploads")
+        assert status == 200, (status, body)
+        return re.findall(r"<UploadId>([^<]*)</UploadId>", body.decode())
+
+
+def s3_config(endpoint, bucket, **params):
+    """The `storage` section for S3 on `endpoint` (replacing the harness's filesystem)."""
+    s3 = {"bucket": bucket, "region": "us-east-1", "regionendpoint": endpoint, "accesskey": "test",
+          "secretkey": "test", "rootdirectory": "/registry", "chunksize": 5 * 1024 * 1024}
+    s3.update(params)
+    return s3
+
+
+class S3RegistryProcess(RegistryProcess):
+    """A registry whose storage is S3 (the harness writes filesystem storage by default)."""
+
+    def __init__(self, endpoint, bucket, redirect=True, s3=None, storage=None, **kwargs):
+        super().__init__(**kwargs)
+        st = {"s3": s3_config(endpoint, bucket, **(s3 or {})), "delete": {"enabled": True}}
+        if not redirect:
+            st["redirect"] = {"disable": True}
+        st.update(storage or {})
+        self.config["storage"] = st
+        from harness import to_yaml
+        with open(self.config_path, "w") as f:
+            f.write(to_yaml(self.config) + "\n")
+
+
+class RoundRobinProxy:
+    """A TCP proxy that sends each new client connection to the next backend in turn, so
+    consecutive requests (one connection each, as the harness makes them) land on
+    different replicas."""
+
+    def __init__(self, backends):
+        self.backends = backends
+        self.port = free_port()
+        self.next = 0
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                with proxy.lock:
+                    port = proxy.backends[proxy.next % len(proxy.backends)]
+                    proxy.next += 1
+                try:
+                    upstream = socket.create_connection(("127.0.0.1", port), timeout=60)
+                except OSError:
+                    return
+                pump = threading.Thread(target=_pipe, args=(upstream, self.request), daemon=True)
+                pump.start()
+                _pipe(self.request, upstream)
+                pump.join(60)
+                upstream.close()
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    # The harness's request() interface, so helpers work through the proxy.
+    tls = None
+    url = property(lambda self: f"http://127.0.0.1:{self.port}")
+    host = property(lambda self: f"127.0.0.1:{self.port}")
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+        finally:
+            conn.close()
+
+
+def _pipe(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def follow_blob(registry, name, digest, headers=None):
+    """GET a blob; on 307 fetch the Location (a presigned S3 URL) and return its bytes."""
+    import urllib.request
+    status, hdrs, body = registry.request("GET", f"/v2/{name}/blobs/{digest}", headers=headers or {}, timeout=120)
+    if status == 307:
+        req = urllib.request.Request(hdrs["location"], headers=headers or {})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read()
+    return status, body
