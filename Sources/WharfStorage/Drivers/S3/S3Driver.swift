@@ -23,8 +23,12 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
     /// The bytes per ranged GET a reader fetches (split into ``readChunkSize`` chunks).
     let readWindow = 4 << 20
     let readChunkSize = 1 << 20
-    /// The largest part a server-side copy moves (S3's limit for one copy).
-    static let maxCopyPart: Int64 = 5 << 30
+    /// The largest part a server-side copy moves (S3's limit for one copy: 5 GiB).
+    var maxCopyPart: Int64 = 5 << 30
+    /// Keys per ListObjectsV2 page (S3's maximum: 1000).
+    var listPageSize = 1000
+    /// Keys per DeleteObjects call (S3's maximum: 1000).
+    var deleteBatchSize = 1000
 
     public init(configuration: S3Configuration, timeout: TimeInterval = 60, maxAttempts: Int = 4) {
         self.configuration = configuration
@@ -174,7 +178,7 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
             var out: [FileInfo] = []
             var token: String? = nil
             repeat {
-                let page = try await listPage(prefix: prefix, delimiter: "/", token: token, maxKeys: 1000)
+                let page = try await listPage(prefix: prefix, delimiter: "/", token: token, maxKeys: listPageSize)
                 for p in page.prefixes {
                     let child = self.path(ofKey: String(p.dropLast()))
                     if StoragePath.isValid(child) { out.append(FileInfo(path: child, size: 0, modTime: Date(), isDirectory: true)) }
@@ -225,7 +229,7 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
 
     /// Server-side copy: CopyObject up to 5 GiB, a multipart copy above.
     func copy(from source: String, to destination: String, size: Int64) async throws {
-        if size <= Self.maxCopyPart {
+        if size <= maxCopyPart {
             var h = creationHeaders
             h["x-amz-copy-source"] = copySource(source)
             let r = try await client.send("PUT", key: key(destination), headers: h, body: Data())
@@ -245,7 +249,7 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
     /// UploadPartCopy of the whole source in pieces of at most 5 GiB, each ≥ 5 MiB when
     /// the source is; returns part numbers and ETags.
     func copyParts(from source: String, size: Int64, to destination: String, uploadID: String, firstPart: Int) async throws -> [(Int, String)] {
-        let count = max(1, Int((size + Self.maxCopyPart - 1) / Self.maxCopyPart))
+        let count = max(1, Int((size + maxCopyPart - 1) / maxCopyPart))
         let piece = (size + Int64(count) - 1) / Int64(count)
         var parts: [(Int, String)] = []
         var start: Int64 = 0
@@ -298,7 +302,7 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
             if try await head(path) != nil { keys.append(key(path)) }
             var token: String? = nil
             repeat {
-                let page = try await listPage(prefix: directoryPrefix(path), delimiter: nil, token: token, maxKeys: 1000)
+                let page = try await listPage(prefix: directoryPrefix(path), delimiter: nil, token: token, maxKeys: listPageSize)
                 keys += page.keys.map(\.key)
                 token = page.next
             } while token != nil
@@ -311,7 +315,7 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
     func deleteObjects(_ keys: [String]) async throws {
         var index = 0
         while index < keys.count {
-            let batch = keys[index..<min(keys.count, index + 1000)]
+            let batch = keys[index..<min(keys.count, index + deleteBatchSize)]
             index += batch.count
             var xml = "<Delete><Quiet>true</Quiet>"
             for k in batch { xml += "<Object><Key>\(S3XML.escape(k))</Key></Object>" }

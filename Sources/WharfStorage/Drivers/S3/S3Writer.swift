@@ -109,7 +109,9 @@ final class S3Writer: StorageWriter, @unchecked Sendable {
             throw StorageError.unsupported("writer was cancelled: \(path)")
         }
         try await driver.mapping(path, next == .committed ? "Commit" : "Close") {
-            if let id = uploadID {
+            if uploadID != nil, !dirty {
+                await abort() // resumed and left as it was: the object is unchanged
+            } else if let id = uploadID {
                 if !buffer.isEmpty || parts.isEmpty { try await uploadPart(buffer) }
                 buffer = Data()
                 try await driver.completeMultipartUpload(path, uploadID: id, parts: parts)
