@@ -15,9 +15,11 @@ from harness import RegistryProcess, free_port
 class MotoServer:
     """`moto_server` (PyPI moto[server]) on a free loopback port; `start()`, `stop()`."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, env=None):
         self.port = port or free_port()
         self.proc = None
+        self.env = dict(os.environ)
+        self.env.update(env or {})
 
     @property
     def endpoint(self):
@@ -25,7 +27,7 @@ class MotoServer:
 
     def start(self, timeout=30):
         self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

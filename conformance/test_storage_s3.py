@@ -1,6 +1,7 @@
 """Wharf on S3 storage (moto_server on loopback): raw API flows with multipart chunked
 uploads, the 307 redirect to a presigned URL, skopeo round trips, replicas on one bucket
-behind a round-robin proxy, and faults (endpoint down, missing bucket) with recovery."""
+behind a round-robin proxy, and faults (endpoint down, missing bucket, wrong credentials
+checked by moto's SigV4 verification) with recovery."""
 import json
 import os
 import shutil
@@ -8,9 +9,7 @@ import tempfile
 
 import pytest
 
-from clienthelpers import (OCILayout, read_layout_blob, read_layout_manifest, sample_image, skopeo_copy,
-                           skopeo_raw, verify_image)
-from clienthelpers import push_blob as client_push_blob
+from clienthelpers import OCILayout, read_layout_blob, read_layout_manifest, sample_image, skopeo_copy, skopeo_raw
 from harness import sha256
 from ocihelpers import build_image, push_image, random_bytes
 from s3helpers import MotoServer, RoundRobinProxy, S3RegistryProcess, follow_blob
@@ -248,3 +247,45 @@ def test_missing_bucket_is_503_with_the_code(moto):
         assert "NoSuchBucket" in r.read_log()
     finally:
         r.cleanup()
+
+
+@pytest.fixture(scope="module")
+def moto_with_auth():
+    """moto checking SigV4 signatures: the first 3 calls (unsigned setup) are free, then
+    every request must be signed by a key moto's IAM knows, with a policy allowing it."""
+    boto3 = pytest.importorskip("boto3")
+    m = MotoServer(env={"INITIAL_NO_AUTH_ACTION_COUNT": "4"}).start()
+    iam = boto3.client("iam", endpoint_url=m.endpoint, region_name="us-east-1",
+                       aws_access_key_id="setup", aws_secret_access_key="setup")
+    iam.create_user(UserName="wharf")
+    key = iam.create_access_key(UserName="wharf")["AccessKey"]
+    iam.put_user_policy(UserName="wharf", PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    bucket = m.create_bucket()
+    m.key = (key["AccessKeyId"], key["SecretAccessKey"])
+    m.bucket = bucket
+    yield m
+    m.stop()
+
+
+def test_signatures_verified_by_moto_and_wrong_credentials_are_503(moto_with_auth):
+    m = moto_with_auth
+    good = S3RegistryProcess(m.endpoint, m.bucket, redirect=False, s3={"accesskey": m.key[0], "secretkey": m.key[1]})
+    bad = S3RegistryProcess(m.endpoint, m.bucket, redirect=False, s3={"accesskey": m.key[0], "secretkey": "wrong"})
+    unknown = S3RegistryProcess(m.endpoint, m.bucket, redirect=False, s3={"accesskey": "AKIDUNKNOWN", "secretkey": "x"})
+    try:
+        for r in (good, bad, unknown):
+            r.start()
+        st, _, body = bad.request("GET", "/v2/auth/app/manifests/v1")
+        assert st == 503 and b"SignatureDoesNotMatch" in body, (st, body)
+        assert "SignatureDoesNotMatch" in bad.read_log()
+        st, _, body = unknown.request("GET", "/v2/auth/app/manifests/v1")
+        assert st == 503 and b"InvalidAccessKeyId" in body, (st, body)
+        # The right key is accepted (moto verified our signature: a clean 404). A full push
+        # is not possible here: moto 5's signature check rejects any query value with "/"
+        # (ListObjectsV2 prefix=a/b/), botocore's own requests included.
+        st, _, body = good.request("GET", "/v2/auth/app/manifests/v1")
+        assert st == 404, (st, body)
+    finally:
+        for r in (good, bad, unknown):
+            r.cleanup()
