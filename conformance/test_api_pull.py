@@ -186,3 +186,30 @@ def test_sha512_manifest_digest_is_served(registry, content):
                                           headers={"Accept": ALL_MANIFEST_TYPES})
     assert status == 200
     assert body == m.data
+
+
+DOCKER_ONLY = "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json"
+
+
+@pytest.mark.parametrize("tag", ["v1", "multi"])
+def test_oci_content_is_not_handed_to_a_client_that_does_not_accept_it(registry, content, tag):
+    """Content negotiation: an OCI manifest or index asked for with a Docker-only Accept is
+    404 MANIFEST_UNKNOWN (never converted, never handed to a client that cannot parse it)."""
+    status, _, body = registry.request("GET", f"/v2/{NAME}/manifests/{tag}", headers={"Accept": DOCKER_ONLY})
+    assert status == 404
+    assert "MANIFEST_UNKNOWN" in error_codes(body)
+
+
+def test_manifest_list_falls_back_to_linux_amd64_child_for_single_platform_clients(registry):
+    """A Docker manifest list asked for with only the schema2 type accepted: the linux/amd64
+    child is served (what old single-platform Docker clients rely on), with its own digest."""
+    amd64, arm64 = build_image(flavor="docker"), build_image(flavor="docker", arch="arm64")
+    push_image(registry, NAME, build_index([amd64, arm64], flavor="docker"), tag="list")
+    status, hdrs, body = registry.request("GET", f"/v2/{NAME}/manifests/list",
+                                          headers={"Accept": DOCKER_MANIFEST})
+    assert status == 200
+    assert hdrs["content-type"] == DOCKER_MANIFEST
+    assert hdrs["docker-content-digest"] == amd64.digest
+    assert body == amd64.data
+    status, hdrs, body = registry.request("GET", f"/v2/{NAME}/manifests/list", headers={"Accept": ALL_MANIFEST_TYPES})
+    assert hdrs["content-type"] == "application/vnd.docker.distribution.manifest.list.v2+json"

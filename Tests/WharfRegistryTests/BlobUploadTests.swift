@@ -177,11 +177,13 @@ final class BlobUploadTests: XCTestCase {
             UploadState(name: "app", uuid: String(uuidPath.split(separator: "/").last!), offset: 0, startedAt: ""))
         let foreign = try await t.send("GET", uuidPath + "?_state=\(other)")
         XCTAssertEqual(foreign.errorCode, "BLOB_UPLOAD_INVALID")
-        // A valid state for another repository's URL.
+        // A valid state for another upload: from this URL's view that upload is unknown
+        // (404, revealing nothing about the other repository).
         let otherRepo = try await startUpload(t, "other")
         let otherToken = String(otherRepo.split(separator: "=", maxSplits: 1)[1])
         let crossed = try await t.send("GET", uuidPath + "?_state=\(otherToken)")
-        XCTAssertEqual(crossed.errorCode, "BLOB_UPLOAD_INVALID")
+        XCTAssertEqual(crossed.status, 404)
+        XCTAssertEqual(crossed.errorCode, "BLOB_UPLOAD_UNKNOWN")
     }
 
     func testRestartedRegistryFinishesUpload() async throws {

@@ -49,9 +49,44 @@ final class ManifestTests: XCTestCase {
                                             "platform": ["architecture": "amd64", "os": "linux"]]]])
         let r = try await t.send("PUT", "/v2/app/manifests/multi", headers: ["Content-Type": MediaTypes.dockerManifestList], body: list)
         XCTAssertEqual(r.status, 201, r.text)
-        let got = try await t.send("GET", "/v2/app/manifests/multi", headers: ["Accept": MediaTypes.dockerManifest])
+        let got = try await t.send("GET", "/v2/app/manifests/multi", headers: ["Accept": MediaTypes.dockerManifestList])
         XCTAssertEqual(got.headers["Content-Type"], MediaTypes.dockerManifestList)
         XCTAssertEqual(got.body, list)
+        // A client that does not accept lists gets the linux/amd64 child, as distribution serves it.
+        let single = try await t.send("GET", "/v2/app/manifests/multi", headers: ["Accept": MediaTypes.dockerManifest])
+        XCTAssertEqual(single.status, 200)
+        XCTAssertEqual(single.headers["Content-Type"], MediaTypes.dockerManifest)
+        XCTAssertEqual(single.headers["Docker-Content-Digest"], d1)
+        XCTAssertEqual(single.body, get.body)
+    }
+
+    func testAcceptRulesOutOCITypes() async throws {
+        let t = TestRegistry()
+        let (d1, m1) = try await t.pushImage("app", "one")
+        let index = try json(["schemaVersion": 2, "mediaType": MediaTypes.ociIndex,
+                              "manifests": [["mediaType": MediaTypes.ociManifest, "digest": d1, "size": m1.count]]])
+        let put = try await t.send("PUT", "/v2/app/manifests/idx", headers: ["Content-Type": MediaTypes.ociIndex], body: index)
+        XCTAssertEqual(put.status, 201, put.text)
+        let dockerOnly = ["Accept": "\(MediaTypes.dockerManifest), \(MediaTypes.dockerManifestList)"]
+        for tag in ["one", "idx"] {
+            let refused = try await t.send("GET", "/v2/app/manifests/\(tag)", headers: dockerOnly)
+            XCTAssertEqual(refused.status, 404, tag)
+            XCTAssertEqual(refused.errorCode, "MANIFEST_UNKNOWN", tag)
+            XCTAssertTrue(refused.text.contains("Accept header does not include it"), refused.text)
+        }
+        // No Accept, a wildcard, a q=0 refusal next to the right type: each as it should.
+        let noAccept = try await t.send("GET", "/v2/app/manifests/idx")
+        XCTAssertEqual(noAccept.status, 200)
+        let wildcard = try await t.send("GET", "/v2/app/manifests/idx", headers: ["Accept": "*/*"])
+        XCTAssertEqual(wildcard.status, 200)
+        let family = try await t.send("HEAD", "/v2/app/manifests/one", headers: ["Accept": "application/*"])
+        XCTAssertEqual(family.status, 200)
+        let zero = try await t.send("GET", "/v2/app/manifests/idx",
+                                    headers: ["Accept": "\(MediaTypes.ociIndex);q=0, \(MediaTypes.dockerManifest)"])
+        XCTAssertEqual(zero.status, 404)
+        let both = ["Accept": "\(MediaTypes.ociManifest), \(MediaTypes.ociIndex); q=0.5"]
+        let ok = try await t.send("GET", "/v2/app/manifests/idx", headers: both)
+        XCTAssertEqual(ok.headers["Content-Type"], MediaTypes.ociIndex)
     }
 
     func testOCIIndexRequiresChildManifests() async throws {

@@ -6,14 +6,17 @@ struct ManifestHandlers: Sendable {
     let context: RegistryContext
     var store: ManifestStore { ManifestStore(context: context) }
 
-    /// Serves the stored bytes with the stored media type (no conversion, as distribution
-    /// 2.8 does for OCI and schema2 content).
+    /// Serves the stored bytes with the stored media type (never converted), or 404 when
+    /// the client's `Accept` rules the stored type out (see ``ManifestNegotiation``).
     func get(_ request: HTTPRequest) async throws -> HTTPResponse {
         let name = try context.repositoryName(request)
         let reference = try Reference(parsing: request.pathParameters["reference"] ?? "")
-        guard let digest = try await store.resolve(name, reference),
-              let manifest = try await store.load(digest) else {
+        guard var digest = try await store.resolve(name, reference),
+              var manifest = try await store.load(digest) else {
             throw RegistryError(.manifestUnknown, detail: reference.description)
+        }
+        if !ManifestNegotiation.accepts(request.headers, manifest.summary.mediaType) {
+            (digest, manifest) = try await negotiatedChild(name, of: manifest, reference: reference, request)
         }
         let etag = "\"\(digest.string)\""
         let headers: HTTPHeaders = [
@@ -28,6 +31,23 @@ struct ManifestHandlers: Sendable {
             return HTTPResponse(status: 200, headers: headers, body: headBody(length: Int64(manifest.data.count)))
         }
         return HTTPResponse(status: 200, headers: headers, body: .bytes(manifest.data))
+    }
+
+    /// For a client that does not accept the stored type: a manifest list's linux/amd64
+    /// child when the client accepts that, else 404 MANIFEST_UNKNOWN saying why.
+    private func negotiatedChild(_ name: RepositoryName, of manifest: StoredManifest, reference: Reference,
+                                 _ request: HTTPRequest) async throws -> (Digest, StoredManifest) {
+        let mediaType = manifest.summary.mediaType
+        if mediaType == MediaTypes.dockerManifestList,
+           let child = ManifestNegotiation.defaultPlatformChild(ofList: [UInt8](manifest.data)),
+           let linked = try await store.resolve(name, .digest(child)),
+           let childManifest = try await store.load(linked),
+           ManifestNegotiation.accepts(request.headers, childManifest.summary.mediaType) {
+            return (linked, childManifest)
+        }
+        throw RegistryError(.manifestUnknown,
+                            message: "manifest of type \(mediaType) found, but the Accept header does not include it",
+                            detail: reference.description)
     }
 
     func put(_ request: HTTPRequest) async throws -> HTTPResponse {
