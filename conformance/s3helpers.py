@@ -184,3 +184,79 @@ def follow_blob(registry, name, digest, headers=None):
         with urllib.request.urlopen(req, timeout=120) as r:
             return r.status, r.read()
     return status, body
+
+
+class FaultyS3Proxy:
+    """An HTTP proxy in front of moto that can answer the next `fail_next` requests with
+    503 SlowDown, or delay each request by `delay` seconds (a slow endpoint)."""
+
+    def __init__(self, upstream_port):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        self.upstream_port = upstream_port
+        self.port = free_port()
+        self.fail_next = 0
+        self.delay = 0.0
+        self.failed = 0
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with proxy.lock:
+                    fail = proxy.fail_next > 0
+                    if fail:
+                        proxy.fail_next -= 1
+                        proxy.failed += 1
+                if fail:
+                    payload = b"<Error><Code>SlowDown</Code><Message>injected by the test</Message></Error>"
+                    self.send_response(503)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(payload)
+                    return
+                if proxy.delay:
+                    time.sleep(proxy.delay)
+                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
+                    conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
+                                 headers=headers)
+                    r = conn.getresponse()
+                    data = r.read()
+                    self.send_response(r.status)
+                    for k, v in r.getheaders():
+                        if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)) if self.command != "HEAD" else r.getheader("Content-Length", "0"))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
+                finally:
+                    conn.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

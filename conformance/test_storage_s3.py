@@ -289,3 +289,55 @@ def test_signatures_verified_by_moto_and_wrong_credentials_are_503(moto_with_aut
     finally:
         for r in (good, bad, unknown):
             r.cleanup()
+
+
+def test_5xx_burst_is_retried_and_a_long_outage_commits_nothing(moto, bucket):
+    from s3helpers import FaultyS3Proxy
+    proxy = FaultyS3Proxy(moto.port).start()
+    r = S3RegistryProcess(proxy.endpoint, bucket, redirect=False).start()
+    try:
+        # a short burst: idempotent requests are retried with backoff, the push works
+        img = build_image(layers=1, layer_size=4096)
+        proxy.fail_next = 2
+        push_image(r, "burst/app", img, tag="v1")
+        assert proxy.failed == 2
+        # a long outage in the middle of an upload: 503 with the S3 code, nothing committed
+        data = random_bytes(6 * MiB)
+        st, h, _ = r.request("POST", "/v2/burst/big/blobs/uploads/", headers={"Content-Length": "0"})
+        loc = h["location"]
+        loc = loc if loc.startswith("/") else loc[loc.index("/", loc.index("://") + 3):]
+        st, h, _ = r.request("PATCH", loc, body=data, headers={"Content-Type": "application/octet-stream",
+                                                              "Content-Length": str(len(data))}, timeout=120)
+        assert st == 202
+        loc = h["location"] if h["location"].startswith("/") else h["location"][h["location"].index("/", h["location"].index("://") + 3):]
+        proxy.fail_next = 1000
+        st, _, body = r.request("PUT", f"{loc}&digest={sha256(data)}", headers={"Content-Length": "0"}, timeout=120)
+        # (a HEAD answer has no body to carry "SlowDown": its status names it)
+        assert st == 503 and (b"SlowDown" in body or b"ServiceUnavailable (HTTP 503)" in body), (st, body)
+        assert "storage unavailable" in r.read_log()
+        proxy.fail_next = 0
+        st, _, _ = r.request("HEAD", f"/v2/burst/big/blobs/{sha256(data)}")
+        assert st == 404
+        # the peer recovered: the same upload finishes, and the blob is whole
+        st, _, body = r.request("PUT", f"{loc}&digest={sha256(data)}", headers={"Content-Length": "0"}, timeout=120)
+        assert st == 201, (st, body)
+        st, _, got = r.request("GET", f"/v2/burst/big/blobs/{sha256(data)}", timeout=120)
+        assert st == 200 and got == data
+    finally:
+        r.cleanup()
+        proxy.stop()
+
+
+def test_slow_endpoint_still_answers(moto, bucket):
+    from s3helpers import FaultyS3Proxy
+    proxy = FaultyS3Proxy(moto.port).start()
+    proxy.delay = 0.3
+    r = S3RegistryProcess(proxy.endpoint, bucket, redirect=False).start()
+    try:
+        img = build_image(layers=1, layer_size=1024)
+        push_image(r, "slow/app", img, tag="v1")
+        st, _, body = r.request("GET", "/v2/slow/app/manifests/v1", headers={"Accept": img.media_type})
+        assert st == 200 and body == img.data
+    finally:
+        r.cleanup()
+        proxy.stop()
