@@ -76,6 +76,38 @@ struct S3DriverTests {
         await #expect(throws: StorageError.pathNotFound("/c")) { try await d.stat("/c") }
     }
 
+    @Test func deleteAbortsMultipartUploadsLeftOpenBelowThePath() async throws {
+        let d = try await MotoServer.freshDriver(rootDirectory: "root")
+        try await d.putContent("/up/u1/startedat", Data("t".utf8))
+        // a writer that died after its first part: the multipart upload stays open
+        let w = try await d.writer("/up/u1/data", append: false)
+        try await w.write(testBytes(5 * Self.MiB))
+        let other = try await d.writer("/up2/data", append: false)
+        try await other.write(testBytes(5 * Self.MiB))
+        #expect(try await openUploads(d).count == 2)
+        try await d.delete("/up/u1")
+        #expect(try await openUploads(d).count == 1, "only the upload below /up/u1 is aborted")
+        await #expect(throws: StorageError.pathNotFound("/up/u1")) { try await d.list("/up/u1") }
+        try await other.cancel()
+    }
+
+    @Test func encryptionAndStorageClassHeaders() async throws {
+        let plain = try await MotoServer.freshDriver()
+        let bucket = plain.configuration.bucket
+        let d = S3Driver(configuration: try S3Configuration(
+            parameters: ["bucket": bucket, "regionendpoint": MotoServer.endpoint!, "accesskey": "a", "secretkey": "b",
+                         "encrypt": "true", "storageclass": "REDUCED_REDUNDANCY"], environment: [:]))
+        try await d.putContent("/enc", Data("secret".utf8))
+        let w = try await d.writer("/enc-multipart", append: false)
+        try await w.write(testBytes(6 * Self.MiB))
+        try await w.commit()
+        for path in ["/enc", "/enc-multipart"] {
+            let h = try await d.client.send("HEAD", key: d.key(path)).headers
+            #expect(h["x-amz-server-side-encryption"] == "AES256", "\(path)")
+            #expect(h["x-amz-storage-class"] == "REDUCED_REDUNDANCY", "\(path)")
+        }
+    }
+
     @Test func moveAboveTheCopyLimitIsAMultipartCopy() async throws {
         let d = try await MotoServer.freshDriver()
         d.maxCopyPart = 6 * Int64(Self.MiB)

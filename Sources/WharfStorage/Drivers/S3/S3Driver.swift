@@ -306,9 +306,32 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
                 keys += page.keys.map(\.key)
                 token = page.next
             } while token != nil
+            // Multipart uploads a crashed writer left open below the path go too (they are billed).
+            try await abortMultipartUploads(prefix: key(path))
             guard !keys.isEmpty else { throw StorageError.pathNotFound(path) }
             try await deleteObjects(keys)
         }
+    }
+
+    /// Aborts every multipart upload in progress for keys starting with `prefix` that are
+    /// the key itself or below it.
+    func abortMultipartUploads(prefix: String) async throws {
+        var keyMarker: String? = nil, idMarker: String? = nil
+        repeat {
+            var q: [(String, String)] = [("uploads", ""), ("prefix", prefix)]
+            if let keyMarker { q.append(("key-marker", keyMarker)) }
+            if let idMarker { q.append(("upload-id-marker", idMarker)) }
+            let r = try await client.send("GET", key: "", query: q)
+            let xml = String(decoding: r.body, as: UTF8.self)
+            for upload in S3XML.blocks("Upload", in: xml) {
+                guard let k = S3XML.first("Key", in: upload), let id = S3XML.first("UploadId", in: upload),
+                      k == prefix || k.hasPrefix(prefix + "/") else { continue }
+                _ = try await client.send("DELETE", key: k, query: [("uploadId", id)], accept: [404])
+            }
+            let truncated = S3XML.first("IsTruncated", in: xml) == "true"
+            keyMarker = truncated ? S3XML.first("NextKeyMarker", in: xml) : nil
+            idMarker = truncated ? S3XML.first("NextUploadIdMarker", in: xml) : nil
+        } while keyMarker != nil
     }
 
     /// DeleteObjects in batches of 1000 keys; any per-key error fails the call.
