@@ -94,7 +94,7 @@ struct S3DriverTests {
     @Test func encryptionAndStorageClassHeaders() async throws {
         let plain = try await MotoServer.freshDriver()
         let bucket = plain.configuration.bucket
-        let d = S3Driver(configuration: try S3Configuration(
+        let d = try S3Driver(configuration: try S3Configuration(
             parameters: ["bucket": bucket, "regionendpoint": MotoServer.endpoint!, "accesskey": "a", "secretkey": "b",
                          "encrypt": "true", "storageclass": "REDUCED_REDUNDANCY"], environment: [:]))
         try await d.putContent("/enc", Data("secret".utf8))
@@ -149,7 +149,7 @@ struct S3DriverTests {
     }
 
     @Test func missingBucketAndDeadEndpointAreUnavailableWithTheCause() async throws {
-        let missing = S3Driver(configuration: try S3Configuration(
+        let missing = try S3Driver(configuration: try S3Configuration(
             parameters: ["bucket": "no-such-bucket", "regionendpoint": MotoServer.endpoint!, "accesskey": "a", "secretkey": "b"],
             environment: [:]))
         do {
@@ -158,7 +158,7 @@ struct S3DriverTests {
         } catch let StorageError.unavailable(driver, message) {
             #expect(driver == "s3" && message.contains("NoSuchBucket"), "\(message)")
         }
-        let dead = S3Driver(configuration: try S3Configuration(
+        let dead = try S3Driver(configuration: try S3Configuration(
             parameters: ["bucket": "b", "regionendpoint": "http://127.0.0.1:9", "accesskey": "a", "secretkey": "b"],
             environment: [:]), maxAttempts: 2)
         do {
@@ -206,12 +206,12 @@ struct S3ConfigurationTests {
     }
 
     @Test func keysFollowDistributionLayout() throws {
-        let d = S3Driver(configuration: try S3Configuration(parameters: ["bucket": "b", "rootdirectory": "/registry", "accesskey": "a", "secretkey": "s"], environment: [:]))
+        let d = try S3Driver(configuration: try S3Configuration(parameters: ["bucket": "b", "rootdirectory": "/registry", "accesskey": "a", "secretkey": "s"], environment: [:]))
         #expect(d.key("/docker/registry/v2/blobs") == "registry/docker/registry/v2/blobs")
         #expect(d.key("/") == "registry")
         #expect(d.directoryPrefix("/") == "registry/")
         #expect(d.path(ofKey: "registry/docker/x") == "/docker/x")
-        let bare = S3Driver(configuration: try S3Configuration(parameters: ["bucket": "b", "accesskey": "a", "secretkey": "s"], environment: [:]))
+        let bare = try S3Driver(configuration: try S3Configuration(parameters: ["bucket": "b", "accesskey": "a", "secretkey": "s"], environment: [:]))
         #expect(bare.key("/a/b") == "a/b" && bare.directoryPrefix("/") == "")
         #expect(bare.client.path(forKey: "a/b") == "/b/a/b")
     }

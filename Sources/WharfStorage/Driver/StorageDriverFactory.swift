@@ -45,7 +45,7 @@ public enum StorageDriverFactory {
         case "inmemory":
             return InMemoryDriver()
         case "s3":
-            return S3Driver(configuration: try S3Configuration(parameters: parameters))
+            return try S3Driver(configuration: try S3Configuration(parameters: parameters))
         default:
             throw StorageError.unsupported(
                 "unknown storage driver \"\(name)\"; known drivers: \(knownNames.joined(separator: ", "))")

@@ -42,9 +42,12 @@ final class S3Client: @unchecked Sendable {
     let session: URLSession
     let maxAttempts: Int
     let baseBackoff: TimeInterval
+    /// Our own socket client, used instead of URLSession when set (e.g. for `trustedca`).
+    let sockets: S3SocketTransport?
 
     init(scheme: String, endpointHost: String, bucket: String, virtualHosted: Bool, signer: S3Signer,
-         timeout: TimeInterval = 60, maxAttempts: Int = 4, baseBackoff: TimeInterval = 0.1) {
+         timeout: TimeInterval = 60, maxAttempts: Int = 4, baseBackoff: TimeInterval = 0.1, sockets: S3SocketTransport? = nil) {
+        self.sockets = sockets
         self.scheme = scheme
         self.endpointHost = endpointHost
         self.bucket = bucket
@@ -102,6 +105,10 @@ final class S3Client: @unchecked Sendable {
                 }
                 throw error
             } catch let error as S3Error {
+                if retryable, attempt < maxAttempts, error.status == 0, Self.transientTransportCodes.contains(error.code) {
+                    try await backoff(attempt)
+                    continue
+                }
                 throw error
             } catch let error as URLError {
                 let wrapped = S3Error(status: 0, code: Self.name(of: error.code), message: error.localizedDescription)
@@ -129,6 +136,16 @@ final class S3Client: @unchecked Sendable {
         toSign["host"] = host
         let payloadHash = body.map { $0.isEmpty ? S3Signer.emptyPayloadHash : S3Signer.unsignedPayload } ?? S3Signer.emptyPayloadHash
         let signed = signer.sign(method: method, path: p, query: query, headers: toSign, payloadHash: payloadHash, date: Date())
+        if let sockets {
+            var target = S3Signer.uriEncode(p, keepSlash: true)
+            if !query.isEmpty {
+                target += "?" + query.map { "\(S3Signer.uriEncode($0.0))=\(S3Signer.uriEncode($0.1))" }.joined(separator: "&")
+            }
+            var headers = signed
+            headers["host"] = nil
+            headers["Host"] = host
+            return try await sockets.send(method: method, target: target, headers: headers, body: body)
+        }
         var request = URLRequest(url: url(path: p, query: query))
         request.httpMethod = method
         for (name, value) in signed where name != "host" { request.setValue(value, forHTTPHeaderField: name) }
@@ -168,6 +185,9 @@ final class S3Client: @unchecked Sendable {
         default: return "HTTP\(status)"
         }
     }
+
+    /// Transport failures (from ``S3SocketTransport``) worth another attempt.
+    static let transientTransportCodes: Set<String> = ["Timeout", "ConnectionReset", "ConnectionRefused", "ConnectFailed", "HostNotFound"]
 
     static func isTransient(_ error: S3Error) -> Bool {
         error.status >= 500 || error.code == "SlowDown" || error.code == "RequestTimeout" || error.code == "InternalError"
