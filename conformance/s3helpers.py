@@ -260,3 +260,60 @@ class FaultyS3Proxy:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def make_private_ca(directory):
+    """A private CA and a server certificate for localhost and 127.0.0.1 signed by it
+    (openssl CLI); returns (ca.pem, server.pem, server.key)."""
+    ca_key, ca = os.path.join(directory, "ca.key"), os.path.join(directory, "ca.pem")
+    key, csr, cert = (os.path.join(directory, n) for n in ("server.key", "server.csr", "server.pem"))
+    ext = os.path.join(directory, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=wharf test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=localhost")
+    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext)
+    return ca, cert, key
+
+
+class TLSProxy:
+    """Terminates TLS with (cert, key) and forwards the bytes to a plain upstream port."""
+
+    def __init__(self, upstream_port, cert, key):
+        import ssl
+        self.port = free_port()
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        proxy = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                try:
+                    tls = ctx.wrap_socket(self.request, server_side=True)
+                except (OSError, ssl.SSLError):
+                    return
+                try:
+                    upstream = socket.create_connection(("127.0.0.1", upstream_port), timeout=60)
+                except OSError:
+                    return
+                pump = threading.Thread(target=_pipe, args=(upstream, tls), daemon=True)
+                pump.start()
+                _pipe(tls, upstream)
+                pump.join(60)
+                upstream.close()
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -341,3 +341,30 @@ def test_slow_endpoint_still_answers(moto, bucket):
     finally:
         r.cleanup()
         proxy.stop()
+
+
+def test_https_endpoint_with_a_private_ca(moto, bucket, tmp_path):
+    from s3helpers import TLSProxy, make_private_ca
+    ca, cert, key = make_private_ca(str(tmp_path))
+    proxy = TLSProxy(moto.port, cert, key).start()
+    trusted = S3RegistryProcess(f"https://localhost:{proxy.port}", bucket, redirect=False, s3={"trustedca": ca})
+    by_ip = S3RegistryProcess(f"https://127.0.0.1:{proxy.port}", bucket, redirect=False, s3={"trustedca": ca})
+    untrusted = S3RegistryProcess(f"https://localhost:{proxy.port}", bucket, redirect=False)
+    try:
+        for r in (trusted, by_ip, untrusted):
+            r.start()
+        img = build_image(layers=1, layer_size=6 * MiB)
+        push_image(trusted, "tls/app", img, tag="v1")
+        for r in (trusted, by_ip):
+            st, _, body = r.request("GET", "/v2/tls/app/manifests/v1", headers={"Accept": img.media_type})
+            assert st == 200 and body == img.data
+            st, _, got = r.request("GET", f"/v2/tls/app/blobs/{img.blobs[-1].digest}", timeout=120)
+            assert st == 200 and got == img.blobs[-1].data
+        # without the CA the endpoint is not trusted: 503, and the cause says so
+        st, _, body = untrusted.request("GET", "/v2/tls/app/manifests/v1", headers={"Accept": img.media_type})
+        assert st == 503, (st, body)
+        assert b"TLSFailure" in body or b"certificate" in body.lower(), body
+    finally:
+        for r in (trusted, by_ip, untrusted):
+            r.cleanup()
+        proxy.stop()

@@ -159,8 +159,13 @@ final class S3Connection: @unchecked Sendable {
         }
         ssl = s
         SSL_set_fd(s, fd)
-        _ = wharf_SSL_set_tlsext_host_name(s, host)
-        SSL_set1_host(s, host)
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1 {
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), host)   // an IP endpoint: match IP SANs, no SNI
+        } else {
+            _ = wharf_SSL_set_tlsext_host_name(s, host)
+            SSL_set1_host(s, host)
+        }
         if SSL_connect(s) != 1 {
             let verify = SSL_get_verify_result(s)
             let reason = verify != X509_V_OK ? String(cString: X509_verify_cert_error_string(verify)) : Self.lastError()
