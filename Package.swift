@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto"]),
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto"]),
         .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig"]),
-        .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto"]),
+        .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto"], exclude: ["Support"]),
         .testTarget(name: "WharfRegistryTests", dependencies: ["WharfRegistry", "WharfStorage", "WharfHTTP"]),
     ],
     swiftLanguageModes: [.v5]

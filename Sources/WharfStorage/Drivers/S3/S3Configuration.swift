@@ -17,22 +17,36 @@ import Foundation
 /// | `redirectexpiry`     | seconds a presigned blob URL stays valid (default 1200)        |
 /// | `trustedca`          | PEM bundle for a private CA, trusted besides the system store (uses ``S3SocketTransport``) |
 public struct S3Configuration: Sendable, Equatable {
+    /// The smallest part S3 accepts (5 MiB).
     public static let minimumChunkSize = 5 << 20
+    /// distribution's default part size (10 MiB).
     public static let defaultChunkSize = 10 << 20
 
+    /// `bucket`.
     public var bucket: String
+    /// `region` (default `us-east-1`).
     public var region: String = "us-east-1"
+    /// `http` or `https` (from `regionendpoint` or `secure`).
     public var scheme: String = "https"
     /// `host[:port]` without the bucket.
     public var endpointHost: String
+    /// `virtualhostedstyle`.
     public var virtualHosted: Bool = false
+    /// `encrypt`: server-side encryption.
     public var encrypt: Bool = false
+    /// `keyid`: the KMS key for SSE-KMS.
     public var keyID: String? = nil
+    /// `rootdirectory` without leading or trailing slashes.
     public var rootDirectory: String = ""
+    /// `chunksize`: the multipart part size.
     public var chunkSize: Int = defaultChunkSize
+    /// `storageclass`; nil sends no header.
     public var storageClass: String? = "STANDARD"
+    /// From the parameters or the environment (see the table).
     public var credentials: S3Signer.Credentials
+    /// `redirectexpiry`: seconds a presigned URL stays valid.
     public var redirectExpiry: Int = 1200
+    /// `trustedca`: a PEM bundle path.
     public var trustedCA: String? = nil
 
     /// Reads the parameters (lower-case keys, string values) and the credential variables

@@ -17,7 +17,9 @@ import Foundation
 /// let driver = try S3Driver(configuration: S3Configuration(parameters: ["bucket": "registry", "regionendpoint": "http://127.0.0.1:9000"]))
 /// ```
 public final class S3Driver: StorageDriver, @unchecked Sendable {
+    /// `s3`.
     public let name = "s3"
+    /// The parameters the driver was built from.
     public let configuration: S3Configuration
     let client: S3Client
     /// The bytes per ranged GET a reader fetches (split into ``readChunkSize`` chunks).

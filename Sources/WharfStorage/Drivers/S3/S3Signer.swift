@@ -18,9 +18,13 @@ import WharfCrypto
 public struct S3Signer: Sendable {
     /// Access key, secret and optional session token.
     public struct Credentials: Sendable, Equatable {
+        /// The access key id (`AKIA...`).
         public var accessKey: String
+        /// The secret access key; never logged.
         public var secretKey: String
+        /// A temporary session token (`AWS_SESSION_TOKEN`), sent as `x-amz-security-token`.
         public var sessionToken: String?
+        /// Credentials from their parts.
         public init(accessKey: String, secretKey: String, sessionToken: String? = nil) {
             self.accessKey = accessKey
             self.secretKey = secretKey
@@ -33,12 +37,16 @@ public struct S3Signer: Sendable {
     /// SHA-256 of the empty string, for bodiless requests.
     public static let emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
+    /// Who signs.
     public var credentials: Credentials
+    /// The signing region (`us-east-1`, or whatever a custom endpoint expects).
     public var region: String
+    /// The signing service name (`s3`).
     public var service: String
     /// True for services other than S3, whose canonical URI encodes each segment twice.
     public var doubleEncodePath: Bool
 
+    /// A signer for `service` in `region`.
     public init(credentials: Credentials, region: String, service: String = "s3", doubleEncodePath: Bool = false) {
         self.credentials = credentials
         self.region = region
