@@ -23,14 +23,16 @@ _moto = []
 
 def _registry_process():
     """A registry on the storage CONFORMANCE_STORAGE names: filesystem (default) or s3 (a
-    fresh bucket on one moto_server per session; blob GETs then answer 307 unless
-    CONFORMANCE_S3_REDIRECT=0)."""
-    if STORAGE != "s3":
+    fresh bucket on one moto_server per session), or s3-replicas (3 registries on one bucket
+    behind a round-robin proxy). Blob GETs stream through Wharf unless CONFORMANCE_S3_REDIRECT=1."""
+    if STORAGE not in ("s3", "s3-replicas"):
         return RegistryProcess()
-    from s3helpers import MotoServer, S3RegistryProcess
+    from s3helpers import MotoServer, S3RegistryProcess, S3ReplicaSet
     if not _moto:
         _moto.append(MotoServer().start())
     redirect = os.environ.get("CONFORMANCE_S3_REDIRECT", "0") != "0"
+    if STORAGE == "s3-replicas":
+        return S3ReplicaSet(_moto[0].endpoint, _moto[0].create_bucket(), redirect=redirect)
     return S3RegistryProcess(_moto[0].endpoint, _moto[0].create_bucket(), redirect=redirect)
 
 

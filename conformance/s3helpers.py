@@ -317,3 +317,50 @@ class TLSProxy:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class S3ReplicaSet:
+    """`count` registries on one bucket behind a RoundRobinProxy, usable wherever a
+    RegistryProcess is (`request`, `connection`, `host`, `url`, `start`, `cleanup`): each
+    new connection goes to the next replica."""
+
+    target = "wharf"
+    tls = None
+    scheme = "http"
+
+    def __init__(self, endpoint, bucket, count=3, redirect=False):
+        self.replicas = [S3RegistryProcess(endpoint, bucket, redirect=redirect) for _ in range(count)]
+        self.proxy = None
+
+    def start(self):
+        for r in self.replicas:
+            r.start()
+        self.proxy = RoundRobinProxy([r.port for r in self.replicas]).start()
+        return self
+
+    @property
+    def port(self):
+        return self.proxy.port
+
+    @property
+    def host(self):
+        return self.proxy.host
+
+    @property
+    def url(self):
+        return self.proxy.url
+
+    def connection(self, timeout=30):
+        return http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        return self.proxy.request(method, path, body=body, headers=headers, timeout=timeout)
+
+    def read_log(self):
+        return "\n".join(r.read_log() for r in self.replicas)
+
+    def cleanup(self):
+        if self.proxy:
+            self.proxy.stop()
+        for r in self.replicas:
+            r.cleanup()
