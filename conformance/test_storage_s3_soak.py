@@ -2,7 +2,7 @@
 pushing and pulling distinct and shared images (monolithic and chunked blobs), then
 every image verified byte for byte through every replica; then a replica killed
 mid-push and the push retried through the others: nothing lost or corrupt.
-Duration: WHARF_SOAK_SECONDS (default 30)."""
+Duration: WHARF_SOAK_SECONDS (default 60)."""
 import os
 import random
 import threading
@@ -38,7 +38,7 @@ def make_image(client, n, shared_layer):
 
 def test_soak_three_replicas_eight_clients(cluster):
     moto, rs, proxy = cluster
-    seconds = float(os.environ.get("WHARF_SOAK_SECONDS", "30"))
+    seconds = float(os.environ.get("WHARF_SOAK_SECONDS", "60"))
     shared_layer = {"etc/shared": b"shared by every image\n" * 100}
     pushed = []          # (repo, tag, digest)
     errors = []
