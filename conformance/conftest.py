@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from harness import RegistryProcess, TARGET
@@ -15,10 +17,34 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+STORAGE = os.environ.get("CONFORMANCE_STORAGE", "filesystem")
+_moto = []
+
+
+def _registry_process():
+    """A registry on the storage CONFORMANCE_STORAGE names: filesystem (default) or s3 (a
+    fresh bucket on one moto_server per session), or s3-replicas (3 registries on one bucket
+    behind a round-robin proxy). Blob GETs stream through Wharf unless CONFORMANCE_S3_REDIRECT=1."""
+    if STORAGE not in ("s3", "s3-replicas"):
+        return RegistryProcess()
+    from s3helpers import MotoServer, S3RegistryProcess, S3ReplicaSet
+    if not _moto:
+        _moto.append(MotoServer().start())
+    redirect = os.environ.get("CONFORMANCE_S3_REDIRECT", "0") != "0"
+    if STORAGE == "s3-replicas":
+        return S3ReplicaSet(_moto[0].endpoint, _moto[0].create_bucket(), redirect=redirect)
+    return S3RegistryProcess(_moto[0].endpoint, _moto[0].create_bucket(), redirect=redirect)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for m in _moto:
+        m.stop()
+
+
 @pytest.fixture(scope="module")
 def registry():
-    """A registry with filesystem storage in a temp dir, shared by a module's tests."""
-    r = RegistryProcess().start()
+    """A registry with filesystem storage in a temp dir (or S3, see CONFORMANCE_STORAGE), shared by a module's tests."""
+    r = _registry_process().start()
     yield r
     r.cleanup()
 
@@ -26,6 +52,6 @@ def registry():
 @pytest.fixture
 def fresh_registry():
     """A registry of its own for one test."""
-    r = RegistryProcess().start()
+    r = _registry_process().start()
     yield r
     r.cleanup()

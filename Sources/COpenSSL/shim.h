@@ -20,4 +20,7 @@ static inline long wharf_SSL_CTX_set_options(SSL_CTX *ctx, long options) {
     return SSL_CTX_set_options(ctx, options);
 }
 static inline int wharf_SSL_pending(const SSL *ssl) { return SSL_pending(ssl); }
+static inline long wharf_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+    return SSL_set_tlsext_host_name(ssl, name);
+}
 #endif

@@ -152,12 +152,15 @@ public enum StorageDriverConfiguration: Equatable, Sendable {
     case filesystem(rootDirectory: String)
     /// `storage.inmemory`: nothing persists (tests, demos).
     case inMemory
+    /// `storage.s3`: objects in a bucket; the parameters are in `Storage.driverParameters`.
+    case s3
 
     /// The section name (`filesystem`, `inmemory`).
     public var name: String {
         switch self {
         case .filesystem: return "filesystem"
         case .inMemory: return "inmemory"
+        case .s3: return "s3"
         }
     }
 }

@@ -25,11 +25,12 @@ public struct StorageDriverSpec: Sendable {
             return .filesystem(rootDirectory: root)
         },
         StorageDriverSpec(name: "inmemory", parameters: [], defaults: [:]) { _, _ in .inMemory },
+        StorageDriverSpec.s3,
     ]
 
     /// Drivers distribution has that Wharf does not run yet: named in a clear error
     /// rather than "unknown key".
-    public static let planned: [String] = ["s3", "gcs", "swift", "azure", "oss"]
+    public static let planned: [String] = ["gcs", "swift", "azure", "oss"]
 
     /// The spec named `name`.
     public static func named(_ name: String) -> StorageDriverSpec? {

@@ -49,6 +49,7 @@ enum ServeCommand: WharfCommand {
             switch config.storage.driver {
             case .filesystem(let root): backend = try FilesystemDriver(root: root)
             case .inMemory: backend = InMemoryDriver()
+            case .s3: backend = try StorageDriverFactory.make(name: "s3", parameters: config.storage.driverParameters)
             }
             // Every driver sits behind the instrumented base: paths validated, calls timed.
             driver = InstrumentedDriver(backend) { [logger] operation, seconds, error in

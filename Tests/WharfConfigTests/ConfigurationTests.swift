@@ -138,8 +138,9 @@ final class ConfigurationTests: XCTestCase {
         assertError("storage:\n  filesystem:\n    root: /x\n", "config.yml:3: storage.filesystem.root: unknown key")
         assertError("storage:\n  inmemory:\n    x: 1\n", "config.yml:3: storage.inmemory.x: unknown key")
         assertError("http:\n  tls:\n    clientcas: [a]\n", "config.yml:3: http.tls.clientcas: unknown key")
-        assertError("storage:\n  s3:\n    region: x\n",
-                    "config.yml:2: storage.s3: storage driver 's3' is not supported yet (supported: filesystem, inmemory)")
+        assertError("storage:\n  gcs:\n    bucket: x\n",
+                    "config.yml:2: storage.gcs: storage driver 'gcs' is not supported yet (supported: filesystem, inmemory, s3)")
+        assertError("storage:\n  s3:\n    region: x\n", "config.yml:3: storage.s3.bucket: required")
     }
 
     func testTypeErrorsNameKeyAndLine() {

@@ -58,9 +58,15 @@ final class EnvironmentOverridesTests: XCTestCase {
         XCTAssertEqual(same.storage.driver, .filesystem(rootDirectory: "/var/lib/registry"))
         let noFile = try load("", ["REGISTRY_STORAGE": "filesystem", "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/x"]).configuration
         XCTAssertEqual(noFile.storage.driver, .filesystem(rootDirectory: "/x"))
-        XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "s3"])) {
-            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: unsupported storage driver 's3' (supported: filesystem, inmemory)")
+        XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "gcs"])) {
+            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: unsupported storage driver 'gcs' (supported: filesystem, inmemory, s3)")
         }
+        XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "s3"])) {
+            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: storage.s3.bucket: required")
+        }
+        let s3 = try load("", ["REGISTRY_STORAGE": "s3", "REGISTRY_STORAGE_S3_BUCKET": "b", "REGISTRY_STORAGE_S3_REGIONENDPOINT": "http://h:1"]).configuration
+        XCTAssertEqual(s3.storage.driver, .s3)
+        XCTAssertEqual(s3.storage.driverParameters["regionendpoint"], "http://h:1")
         // a second driver's parameters from the environment make two drivers: refused
         XCTAssertThrowsError(try load("storage:\n  inmemory: {}\n", ["REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/x"])) {
             XCTAssertTrue("\($0)".contains("more than one storage driver configured (inmemory, filesystem)"), "\($0)")

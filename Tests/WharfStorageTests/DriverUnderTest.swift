@@ -10,7 +10,7 @@ import Testing
 struct DriverUnderTest: Sendable, CustomTestStringConvertible {
     let name: String
     /// Builds the driver inside a fresh scratch directory.
-    let build: @Sendable (_ scratch: URL) throws -> StorageDriver
+    let build: @Sendable (_ scratch: URL) async throws -> StorageDriver
 
     var testDescription: String { name }
 
@@ -18,20 +18,27 @@ struct DriverUnderTest: Sendable, CustomTestStringConvertible {
         try FilesystemDriver(root: scratch.appendingPathComponent("root").path)
     }
     static let inmemory = DriverUnderTest(name: "inmemory") { _ in InMemoryDriver() }
+    /// S3 on moto (see ``MotoServer``): a fresh bucket per test, under a root directory.
+    static let s3 = DriverUnderTest(name: "s3") { _ in try await MotoServer.freshDriver(rootDirectory: "registry/root") }
+    /// S3 through our own socket client instead of URLSession.
+    static let s3Sockets = DriverUnderTest(name: "s3(sockets)") { _ in
+        try await MotoServer.freshDriver(rootDirectory: "registry/root", transport: .sockets)
+    }
 
     static func instrumented(_ kind: DriverUnderTest) -> DriverUnderTest {
         DriverUnderTest(name: "instrumented(\(kind.name))") { scratch in
-            InstrumentedDriver(try kind.build(scratch))
+            InstrumentedDriver(try await kind.build(scratch))
         }
     }
 
     static let all: [DriverUnderTest] = [filesystem, inmemory, instrumented(filesystem), instrumented(inmemory)]
+        + (MotoServer.endpoint != nil ? [s3, instrumented(s3), s3Sockets] : [])
 
     /// Runs `body` with a fresh driver, then removes its scratch directory.
     func with(_ body: (StorageDriver) async throws -> Void) async throws {
         let scratch = try Scratch.make()
         defer { Scratch.remove(scratch) }
-        try await body(try build(scratch))
+        try await body(try await build(scratch))
     }
 }
 

@@ -65,6 +65,9 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
             }
         }
         if let e = error as? StorageError {
+            if case .unavailable = e {
+                return RegistryError(.unknown, message: "storage unavailable", detail: e.description, status: 503)
+            }
             return RegistryError(.unknown, message: "storage error", detail: e.description, status: 500)
         }
         return RegistryError(.unknown, detail: String(describing: error))

@@ -39,6 +39,9 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupported(String)
     /// Anything else, with the backend's own words (e.g. the S3 error code).
     case unknown(driver: String, message: String)
+    /// The backend cannot be reached or refuses service for now (connection refused, timeouts,
+    /// 5xx after retries, bad credentials, missing bucket): the registry answers 503.
+    case unavailable(driver: String, message: String)
 
     /// The metric label code.
     public var code: String {
@@ -49,7 +52,7 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .readOnlyFilesystem: return "READ_ONLY_FILESYSTEM"
         case .fileTooLarge: return "FILE_TOO_LARGE"
         case .outOfSpace: return "DEVICE_OUT_OF_SPACE"
-        case .unsupported, .unknown: return "UNKNOWN"
+        case .unsupported, .unknown, .unavailable: return "UNKNOWN"
         }
     }
 
@@ -63,6 +66,7 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .outOfSpace: return "no space left on device"
         case .unsupported(let m): return "unsupported: \(m)"
         case .unknown(let d, let m): return "\(d): \(m)"
+        case .unavailable(let d, let m): return "\(d) unavailable: \(m)"
         }
     }
 }

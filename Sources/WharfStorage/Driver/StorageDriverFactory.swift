@@ -7,6 +7,7 @@ import Foundation
 /// |--------------|----------------------------------------------|
 /// | `filesystem` | `rootdirectory` (default `./data`), `maxthreads` (default 100: concurrent blocking syscalls) |
 /// | `inmemory`   | none                                         |
+/// | `s3`         | see ``S3Configuration``                      |
 ///
 /// New drivers (s3, gcs, swift, azure) add a case to ``make(name:parameters:)`` and their
 /// name to ``knownNames``. The result is the bare driver; wrap it in
@@ -17,7 +18,7 @@ import Foundation
 /// ```
 public enum StorageDriverFactory {
     /// Every driver name ``make(name:parameters:)`` accepts.
-    public static let knownNames = ["filesystem", "inmemory"]
+    public static let knownNames = ["filesystem", "inmemory", "s3"]
 
     /// The default root of the filesystem driver, relative to the working directory.
     public static let defaultRootDirectory = "./data"
@@ -43,6 +44,8 @@ public enum StorageDriverFactory {
             return try FilesystemDriver(root: root, maxThreads: maxThreads)
         case "inmemory":
             return InMemoryDriver()
+        case "s3":
+            return try S3Driver(configuration: try S3Configuration(parameters: parameters))
         default:
             throw StorageError.unsupported(
                 "unknown storage driver \"\(name)\"; known drivers: \(knownNames.joined(separator: ", "))")

@@ -1,0 +1,144 @@
+import Foundation
+
+/// A resumable writer on S3: a multipart upload whose parts are `chunksize` bytes (≥ 5 MiB).
+///
+/// Bytes are buffered until a whole part is ready, so at most one part (plus the caller's
+/// chunk) is in memory. ``close()`` makes the content an ordinary object at the key
+/// (CompleteMultipartUpload, with a smaller last part, or a plain PutObject when less than
+/// one part was written). That is what makes a writer resumable from any replica: stat,
+/// readers and a later `writer(append: true)` all see a plain object. Resuming, as
+/// distribution does when the last part is small, starts a new multipart upload whose
+/// first parts are a server-side UploadPartCopy of the existing object, or, when the
+/// object is smaller than one part, reads it back into the buffer (at most 5 MiB-ish).
+/// ``cancel()`` aborts the multipart upload and deletes the object.
+final class S3Writer: StorageWriter, @unchecked Sendable {
+    private enum State { case open, closed, committed, cancelled }
+
+    private let driver: S3Driver
+    private let path: String
+    private let lock = NSLock()
+    private var state = State.open
+    private var buffer = Data()
+    private var uploadID: String?
+    private var parts: [(Int, String)] = []
+    private var written: Int64 = 0
+    /// True once this session changed the content (or started it empty).
+    private var dirty: Bool
+
+    init(driver: S3Driver, path: String) {
+        self.driver = driver
+        self.path = path
+        dirty = true
+    }
+
+    private init(driver: S3Driver, path: String, resumedSize: Int64) {
+        self.driver = driver
+        self.path = path
+        written = resumedSize
+        dirty = false
+    }
+
+    /// A writer continuing the object at `path` (`existingSize` bytes).
+    static func resume(driver: S3Driver, path: String, existingSize: Int64) async throws -> S3Writer {
+        let w = S3Writer(driver: driver, path: path, resumedSize: existingSize)
+        if existingSize < Int64(driver.configuration.chunkSize) {
+            if existingSize > 0 { w.buffer = try await driver.client.send("GET", key: driver.key(path)).body }
+            guard Int64(w.buffer.count) == existingSize else {
+                throw S3Error(status: 0, code: "ConcurrentModification", message: "object changed size while resuming")
+            }
+        } else {
+            let id = try await driver.createMultipartUpload(path)
+            w.uploadID = id
+            do {
+                w.parts = try await driver.copyParts(from: path, size: existingSize, to: path, uploadID: id, firstPart: 1)
+            } catch {
+                await w.abort()
+                throw error
+            }
+        }
+        return w
+    }
+
+    var size: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return written
+    }
+
+    func write(_ data: Data) async throws {
+        guard state == .open else { throw StorageError.unsupported("write to a \(state) writer: \(path)") }
+        if data.isEmpty { return }
+        buffer.append(data)
+        dirty = true
+        lock.withLock { written += Int64(data.count) }
+        let chunk = driver.configuration.chunkSize
+        while buffer.count >= chunk {
+            let part = buffer.prefix(chunk)
+            try await driver.mapping(path, "UploadPart") { try await uploadPart(Data(part)) }
+            buffer = Data(buffer.dropFirst(chunk))
+        }
+    }
+
+    private func uploadPart(_ body: Data) async throws {
+        if uploadID == nil { uploadID = try await driver.createMultipartUpload(path) }
+        let number = parts.count + 1
+        let r = try await driver.client.send("PUT", key: driver.key(path),
+                                             query: [("partNumber", String(number)), ("uploadId", uploadID!)], body: body)
+        guard let etag = r.headers["etag"] else {
+            throw S3Error(status: r.status, code: "MalformedResponse", message: "UploadPart answer without ETag")
+        }
+        parts.append((number, etag))
+    }
+
+    func close() async throws {
+        try await finish(.closed)
+    }
+
+    func commit() async throws {
+        try await finish(.committed)
+    }
+
+    /// Makes the content an object at the key (see the type's notes).
+    private func finish(_ next: State) async throws {
+        switch state {
+        case .open: break
+        case .closed, .committed:
+            if next == .closed { return }
+            throw StorageError.unsupported("commit of a writer already \(state == .closed ? "closed" : "committed"): \(path)")
+        case .cancelled:
+            throw StorageError.unsupported("writer was cancelled: \(path)")
+        }
+        try await driver.mapping(path, next == .committed ? "Commit" : "Close") {
+            if uploadID != nil, !dirty {
+                await abort() // resumed and left as it was: the object is unchanged
+            } else if let id = uploadID {
+                if !buffer.isEmpty || parts.isEmpty { try await uploadPart(buffer) }
+                buffer = Data()
+                try await driver.completeMultipartUpload(path, uploadID: id, parts: parts)
+            } else if dirty {
+                _ = try await driver.client.send("PUT", key: driver.key(path), headers: driver.creationHeaders, body: buffer)
+            }
+        }
+        uploadID = nil
+        parts = []
+        buffer = Data()
+        state = next
+    }
+
+    func cancel() async throws {
+        guard state != .cancelled else { return }
+        state = .cancelled
+        buffer = Data()
+        await abort()
+        try await driver.mapping(path, "Cancel") {
+            _ = try await driver.client.send("DELETE", key: driver.key(path), accept: [404])
+        }
+    }
+
+    /// Aborts the multipart upload in progress, if any (best effort).
+    private func abort() async {
+        guard let id = uploadID else { return }
+        uploadID = nil
+        _ = try? await driver.client.send("DELETE", key: driver.key(path), query: [("uploadId", id)], accept: [404])
+    }
+}

@@ -1,0 +1,366 @@
+"""S3 storage for conformance tests: a moto_server on loopback, registries configured
+with `storage.s3` on it, and a small round-robin proxy in front of several replicas."""
+import http.client
+import os
+import socket
+import socketserver
+import subprocess
+import threading
+import time
+import uuid
+
+from harness import RegistryProcess, free_port
+
+
+class MotoServer:
+    """`moto_server` (PyPI moto[server]) on a free loopback port; `start()`, `stop()`."""
+
+    def __init__(self, port=None, env=None):
+        self.port = port or free_port()
+        self.proc = None
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=30):
+        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"moto_server exited with {self.proc.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("moto_server did not listen")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def request(self, method, path, body=None, headers=None):
+        """An unsigned request (moto does not check signatures by default)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, r.read()
+        finally:
+            conn.close()
+
+    def create_bucket(self, name=None):
+        name = name or "wharf-" + uuid.uuid4().hex[:16]
+        status, body = self.request("PUT", f"/{name}")
+        assert status == 200, (status, body)
+        return name
+
+    def keys(self, bucket, prefix=""):
+        """Every key in the bucket below `prefix` (one page is enough for tests)."""
+        import re
+        status, body = self.request("GET", f"/{bucket}?list-type=2&prefix={prefix}")
+        assert status == 200, (status, body)
+        return re.findall(r"<Key>([^<]*)</Key>", body.decode())
+
+    def multipart_uploads(self, bucket):
+        import re
+        status, body = self.request("GET", f"/{bucket}?uploads")
+        assert status == 200, (status, body)
+        return re.findall(r"<UploadId>([^<]*)</UploadId>", body.decode())
+
+
+def s3_config(endpoint, bucket, **params):
+    """The `storage` section for S3 on `endpoint` (replacing the harness's filesystem)."""
+    s3 = {"bucket": bucket, "region": "us-east-1", "regionendpoint": endpoint, "accesskey": "test",
+          "secretkey": "test", "rootdirectory": "/registry", "chunksize": 5 * 1024 * 1024}
+    s3.update(params)
+    return s3
+
+
+class S3RegistryProcess(RegistryProcess):
+    """A registry whose storage is S3 (the harness writes filesystem storage by default)."""
+
+    def __init__(self, endpoint, bucket, redirect=True, s3=None, storage=None, **kwargs):
+        super().__init__(**kwargs)
+        st = {"s3": s3_config(endpoint, bucket, **(s3 or {})), "delete": {"enabled": True}}
+        if not redirect:
+            st["redirect"] = {"disable": True}
+        st.update(storage or {})
+        self.config["storage"] = st
+        from harness import to_yaml
+        with open(self.config_path, "w") as f:
+            f.write(to_yaml(self.config) + "\n")
+
+
+class RoundRobinProxy:
+    """A TCP proxy that sends each new client connection to the next backend in turn, so
+    consecutive requests (one connection each, as the harness makes them) land on
+    different replicas."""
+
+    def __init__(self, backends):
+        self.backends = backends
+        self.port = free_port()
+        self.next = 0
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                with proxy.lock:
+                    port = proxy.backends[proxy.next % len(proxy.backends)]
+                    proxy.next += 1
+                try:
+                    upstream = socket.create_connection(("127.0.0.1", port), timeout=60)
+                except OSError:
+                    return
+                pump = threading.Thread(target=_pipe, args=(upstream, self.request), daemon=True)
+                pump.start()
+                _pipe(self.request, upstream)
+                pump.join(60)
+                upstream.close()
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    # The harness's request() interface, so helpers work through the proxy.
+    tls = None
+    url = property(lambda self: f"http://127.0.0.1:{self.port}")
+    host = property(lambda self: f"127.0.0.1:{self.port}")
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+        finally:
+            conn.close()
+
+
+def _pipe(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def follow_blob(registry, name, digest, headers=None):
+    """GET a blob; on 307 fetch the Location (a presigned S3 URL) and return its bytes."""
+    import urllib.request
+    status, hdrs, body = registry.request("GET", f"/v2/{name}/blobs/{digest}", headers=headers or {}, timeout=120)
+    if status == 307:
+        req = urllib.request.Request(hdrs["location"], headers=headers or {})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read()
+    return status, body
+
+
+class FaultyS3Proxy:
+    """An HTTP proxy in front of moto that can answer the next `fail_next` requests with
+    503 SlowDown, or delay each request by `delay` seconds (a slow endpoint)."""
+
+    def __init__(self, upstream_port):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        self.upstream_port = upstream_port
+        self.port = free_port()
+        self.fail_next = 0
+        self.delay = 0.0
+        self.failed = 0
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with proxy.lock:
+                    fail = proxy.fail_next > 0
+                    if fail:
+                        proxy.fail_next -= 1
+                        proxy.failed += 1
+                if fail:
+                    payload = b"<Error><Code>SlowDown</Code><Message>injected by the test</Message></Error>"
+                    self.send_response(503)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(payload)
+                    return
+                if proxy.delay:
+                    time.sleep(proxy.delay)
+                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
+                    conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
+                                 headers=headers)
+                    r = conn.getresponse()
+                    data = r.read()
+                    self.send_response(r.status)
+                    for k, v in r.getheaders():
+                        if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)) if self.command != "HEAD" else r.getheader("Content-Length", "0"))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
+                finally:
+                    conn.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def make_private_ca(directory):
+    """A private CA and a server certificate for localhost and 127.0.0.1 signed by it
+    (openssl CLI); returns (ca.pem, server.pem, server.key)."""
+    ca_key, ca = os.path.join(directory, "ca.key"), os.path.join(directory, "ca.pem")
+    key, csr, cert = (os.path.join(directory, n) for n in ("server.key", "server.csr", "server.pem"))
+    ext = os.path.join(directory, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=wharf test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=localhost")
+    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext)
+    return ca, cert, key
+
+
+class TLSProxy:
+    """Terminates TLS with (cert, key) and forwards the bytes to a plain upstream port."""
+
+    def __init__(self, upstream_port, cert, key):
+        import ssl
+        self.port = free_port()
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        proxy = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                try:
+                    tls = ctx.wrap_socket(self.request, server_side=True)
+                except (OSError, ssl.SSLError):
+                    return
+                try:
+                    upstream = socket.create_connection(("127.0.0.1", upstream_port), timeout=60)
+                except OSError:
+                    return
+                pump = threading.Thread(target=_pipe, args=(upstream, tls), daemon=True)
+                pump.start()
+                _pipe(tls, upstream)
+                pump.join(60)
+                upstream.close()
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class S3ReplicaSet:
+    """`count` registries on one bucket behind a RoundRobinProxy, usable wherever a
+    RegistryProcess is (`request`, `connection`, `host`, `url`, `start`, `cleanup`): each
+    new connection goes to the next replica."""
+
+    target = "wharf"
+    tls = None
+    scheme = "http"
+
+    def __init__(self, endpoint, bucket, count=3, redirect=False):
+        self.replicas = [S3RegistryProcess(endpoint, bucket, redirect=redirect) for _ in range(count)]
+        self.proxy = None
+
+    def start(self):
+        for r in self.replicas:
+            r.start()
+        self.proxy = RoundRobinProxy([r.port for r in self.replicas]).start()
+        return self
+
+    @property
+    def port(self):
+        return self.proxy.port
+
+    @property
+    def host(self):
+        return self.proxy.host
+
+    @property
+    def url(self):
+        return self.proxy.url
+
+    def connection(self, timeout=30):
+        return http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        return self.proxy.request(method, path, body=body, headers=headers, timeout=timeout)
+
+    def read_log(self):
+        return "\n".join(r.read_log() for r in self.replicas)
+
+    def cleanup(self):
+        if self.proxy:
+            self.proxy.stop()
+        for r in self.replicas:
+            r.cleanup()
