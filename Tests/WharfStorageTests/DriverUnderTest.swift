@@ -20,10 +20,6 @@ struct DriverUnderTest: Sendable, CustomTestStringConvertible {
     static let inmemory = DriverUnderTest(name: "inmemory") { _ in InMemoryDriver() }
     /// S3 on moto (see ``MotoServer``): a fresh bucket per test, under a root directory.
     static let s3 = DriverUnderTest(name: "s3") { _ in try await MotoServer.freshDriver(rootDirectory: "registry/root") }
-    /// S3 through our own socket client instead of URLSession.
-    static let s3Sockets = DriverUnderTest(name: "s3(sockets)") { _ in
-        try await MotoServer.freshDriver(rootDirectory: "registry/root", transport: .sockets)
-    }
 
     static func instrumented(_ kind: DriverUnderTest) -> DriverUnderTest {
         DriverUnderTest(name: "instrumented(\(kind.name))") { scratch in
@@ -32,7 +28,7 @@ struct DriverUnderTest: Sendable, CustomTestStringConvertible {
     }
 
     static let all: [DriverUnderTest] = [filesystem, inmemory, instrumented(filesystem), instrumented(inmemory)]
-        + (MotoServer.endpoint != nil ? [s3, instrumented(s3), s3Sockets] : [])
+        + (MotoServer.endpoint != nil ? [s3, instrumented(s3)] : [])
 
     /// Runs `body` with a fresh driver, then removes its scratch directory.
     func with(_ body: (StorageDriver) async throws -> Void) async throws {

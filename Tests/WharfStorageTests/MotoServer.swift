@@ -30,13 +30,13 @@ enum MotoServer {
     }()
 
     /// A driver on a fresh bucket of the endpoint.
-    static func freshDriver(rootDirectory: String = "", transport: S3Driver.Transport = .automatic) async throws -> S3Driver {
+    static func freshDriver(rootDirectory: String = "") async throws -> S3Driver {
         let bucket = "wharf-test-" + UUID().uuidString.lowercased().prefix(18)
         let configuration = try S3Configuration(parameters: ["bucket": String(bucket), "regionendpoint": endpoint ?? "",
                                                              "accesskey": "test", "secretkey": "test", "region": "us-east-1",
                                                              "chunksize": String(5 << 20), "rootdirectory": rootDirectory],
                                                 environment: [:])
-        let driver = try S3Driver(configuration: configuration, transport: transport)
+        let driver = try S3Driver(configuration: configuration)
         _ = try await driver.client.send("PUT", key: "")
         return driver
     }

@@ -32,35 +32,22 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
     /// Keys per DeleteObjects call (S3's maximum: 1000).
     var deleteBatchSize = 1000
 
-    /// The HTTP client under the driver.
-    public enum Transport: Sendable {
-        /// Our socket client when `trustedca` is set (URLSession on Linux cannot take a CA
-        /// bundle), URLSession otherwise.
-        case automatic
-        case urlSession
-        /// ``S3SocketTransport``: POSIX sockets and OpenSSL.
-        case sockets
-    }
-
     /// - Throws: ``StorageError/unavailable(driver:message:)`` when the `trustedca` bundle
     ///   cannot be loaded.
-    public init(configuration: S3Configuration, timeout: TimeInterval = 60, maxAttempts: Int = 4,
-                transport: Transport = .automatic) throws {
+    public init(configuration: S3Configuration, timeout: TimeInterval = 60, maxAttempts: Int = 4) throws {
         self.configuration = configuration
         let signer = S3Signer(credentials: configuration.credentials, region: configuration.region)
-        var sockets: S3SocketTransport? = nil
-        if transport == .sockets || (transport == .automatic && configuration.trustedCA != nil) {
-            let hostPort = configuration.virtualHosted ? "\(configuration.bucket).\(configuration.endpointHost)" : configuration.endpointHost
-            do {
-                sockets = try S3SocketTransport(scheme: configuration.scheme, hostPort: hostPort,
-                                                trustedCA: configuration.trustedCA, timeout: timeout)
-            } catch {
-                throw StorageError.unavailable(driver: "s3", message: "\(error)")
-            }
+        let hostPort = configuration.virtualHosted ? "\(configuration.bucket).\(configuration.endpointHost)" : configuration.endpointHost
+        let transport: S3SocketTransport
+        do {
+            transport = try S3SocketTransport(scheme: configuration.scheme, hostPort: hostPort,
+                                              trustedCA: configuration.trustedCA, timeout: timeout)
+        } catch {
+            throw StorageError.unavailable(driver: "s3", message: "\(error)")
         }
         client = S3Client(scheme: configuration.scheme, endpointHost: configuration.endpointHost, bucket: configuration.bucket,
-                          virtualHosted: configuration.virtualHosted, signer: signer, timeout: timeout, maxAttempts: maxAttempts,
-                          sockets: sockets)
+                          virtualHosted: configuration.virtualHosted, signer: signer, maxAttempts: maxAttempts,
+                          transport: transport)
     }
 
     // MARK: keys

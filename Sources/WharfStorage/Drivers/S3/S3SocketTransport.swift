@@ -6,8 +6,8 @@ import Musl
 import COpenSSL
 import Foundation
 
-/// HTTP/1.1 over POSIX sockets (and OpenSSL for https), for endpoints that need what
-/// URLSession on Linux cannot do: trusting a private CA bundle (`trustedca`).
+/// HTTP/1.1 over POSIX sockets (and OpenSSL for https): the S3 driver's client, trusting
+/// the system store plus an optional private CA bundle (`trustedca`).
 ///
 /// - Keep-alive connections are pooled per transport (one endpoint) and reused; a reused
 ///   connection that turns out closed by the peer is replaced once, transparently.
