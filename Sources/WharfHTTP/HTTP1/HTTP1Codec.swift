@@ -285,7 +285,11 @@ final class HTTP1Codec: ConnectionCodec {
             context.enqueue(.file(region, offset: region.offset, remaining: region.length))
             ex.responseQueued = true
         case .stream(let length, let producer):
-            let writer = HTTP1BodyWriter(queue: context.queue, codec: self, chunked: framing == .chunked, declaredLength: length)
+            let chunked = framing == .chunked
+            ex.chunkedResponse = chunked
+            let writer = QueuedBodyWriter(queue: context.queue, declaredLength: length) { [weak self] data in
+                self?.writeBody(data, chunked: chunked)
+            }
             ex.writer = writer
             let queue = context.queue
             let logger = context.logger
@@ -325,7 +329,7 @@ final class HTTP1Codec: ConnectionCodec {
             context.abort("short response stream")
             return
         }
-        if writer.chunked { context.enqueue(.bytes(ResponseEncoder.lastChunk)) }
+        if ex.chunkedResponse { context.enqueue(.bytes(ResponseEncoder.lastChunk)) }
         ex.responseQueued = true
         if !ex.bodyDone { startDiscarding(ex, decideNow: false) }
         context.flush()

@@ -20,7 +20,9 @@ final class HTTP1Exchange {
     /// Body bytes are read and dropped (the handler answered without reading them all).
     var discarding = false
     var discarded: Int64 = 0
-    var writer: HTTP1BodyWriter?
+    var writer: QueuedBodyWriter?
+    /// The streamed response is chunked (its length was not known).
+    var chunkedResponse = false
     var status = 0
     var lastProgress = DispatchTime.now()
 

@@ -66,7 +66,10 @@ extension HTTP2Codec {
             s.pendingFile = (region, region.offset, region.length)
             s.endAfterPending = true
         case .stream(let length, let producer):
-            let writer = HTTP2BodyWriter(queue: context.queue, codec: self, streamID: s.id, declaredLength: length)
+            let streamID = s.id
+            let writer = QueuedBodyWriter(queue: context.queue, declaredLength: length) { [weak self] data in
+                self?.writeBody(streamID, data)
+            }
             s.writer = writer
             let queue = context.queue
             let logger = context.logger
@@ -104,7 +107,7 @@ extension HTTP2Codec {
         return s.pendingBytes >= limits.bufferSize
     }
 
-    private func streamEnded(_ s: HTTP2Stream, writer: HTTP2BodyWriter, failure: Error?, logger: Logger, path: String) {
+    private func streamEnded(_ s: HTTP2Stream, writer: QueuedBodyWriter, failure: Error?, logger: Logger, path: String) {
         guard streams[s.id] === s else { return }
         if let failure {
             logger.error("response stream failed", ["path": path, "error": "\(failure)"])

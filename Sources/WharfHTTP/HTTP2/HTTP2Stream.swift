@@ -38,7 +38,7 @@ final class HTTP2Stream {
     var pendingFile: (region: FileRegion, offset: Int64, remaining: Int64)?
     /// Send END_STREAM once everything pending is sent.
     var endAfterPending = false
-    var writer: HTTP2BodyWriter?
+    var writer: QueuedBodyWriter?
     var lastProgress = DispatchTime.now()
 
     init(id: UInt32, queue: DispatchQueue, receiveWindow: Int, sendWindow: Int) {
