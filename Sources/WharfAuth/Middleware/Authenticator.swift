@@ -42,14 +42,13 @@ public final class Authenticator: @unchecked Sendable {
     /// What `authorization` (the header value, or nil) proves. `allowJWT` is false at the
     /// token endpoint, where only real credentials can obtain a token.
     public func authenticate(_ authorization: String?, allowJWT: Bool = true, now: Date = Date()) -> Credential {
-        guard let header = authorization?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { return .none }
-        guard let space = header.firstIndex(of: " ") else { return .invalid("malformed Authorization header") }
-        let scheme = header[..<space].lowercased()
-        let value = header[header.index(after: space)...].trimmingCharacters(in: .whitespaces)
+        guard let authorization, authorization.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return .none }
+        guard let header = AuthorizationHeader(authorization) else { return .invalid("malformed Authorization header") }
+        let value = String(header.credential)
         let generation = policies?.generation ?? 0
-        switch scheme {
+        switch header.scheme {
         case "bearer":
-            if value.split(separator: ".", omittingEmptySubsequences: false).count == 3 {
+            if header.dots == 2 {
                 guard allowJWT else { return .invalid("a registry token cannot obtain another token") }
                 if let claims = tokens.get(value, generation: 0), claims.expiresAt > Int64(now.timeIntervalSince1970) {
                     return .token(claims)
