@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import urllib.parse
 
-from harness import RegistryProcess, wharf_bin
+from harness import RegistryProcess, make_tls, wharf_bin
 
 # user → (role, projects); None: no binding at all.
 ROLES = {
@@ -24,24 +24,6 @@ ROLES = {
 }
 PASSWORD_USER = "pwuser"
 PASSWORD = "correct horse battery staple"
-
-
-def make_tls(directory):
-    """(ca.crt, server.crt, server.key) for 127.0.0.1 and localhost."""
-    def run(*args):
-        subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True, timeout=60)
-
-    d = directory
-    ca_key, ca_crt = os.path.join(d, "ca.key"), os.path.join(d, "ca.crt")
-    key, csr, crt, ext = (os.path.join(d, n) for n in ("server.key", "server.csr", "server.crt", "ext.cnf"))
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt, "-days", "2",
-        "-subj", "/CN=Wharf Auth Conformance CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
-    with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
-    run("x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
-        "-days", "2", "-extfile", ext)
-    return ca_crt, crt, key
 
 
 def hash_password(password):

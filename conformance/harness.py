@@ -30,6 +30,25 @@ def free_port():
         return s.getsockname()[1]
 
 
+def make_tls(directory):
+    """A private CA and a server certificate for 127.0.0.1 and localhost signed by it, made
+    with the openssl CLI in `directory`; returns (ca.crt, server.crt, server.key) paths."""
+    def run(*args):
+        subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True, timeout=60)
+
+    d = str(directory)
+    ca_key, ca_crt = os.path.join(d, "ca.key"), os.path.join(d, "ca.crt")
+    key, csr, crt, ext = (os.path.join(d, n) for n in ("server.key", "server.csr", "server.crt", "ext.cnf"))
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt, "-days", "2",
+        "-subj", "/CN=Wharf Conformance CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
+        "-days", "2", "-extfile", ext)
+    return ca_crt, crt, key
+
+
 def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 
-from harness import RegistryProcess, free_port
+from harness import RegistryProcess, free_port, make_tls
 
 
 class MotoServer:
@@ -263,18 +263,9 @@ class FaultyS3Proxy:
 
 
 def make_private_ca(directory):
-    """A private CA and a server certificate for localhost and 127.0.0.1 signed by it
-    (openssl CLI); returns (ca.pem, server.pem, server.key)."""
-    ca_key, ca = os.path.join(directory, "ca.key"), os.path.join(directory, "ca.pem")
-    key, csr, cert = (os.path.join(directory, n) for n in ("server.key", "server.csr", "server.pem"))
-    ext = os.path.join(directory, "ext.cnf")
-    with open(ext, "w") as f:
-        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=wharf test CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=localhost")
-    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext)
-    return ca, cert, key
+    """A private CA and a server certificate for localhost and 127.0.0.1 signed by it;
+    returns (ca, server certificate, server key) paths."""
+    return make_tls(directory)
 
 
 class TLSProxy:

@@ -2,14 +2,13 @@
 h2load, and the OCI push/pull flow over both; `http.http2.disabled` turns h2 off."""
 import json
 import os
-import shutil
 import ssl
 import subprocess
 import socket
 
 import pytest
 
-from harness import RegistryProcess, sha256
+from harness import RegistryProcess, make_tls, sha256
 from ocihelpers import build_image, random_bytes
 
 pytestmark = pytest.mark.wharf_only
@@ -19,20 +18,7 @@ NAME = "h2/clients"
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory):
-    d = tmp_path_factory.mktemp("tls")
-    ca_key, ca_crt = d / "ca.key", d / "ca.crt"
-    key, csr, crt, ext = d / "server.key", d / "server.csr", d / "server.crt", d / "ext.cnf"
-
-    def run(*args):
-        subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True, timeout=60)
-
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt, "-days", "2",
-        "-subj", "/CN=Wharf HTTP2 CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
-    ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
-    run("x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
-        "-days", "2", "-extfile", ext)
-    return str(ca_crt), str(crt), str(key)
+    return make_tls(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="module")

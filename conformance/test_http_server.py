@@ -15,13 +15,12 @@ import os
 import signal
 import socket
 import ssl
-import subprocess
 import threading
 import time
 
 import pytest
 
-from harness import RegistryProcess, sha256
+from harness import RegistryProcess, make_tls, sha256
 from ocihelpers import (Blob, RawHTTP, location_path, push_blob, random_bytes, start_upload, with_query)
 
 ON_REFERENCE = os.environ.get("CONFORMANCE_HTTP_ON_REFERENCE") == "1"
@@ -450,20 +449,7 @@ def test_many_connections_opened_and_dropped(registry):
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory):
-    d = tmp_path_factory.mktemp("tls")
-    ca_key, ca_crt = d / "ca.key", d / "ca.crt"
-    key, csr, crt, ext = d / "server.key", d / "server.csr", d / "server.crt", d / "ext.cnf"
-
-    def run(*args):
-        subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True, timeout=60)
-
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt, "-days", "2",
-        "-subj", "/CN=Wharf Conformance CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
-    ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
-    run("x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
-        "-days", "2", "-extfile", ext)
-    return str(ca_crt), str(crt), str(key)
+    return make_tls(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="module")
