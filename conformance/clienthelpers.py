@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import tarfile
@@ -238,6 +239,22 @@ def skopeo_copy(src, dst, *extra):
     return skopeo("copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false", *extra, src, dst)
 
 
+def reference_safe_mkdtemp(prefix: str) -> str:
+    """Makes a temp dir whose path is also a valid image reference path.
+
+    podman turns `oci:PATH:tag` into the name `localhost/PATH`, and a reference component
+    may not end in `_` or hold upper-case letters, which `tempfile.mkdtemp` names can
+    ("wharf-clients-e2e6q3j_"). Lower-case hex never does.
+    """
+    while True:
+        path = os.path.join(tempfile.gettempdir(), prefix + secrets.token_hex(6))
+        try:
+            os.makedirs(path, mode=0o700)
+            return path
+        except FileExistsError:
+            continue
+
+
 class ClientSandbox:
     """Temp storage and config for podman/buildah so tests never touch the host's.
 
@@ -246,7 +263,7 @@ class ClientSandbox:
     """
 
     def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="wharf-clients-")
+        self.tmp = reference_safe_mkdtemp("wharf-clients-")
         self.root = os.path.join(self.tmp, "root")
         self.runroot = os.path.join(self.tmp, "runroot")
         os.makedirs(self.root)
