@@ -77,6 +77,7 @@ class Server:
         self.name, self.owner, self.host = name, proc_owner, url_host
         self.pid_fn, self.stop_fn = pid_fn, stop_fn
         self.idle_rss_kib = None
+        self.idle_anon_kib = None
 
     @property
     def pid(self):
@@ -94,6 +95,9 @@ class Server:
     def settle_idle(self):
         time.sleep(0.5)
         self.idle_rss_kib = self.rss()
+        # RssAnon is the process's own heap and stacks; the rest of VmRSS is mapped file
+        # pages (the binary and shared libraries), shared with every other process using them.
+        self.idle_anon_kib = status_kib(self.pid, "RssAnon")
 
     def conn(self, timeout=120):
         h, p = self.host.rsplit(":", 1)
@@ -344,6 +348,7 @@ def med(xs):
 
 def report_memory(res, scenario, servers):
     res.add(scenario, "idle RSS", {s.name: s.idle_rss_kib / 1024 for s in servers}, "MiB", False)
+    res.add(scenario, "idle RssAnon (heap + stacks)", {s.name: s.idle_anon_kib / 1024 for s in servers}, "MiB", False)
     res.add(scenario, "peak RSS (VmHWM)", {s.name: s.hwm() / 1024 for s in servers}, "MiB", False)
 
 
