@@ -30,13 +30,14 @@ let package = Package(
 
         // Fuzz targets: a replay driver in a normal build, a libFuzzer entry with -DFUZZING
         // (see Tests/Fuzz/README.md).
-        .executableTarget(name: "wharf-fuzz-http1", dependencies: ["WharfHTTP"], path: "Tests/Fuzz/HTTP1",
+        .target(name: "WharfFuzzing", path: "Tests/Fuzz/Support"),
+        .executableTarget(name: "wharf-fuzz-http1", dependencies: ["WharfHTTP", "WharfFuzzing"], path: "Tests/Fuzz/HTTP1",
                           exclude: ["corpus"]),
-        .executableTarget(name: "wharf-fuzz-yaml", dependencies: ["WharfConfig"], path: "Tests/Fuzz/YAML",
+        .executableTarget(name: "wharf-fuzz-yaml", dependencies: ["WharfConfig", "WharfFuzzing"], path: "Tests/Fuzz/YAML",
                           exclude: ["corpus"]),
-        .executableTarget(name: "wharf-fuzz-h2frames", dependencies: ["WharfHTTP"], path: "Tests/Fuzz/H2FRAMES",
+        .executableTarget(name: "wharf-fuzz-h2frames", dependencies: ["WharfHTTP", "WharfFuzzing"], path: "Tests/Fuzz/H2FRAMES",
                           exclude: ["corpus"]),
-        .executableTarget(name: "wharf-fuzz-hpack", dependencies: ["WharfHTTP"], path: "Tests/Fuzz/HPACK",
+        .executableTarget(name: "wharf-fuzz-hpack", dependencies: ["WharfHTTP", "WharfFuzzing"], path: "Tests/Fuzz/HPACK",
                           exclude: ["corpus"]),
 
         .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto"]),

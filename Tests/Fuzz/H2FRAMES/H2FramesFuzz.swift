@@ -3,6 +3,7 @@
 // Built with -DFUZZING and -sanitize=fuzzer (Tests/Fuzz/run.sh) this file exports libFuzzer's
 // entry point; in a normal build it is a replay driver for files given as arguments.
 import Foundation
+import WharfFuzzing
 import WharfHTTP
 
 /// Feeds `input` to ``HTTP2FrameDecoder`` in pieces (the first byte picks the piece size and
@@ -69,36 +70,17 @@ private func reparse(_ bytes: [UInt8]) -> HTTP2Frame? {
 #if FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    guard let data, size > 0 else { return 0 }
-    fuzzH2Frames(Array(UnsafeBufferPointer(start: data, count: size)))
+    fuzzH2Frames(FuzzDriver.bytes(data, size))
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
-
-/// SwiftPM links an executable's entry point as `<module>_main`; hand control to libFuzzer's driver.
 @_cdecl("wharf_fuzz_h2frames_main")
-public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var vector = argv
-    return LLVMFuzzerRunDriver(&count, &vector) { data, size in fuzz(data, size) }
+public func fuzzMain(_ argc: Int32, _ argv: FuzzDriver.Arguments) -> Int32 {
+    FuzzDriver.run(argc, argv, fuzz)
 }
 #else
 @main
 struct H2FramesFuzzReplay {
-    static func main() {
-        let paths = CommandLine.arguments.dropFirst()
-        if paths.isEmpty {
-            print("usage: wharf-fuzz-h2frames FILE...   (replays inputs through the HTTP/2 frame fuzz function)")
-            return
-        }
-        for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else { print("cannot read \(path)"); continue }
-            fuzzH2Frames(Array(data))
-            print("ok \(path)")
-        }
-    }
+    static func main() { FuzzDriver.replay("wharf-fuzz-h2frames", fuzzH2Frames) }
 }
 #endif

@@ -3,6 +3,7 @@
 // Built with -DFUZZING and -sanitize=fuzzer (Tests/Fuzz/run.sh) this file exports libFuzzer's
 // entry point; in a normal build it is a replay driver for files given as arguments.
 import Foundation
+import WharfFuzzing
 import WharfHTTP
 
 /// Splits `input` into header blocks (the first byte picks the block size and table size),
@@ -47,36 +48,17 @@ func fuzzHPACK(_ input: [UInt8]) {
 #if FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    guard let data, size > 0 else { return 0 }
-    fuzzHPACK(Array(UnsafeBufferPointer(start: data, count: size)))
+    fuzzHPACK(FuzzDriver.bytes(data, size))
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
-
-/// SwiftPM links an executable's entry point as `<module>_main`; hand control to libFuzzer's driver.
 @_cdecl("wharf_fuzz_hpack_main")
-public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var vector = argv
-    return LLVMFuzzerRunDriver(&count, &vector) { data, size in fuzz(data, size) }
+public func fuzzMain(_ argc: Int32, _ argv: FuzzDriver.Arguments) -> Int32 {
+    FuzzDriver.run(argc, argv, fuzz)
 }
 #else
 @main
 struct HPACKFuzzReplay {
-    static func main() {
-        let paths = CommandLine.arguments.dropFirst()
-        if paths.isEmpty {
-            print("usage: wharf-fuzz-hpack FILE...   (replays inputs through the HPACK fuzz function)")
-            return
-        }
-        for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else { print("cannot read \(path)"); continue }
-            fuzzHPACK(Array(data))
-            print("ok \(path)")
-        }
-    }
+    static func main() { FuzzDriver.replay("wharf-fuzz-hpack", fuzzHPACK) }
 }
 #endif

@@ -4,6 +4,7 @@
 // libFuzzer's entry point; in a normal build it is a replay driver that runs each file
 // given as an argument through the same function (to reproduce a crash or walk the corpus).
 import Foundation
+import WharfFuzzing
 import WharfHTTP
 
 /// Feeds `bytes` to the parser the way a connection does: heads and bodies arriving in
@@ -85,39 +86,17 @@ func fuzzHTTP1(_ input: [UInt8]) {
 #if FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    guard let data, size > 0 else { return 0 }
-    fuzzHTTP1(Array(UnsafeBufferPointer(start: data, count: size)))
+    fuzzHTTP1(FuzzDriver.bytes(data, size))
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
-
-/// SwiftPM links an executable's entry point as `<module>_main`; hand control to libFuzzer's driver.
 @_cdecl("wharf_fuzz_http1_main")
-public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var vector = argv
-    return LLVMFuzzerRunDriver(&count, &vector) { data, size in fuzz(data, size) }
+public func fuzzMain(_ argc: Int32, _ argv: FuzzDriver.Arguments) -> Int32 {
+    FuzzDriver.run(argc, argv, fuzz)
 }
 #else
 @main
 struct HTTP1FuzzReplay {
-    static func main() {
-        let paths = CommandLine.arguments.dropFirst()
-        if paths.isEmpty {
-            print("usage: wharf-fuzz-http1 FILE...   (replays inputs through the HTTP/1.1 fuzz function)")
-            return
-        }
-        for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                print("cannot read \(path)")
-                continue
-            }
-            fuzzHTTP1(Array(data))
-            print("ok \(path)")
-        }
-    }
+    static func main() { FuzzDriver.replay("wharf-fuzz-http1", fuzzHTTP1) }
 }
 #endif

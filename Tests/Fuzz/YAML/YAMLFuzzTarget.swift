@@ -1,12 +1,9 @@
 import Foundation
+import WharfFuzzing
 import WharfConfig
 
-// Run (see also Tests/Fuzz/run.sh for the HTTP target):
-//   swift build --scratch-path .build-fuzz --product wharf-fuzz-yaml -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING
-//   mkdir -p /tmp/yaml-corpus && cp Tests/Fuzz/YAML/corpus/* /tmp/yaml-corpus/
-//   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/wharf-fuzz-yaml -max_total_time=180 /tmp/yaml-corpus Tests/Fuzz/YAML/corpus
-// (SWIFT_BACKTRACE=enable=no lets libFuzzer, not Swift's backtracer, catch a crash and save the input.)
-// Replay a crashing input in a normal build: swift run wharf-fuzz-yaml crash-<hash>
+// Run: Tests/Fuzz/run.sh yaml 180. Replay an input in a normal build:
+//   swift run wharf-fuzz-yaml FILE|DIRECTORY
 
 /// The tree without lines and origins, to compare a document with its rewritten form.
 func shape(_ node: YAMLNode) -> String {
@@ -45,56 +42,19 @@ func fuzzOne(_ data: Data) {
 }
 
 #if FUZZING
-/// libFuzzer's driver, run from our own entry point: SwiftPM links executables with
-/// `main` aliased to `<module>_main`, so libFuzzer's `main` is never used.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
-
-/// The process entry point SwiftPM names for this target.
-@_cdecl("wharf_fuzz_yaml_main")
-public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzz(data, size) }
-}
-
-/// libFuzzer's per-input entry point.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    guard let data, size > 0 else {
-        fuzzOne(Data())
-        return 0
-    }
-    fuzzOne(Data(bytes: data, count: size))
+    fuzzOne(Data(FuzzDriver.bytes(data, size)))
     return 0
 }
+
+@_cdecl("wharf_fuzz_yaml_main")
+public func fuzzMain(_ argc: Int32, _ argv: FuzzDriver.Arguments) -> Int32 {
+    FuzzDriver.run(argc, argv, fuzz)
+}
 #else
-/// Replay driver: runs each file (or each file in each directory) given as an argument,
-/// so a crashing input found by libFuzzer can be debugged in a normal build.
 @main
 struct YAMLFuzzReplay {
-    static func main() {
-        var count = 0
-        for argument in CommandLine.arguments.dropFirst() {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
-                FileHandle.standardError.write(Data("no such file: \(argument)\n".utf8))
-                exit(2)
-            }
-            let files = isDirectory.boolValue
-                ? ((try? FileManager.default.contentsOfDirectory(atPath: argument)) ?? []).sorted().map { argument + "/" + $0 }
-                : [argument]
-            for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else { continue }
-                fuzzOne(data)
-                count += 1
-            }
-        }
-        print("wharf-fuzz-yaml: replayed \(count) inputs")
-    }
+    static func main() { FuzzDriver.replay("wharf-fuzz-yaml") { fuzzOne(Data($0)) } }
 }
 #endif
