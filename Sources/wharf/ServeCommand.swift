@@ -73,6 +73,11 @@ enum ServeCommand: WharfCommand {
         }
         let registry = Registry(options: settings.registry, driver: driver, logger: logger, metrics: operations.metrics)
         operations.addRoutes(to: registry, config: config.operations)
+        // Abandoned uploads are purged as distribution does; never on a read-only registry.
+        let purging = config.storage.uploadPurging
+        let purger = purging.enabled && !config.storage.readOnly
+            ? UploadPurger(driver: driver, age: purging.age, dryRun: purging.dryRun, logger: logger) : nil
+        purger?.schedule(interval: purging.interval)
         // openshift.metrics.secret works with auth on too: a metrics request carrying it skips
         // the role check, and the endpoint verifies the secret itself.
         let secretHolder = operations.metrics.map { MetricsEndpoint(metrics: $0, secret: config.operations.metricsSecret) }
@@ -98,6 +103,7 @@ enum ServeCommand: WharfCommand {
         let signal = await shutdown.wait()
         logger.info("shutting down", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT",
                                       "draintimeout": ConfigValueParser.formatDuration(config.http.drainTimeout)])
+        purger?.cancel()
         await server.shutdown(gracePeriod: config.http.drainTimeout)
         logger.info("stopped")
         return ExitCode.success
