@@ -66,6 +66,44 @@ struct S3DriverTests {
         #expect(try await d.writer("/empty", append: true).size == 0)
     }
 
+    @Test func readerStreamsOneGetFromTheOffsetAndReusesTheConnection() async throws {
+        let d = try await MotoServer.freshDriver()
+        let content = testBytes(3 * Self.MiB + 12345, seed: 4)
+        try await d.putContent("/r", content)
+        let r = try await d.reader("/r", offset: Int64(Self.MiB + 3))
+        var got = Data()
+        while let chunk = try await r.next() {
+            #expect(chunk.count <= d.readChunkSize)
+            got.append(chunk)
+        }
+        #expect(got == content[(Self.MiB + 3)...])
+        #expect(try await r.next() == nil)
+        // Closed early, the half-read answer's connection is dropped, not reused.
+        let early = try await d.reader("/r", offset: 0)
+        #expect(try await early.next()?.count == d.readChunkSize)
+        early.close()
+        #expect(try await early.next() == nil)
+        #expect(try await d.getContent("/r") == content)
+        // At the end: nothing to read, no request.
+        let atEnd = try await d.reader("/r", offset: Int64(content.count))
+        #expect(try await atEnd.next() == nil)
+    }
+
+    @Test func writerSendsWholePartsOfALargeWriteUncopiedAndResumesByCopyFromFiveMiB() async throws {
+        let d = try await MotoServer.freshDriver()
+        let content = testBytes(13 * Self.MiB + 7, seed: 5)
+        let w = try await d.writer("/w", append: false)
+        try await w.write(content[..<(Self.MiB)])
+        try await w.write(content[Self.MiB..<(12 * Self.MiB)])   // completes part 1, part 2 whole from the slice
+        try await w.close()
+        #expect(try await etag(d, "/w").hasSuffix("-3\""))
+        let w2 = try await d.writer("/w", append: true)
+        try await w2.write(content[(12 * Self.MiB)...])
+        try await w2.commit()
+        #expect(try await d.getContent("/w") == content)
+        #expect(try await openUploads(d).isEmpty)
+    }
+
     @Test func cancelAbortsTheMultipartUpload() async throws {
         let d = try await MotoServer.freshDriver()
         let w = try await d.writer("/c", append: false)

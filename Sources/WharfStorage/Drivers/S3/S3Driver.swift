@@ -22,9 +22,10 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
     /// The parameters the driver was built from.
     public let configuration: S3Configuration
     let client: S3Client
-    /// The bytes per ranged GET a reader fetches (split into ``readChunkSize`` chunks).
-    let readWindow = 4 << 20
+    /// The most bytes a reader hands out per chunk (and reads from the socket at once).
     let readChunkSize = 1 << 20
+    /// How often in a row a reader reconnects after a failure mid-body without progress.
+    var readResumeAttempts = 3
     /// The largest part a server-side copy moves (S3's limit for one copy: 5 GiB).
     var maxCopyPart: Int64 = 5 << 30
     /// Keys per ListObjectsV2 page (S3's maximum: 1000).
