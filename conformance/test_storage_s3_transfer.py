@@ -1,6 +1,7 @@
 """How the S3 driver moves blob bytes (moto_server behind a counting, cutting proxy):
 a pull streams one GET and resumes it with a Range after a cut connection; a chunked push
-sends each byte to S3 once, whichever replica each PATCH lands on."""
+sends each byte to S3 once and S3 copies it once (the commit), whichever replica each
+PATCH lands on."""
 import pytest
 
 from harness import sha256
@@ -63,11 +64,13 @@ def test_chunked_push_across_replicas_uploads_each_byte_once(moto, proxy):
     rs = [S3RegistryProcess(proxy.endpoint, bucket, redirect=False, s3={"chunksize": 30 * MiB}).start() for _ in range(3)]
     try:
         data = random_bytes(30 * MiB + 17)
-        proxy.uploaded = 0
+        proxy.uploaded = proxy.copied = 0
         digest = chunked_upload(rs, "s3/chunks", data, 6 * MiB)
         # each byte once, plus request overhead (XML, small files); the earlier driver read
         # back and re-sent every PATCH's predecessors (~90 MiB more here)
         assert len(data) <= proxy.uploaded < len(data) + MiB, proxy.uploaded
+        # and S3 copies it once, at the commit (not every PATCH's predecessors again)
+        assert proxy.copied == len(data), proxy.copied
         for r in rs:
             st, _, body = r.request("GET", f"/v2/s3/chunks/blobs/{digest}", timeout=120)
             assert st == 200 and sha256(body) == digest
