@@ -7,8 +7,11 @@ import Foundation
 ///
 /// - Directories are implied by key prefixes (`list` is ListObjectsV2 with delimiter `/`,
 ///   following continuation tokens).
-/// - Writers stream through multipart uploads (see ``S3Writer``); `move` is a server-side
-///   copy (multipart copy above 5 GiB) then a delete; nothing is downloaded and re-uploaded.
+/// - Writers stream through multipart uploads (see ``S3Writer``); appends grow a segment
+///   manifest (``S3SegmentedWriter``), so each session's bytes are sent once. `move` is a
+///   server-side copy (multipart copy of the segments, or above 5 GiB) then a delete;
+///   nothing is downloaded and re-uploaded.
+/// - Reads stream one GET from the offset (``S3Reader``).
 /// - `delete` of a tree is DeleteObjects, 1000 keys per call.
 /// - `redirectURL` is a presigned GET valid for `redirectexpiry` seconds.
 /// - Every failure is a ``StorageError``; backend failures carry the S3 error code.

@@ -6,7 +6,9 @@ import Foundation
 /// chunk) is in memory. ``close()`` makes the content an ordinary object at the key
 /// (CompleteMultipartUpload, with a smaller last part, or a plain PutObject when less than
 /// one part was written). That is what makes a writer resumable from any replica: stat,
-/// readers and a later `writer(append: true)` all see a plain object. Resuming, as
+/// readers and a later `writer(append: true)` all see a plain object. `writer(append: true)`
+/// gives an ``S3SegmentedWriter`` (which writes its segment with this type) except for a
+/// plain object of 5 MiB or more, resumed here. Resuming, as
 /// distribution does when the last part is small, starts a new multipart upload whose
 /// first parts are a server-side UploadPartCopy of the existing object, or, when the
 /// object is smaller than S3's 5 MiB minimum part, reads it back into the buffer. So the
