@@ -262,6 +262,106 @@ class FaultyS3Proxy:
         self.server.server_close()
 
 
+class CountingS3Proxy:
+    """An HTTP proxy in front of moto that streams answers through and counts what the
+    registry makes S3 store: `uploaded` request-body bytes of PUT/POST, and `copied` bytes
+    of server-side copies (x-amz-copy-source, by range or by the source's size).
+    `cut_gets` > 0 cuts the next that many GET answers longer than `cut_after` bytes after
+    `cut_after` body bytes (the socket just closes); `gets` records each GET's Range."""
+
+    def __init__(self, upstream_port):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        self.upstream_port = upstream_port
+        self.port = free_port()
+        self.uploaded = 0
+        self.copied = 0
+        self.cut_gets = 0
+        self.cut_after = 0
+        self.cuts = 0
+        self.gets = []
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+                copy_source = self.headers.get("x-amz-copy-source")
+                with proxy.lock:
+                    if self.command in ("PUT", "POST"):
+                        proxy.uploaded += len(body)
+                    if self.command == "GET" and "?" not in self.path:
+                        proxy.gets.append(self.headers.get("Range"))
+                if copy_source:
+                    rng = self.headers.get("x-amz-copy-source-range")
+                    if rng:
+                        first, last = rng.split("=", 1)[1].split("-")
+                        size = int(last) - int(first) + 1
+                    else:
+                        c = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
+                        c.request("HEAD", copy_source, headers={"Host": self.headers.get("Host", "")})
+                        size = int(c.getresponse().getheader("Content-Length", "0"))
+                        c.close()
+                    with proxy.lock:
+                        proxy.copied += size
+                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
+                try:
+                    conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
+                                 headers=headers)
+                    r = conn.getresponse()
+                    self.send_response(r.status)
+                    for k, v in r.getheaders():
+                        if k.lower() not in ("transfer-encoding", "connection", "server", "date"):
+                            self.send_header(k, v)
+                    self.end_headers()
+                    if self.command == "HEAD":
+                        return
+                    total = int(r.getheader("Content-Length", "0"))
+                    with proxy.lock:
+                        cut = self.command == "GET" and proxy.cut_gets > 0 and total > proxy.cut_after
+                        if cut:
+                            proxy.cut_gets -= 1
+                            proxy.cuts += 1
+                    sent = 0
+                    while True:
+                        want = 65536 if not cut else min(65536, proxy.cut_after - sent)
+                        data = r.read(want) if want > 0 else b""
+                        if not data:
+                            break
+                        self.wfile.write(data)
+                        sent += len(data)
+                    if cut:
+                        self.wfile.flush()
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        self.close_connection = True
+                finally:
+                    conn.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def make_private_ca(directory):
     """A private CA and a server certificate for localhost and 127.0.0.1 signed by it;
     returns (ca, server certificate, server key) paths."""

@@ -66,6 +66,90 @@ struct S3DriverTests {
         #expect(try await d.writer("/empty", append: true).size == 0)
     }
 
+    @Test func readerStreamsOneGetFromTheOffsetAndReusesTheConnection() async throws {
+        let d = try await MotoServer.freshDriver()
+        let content = testBytes(3 * Self.MiB + 12345, seed: 4)
+        try await d.putContent("/r", content)
+        let r = try await d.reader("/r", offset: Int64(Self.MiB + 3))
+        var got = Data()
+        while let chunk = try await r.next() {
+            #expect(chunk.count <= d.readChunkSize)
+            got.append(chunk)
+        }
+        #expect(got == content[(Self.MiB + 3)...])
+        #expect(try await r.next() == nil)
+        // Closed early, the half-read answer's connection is dropped, not reused.
+        let early = try await d.reader("/r", offset: 0)
+        #expect(try await early.next()?.count == d.readChunkSize)
+        early.close()
+        #expect(try await early.next() == nil)
+        #expect(try await d.getContent("/r") == content)
+        // At the end: nothing to read, no request.
+        let atEnd = try await d.reader("/r", offset: Int64(content.count))
+        #expect(try await atEnd.next() == nil)
+    }
+
+    @Test func writerSendsWholePartsOfALargeWriteUncopiedAndResumesByCopyFromFiveMiB() async throws {
+        let d = try await MotoServer.freshDriver()
+        let content = testBytes(13 * Self.MiB + 7, seed: 5)
+        let w = try await d.writer("/w", append: false)
+        try await w.write(content[..<(Self.MiB)])
+        try await w.write(content[Self.MiB..<(12 * Self.MiB)])   // completes part 1, part 2 whole from the slice
+        try await w.close()
+        #expect(try await etag(d, "/w").hasSuffix("-3\""))
+        let w2 = try await d.writer("/w", append: true)
+        try await w2.write(content[(12 * Self.MiB)...])
+        try await w2.commit()
+        #expect(try await d.getContent("/w") == content)
+        #expect(try await openUploads(d).isEmpty)
+    }
+
+    @Test func appendsGrowASegmentManifestThatMovesIntoAPlainObject() async throws {
+        let d = try await MotoServer.freshDriver(rootDirectory: "root")
+        let content = testBytes(17 * Self.MiB + 9, seed: 6)
+        let w0 = try await d.writer("/u/data", append: false)
+        try await w0.close()
+        // Sessions of 6 MiB, 2 MiB (a small last segment, merged by the next), 9 MiB + 9.
+        var offset = 0
+        for size in [6 * Self.MiB, 2 * Self.MiB, 9 * Self.MiB + 9] {
+            let w = try await d.writer("/u/data", append: true)
+            #expect(w.size == Int64(offset))
+            try await w.write(content[offset..<offset + size])
+            try await w.close()
+            offset += size
+            #expect(try await d.stat("/u/data").size == Int64(offset))
+        }
+        let m = try await d.manifest("/u/data")
+        #expect(m.segments.map(\.size) == [Int64(6 * Self.MiB), Int64(11 * Self.MiB + 9)])
+        // Read from any offset, across segments; the segments are no directory of their own.
+        let r = try await d.reader("/u/data", offset: Int64(5 * Self.MiB))
+        var got = Data()
+        while let chunk = try await r.next() { got.append(chunk) }
+        #expect(got == content[(5 * Self.MiB)...])
+        #expect(try await d.getContent("/u/data") == content)
+        #expect(try await d.list("/u") == ["/u/data"])
+        // A session that writes nothing changes nothing.
+        try await d.writer("/u/data", append: true).close()
+        #expect(try await d.manifest("/u/data") == m)
+        // The move is one server-side multipart copy into a plain object; the segments go.
+        try await d.move(from: "/u/data", to: "/blob")
+        #expect(try await d.getContent("/blob") == content)
+        #expect(try await etag(d, "/blob").hasSuffix("-2\""))
+        let left = try await d.listPage(prefix: "root/u/", delimiter: nil, token: nil, maxKeys: 100).keys
+        #expect(left.isEmpty)
+        // Cancel removes the manifest and every segment.
+        let c = try await d.writer("/blob", append: true)   // a plain object from 5 MiB: resumed by part copy
+        try await c.cancel()
+        let w1 = try await d.writer("/v/data", append: false)
+        try await w1.close()
+        let w2 = try await d.writer("/v/data", append: true)
+        try await w2.write(testBytes(1000))
+        try await w2.close()
+        let w3 = try await d.writer("/v/data", append: true)
+        try await w3.cancel()
+        #expect(try await d.listPage(prefix: "root/v/", delimiter: nil, token: nil, maxKeys: 100).keys.isEmpty)
+    }
+
     @Test func cancelAbortsTheMultipartUpload() async throws {
         let d = try await MotoServer.freshDriver()
         let w = try await d.writer("/c", append: false)

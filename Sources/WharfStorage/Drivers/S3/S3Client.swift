@@ -7,7 +7,7 @@ import Foundation
 /// `--static-swift-stdlib` build (the container image) cannot link without adding
 /// libcurl to the image, and on Linux it cannot trust a private CA bundle (`trustedca`).
 /// Bodies are bounded by construction: uploads send one part (≤ `chunksize`) at a time
-/// and reads use ranged GETs of a fixed window, so no whole blob is ever held.
+/// and object reads stream one GET's body at the reader's pace, so no whole blob is ever held.
 ///
 /// Retries: idempotent requests (GET, HEAD, PUT, DELETE; POST only where the caller says
 /// so) are retried with exponential backoff on 5xx, `SlowDown`, timeouts and dropped or
@@ -64,22 +64,40 @@ final class S3Client: @unchecked Sendable {
     /// unless their status is in `accept`.
     func send(_ method: String, key: String, query: [(String, String)] = [], headers: [String: String] = [:],
               body: Data? = nil, idempotent: Bool? = nil, accept: Set<Int> = []) async throws -> S3Response {
-        let retryable = idempotent ?? (method != "POST")
-        var attempt = 0
+        try await retrying(idempotent ?? (method != "POST")) {
+            let response = try await transport.send(method: method, target: target(path: path(forKey: key), query: query),
+                                                    headers: signedHeaders(method, key: key, query: query, headers: headers, body: body),
+                                                    body: body)
+            if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
+            throw Self.error(from: response)
+        }
+    }
+
+    /// A signed GET of `key` whose 2xx body is streamed (``S3BodyStream``), retried like
+    /// ``send(_:key:query:headers:body:idempotent:accept:)`` until the head arrives.
+    /// Non-2xx answers throw ``S3Error`` unless their status is in `accept` (then the stream is nil).
+    func openStream(key: String, headers: [String: String] = [:], accept: Set<Int> = []) async throws
+        -> (response: S3Response, stream: S3BodyStream?) {
+        try await retrying(true) {
+            let opened = try await transport.openStream(target: target(path: path(forKey: key), query: []),
+                                                        headers: signedHeaders("GET", key: key, query: [], headers: headers, body: nil))
+            if (200..<300).contains(opened.response.status) || accept.contains(opened.response.status) { return opened }
+            throw Self.error(from: opened.response)
+        }
+    }
+
+    /// Runs `attempt` up to ``maxAttempts`` times (once unless `retryable`) while it fails
+    /// with a transient S3 error or transport failure, with exponential backoff.
+    private func retrying<T>(_ retryable: Bool, _ attempt: () async throws -> T) async throws -> T {
+        var count = 0
         while true {
-            attempt += 1
+            count += 1
             do {
-                let response = try await sendOnce(method, key: key, query: query, headers: headers, body: body)
-                if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
-                let error = Self.error(from: response)
-                if retryable, attempt < maxAttempts, Self.isTransient(error) {
-                    try await backoff(attempt)
-                    continue
-                }
-                throw error
+                return try await attempt()
             } catch let error as S3Error {
-                if retryable, attempt < maxAttempts, error.status == 0, Self.transientTransportCodes.contains(error.code) {
-                    try await backoff(attempt)
+                let transient = error.status == 0 ? Self.transientTransportCodes.contains(error.code) : Self.isTransient(error)
+                if retryable, count < maxAttempts, transient {
+                    try await backoff(count)
                     continue
                 }
                 throw error
@@ -90,22 +108,24 @@ final class S3Client: @unchecked Sendable {
         }
     }
 
-    private func backoff(_ attempt: Int) async throws {
+    /// Waits before attempt `attempt + 1`: exponential, with jitter.
+    func backoff(_ attempt: Int) async throws {
         let delay = baseBackoff * pow(2, Double(attempt - 1)) * Double.random(in: 0.5...1.0)
         try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
     }
 
-    private func sendOnce(_ method: String, key: String, query: [(String, String)], headers: [String: String],
-                          body: Data?) async throws -> S3Response {
-        let p = path(forKey: key)
+    /// The wire headers of a signed request (payloads are `UNSIGNED-PAYLOAD`: the registry
+    /// hashes every blob itself, so bodies are not hashed a second time for the signature).
+    private func signedHeaders(_ method: String, key: String, query: [(String, String)], headers: [String: String],
+                               body: Data?) -> [String: String] {
         var toSign = headers
         toSign["host"] = host
         let payloadHash = body.map { $0.isEmpty ? S3Signer.emptyPayloadHash : S3Signer.unsignedPayload } ?? S3Signer.emptyPayloadHash
-        let signed = signer.sign(method: method, path: p, query: query, headers: toSign, payloadHash: payloadHash, date: Date())
-        var wireHeaders = signed
+        var wireHeaders = signer.sign(method: method, path: path(forKey: key), query: query, headers: toSign,
+                                      payloadHash: payloadHash, date: Date())
         wireHeaders["host"] = nil
         wireHeaders["Host"] = host
-        return try await transport.send(method: method, target: target(path: p, query: query), headers: wireHeaders, body: body)
+        return wireHeaders
     }
 
     /// The ``S3Error`` an error answer describes (code and message from its XML body).

@@ -54,6 +54,12 @@ final class S3Connection: @unchecked Sendable {
         }
     }
 
+    /// Wakes a read blocked on this socket from another thread (it then sees end of stream);
+    /// the descriptor stays open until ``close()``.
+    func shutdown() {
+        if fd >= 0 { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
     func writeAll(_ data: Data) throws {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             var offset = 0

@@ -7,8 +7,11 @@ import Foundation
 ///
 /// - Directories are implied by key prefixes (`list` is ListObjectsV2 with delimiter `/`,
 ///   following continuation tokens).
-/// - Writers stream through multipart uploads (see ``S3Writer``); `move` is a server-side
-///   copy (multipart copy above 5 GiB) then a delete; nothing is downloaded and re-uploaded.
+/// - Writers stream through multipart uploads (see ``S3Writer``); appends grow a segment
+///   manifest (``S3SegmentedWriter``), so each session's bytes are sent once. `move` is a
+///   server-side copy (multipart copy of the segments, or above 5 GiB) then a delete;
+///   nothing is downloaded and re-uploaded.
+/// - Reads stream one GET from the offset (``S3Reader``).
 /// - `delete` of a tree is DeleteObjects, 1000 keys per call.
 /// - `redirectURL` is a presigned GET valid for `redirectexpiry` seconds.
 /// - Every failure is a ``StorageError``; backend failures carry the S3 error code.
@@ -22,9 +25,10 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
     /// The parameters the driver was built from.
     public let configuration: S3Configuration
     let client: S3Client
-    /// The bytes per ranged GET a reader fetches (split into ``readChunkSize`` chunks).
-    let readWindow = 4 << 20
+    /// The most bytes a reader hands out per chunk (and reads from the socket at once).
     let readChunkSize = 1 << 20
+    /// How often in a row a reader reconnects after a failure mid-body without progress.
+    var readResumeAttempts = 3
     /// The largest part a server-side copy moves (S3's limit for one copy: 5 GiB).
     var maxCopyPart: Int64 = 5 << 30
     /// Keys per ListObjectsV2 page (S3's maximum: 1000).
@@ -121,7 +125,28 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
 
     public func getContent(_ path: String) async throws -> Data {
         try StoragePath.check(path)
-        return try await mapping(path, "GetObject") { try await client.send("GET", key: key(path)).body }
+        return try await mapping(path, "GetObject") {
+            let r = try await client.send("GET", key: key(path))
+            guard r.headers[S3SegmentManifest.metadataHeader] != nil else { return r.body }
+            let manifest = try Self.manifest(r.body, path: path)
+            var out = Data()
+            for s in manifest.segments {
+                out.append(try await client.send("GET", key: key(S3SegmentManifest.segmentPath(path, s.name))).body)
+            }
+            return out
+        }
+    }
+
+    /// The segment manifest at `path` (see ``S3SegmentManifest``).
+    func manifest(_ path: String) async throws -> S3SegmentManifest {
+        try Self.manifest(try await client.send("GET", key: key(path)).body, path: path)
+    }
+
+    static func manifest(_ body: Data, path: String) throws -> S3SegmentManifest {
+        guard let m = S3SegmentManifest(decoding: body) else {
+            throw StorageError.unknown(driver: "s3", message: "\(path): unreadable segment manifest")
+        }
+        return m
     }
 
     public func putContent(_ path: String, _ content: Data) async throws {
@@ -135,28 +160,49 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
 
     public func reader(_ path: String, offset: Int64) async throws -> StorageReader {
         try StoragePath.check(path)
-        let size = try await objectSize(path)
-        guard offset >= 0, offset <= size else { throw StorageError.invalidOffset(path: path, offset: offset) }
-        return S3Reader(driver: self, path: path, offset: offset, size: size)
+        let h = try await mapping(path, "HeadObject") { try await head(path) }
+        guard let h else { throw StorageError.pathNotFound(path) }
+        guard offset >= 0, offset <= h.size else { throw StorageError.invalidOffset(path: path, offset: offset) }
+        if h.segmented {
+            let m = try await mapping(path, "GetObject") { try await manifest(path) }
+            return S3SegmentedReader(driver: self, path: path, manifest: m, offset: offset)
+        }
+        return S3Reader(driver: self, path: path, offset: offset, size: h.size)
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
         try checkFilePath(path)
         return try await mapping(path, "Writer") {
             if append {
-                let size = try await objectSize(path)
-                return try await S3Writer.resume(driver: self, path: path, existingSize: size)
+                guard let h = try await head(path) else { throw StorageError.pathNotFound(path) }
+                // Appends grow a segment manifest (each session's bytes sent once); a plain
+                // object from 5 MiB (written whole before) resumes by server-side part copy.
+                if h.segmented {
+                    return try await S3SegmentedWriter.resume(driver: self, path: path, manifest: try await manifest(path), plain: nil)
+                }
+                if h.size < S3Writer.minimumPartSize {
+                    let body = h.size > 0 ? try await client.send("GET", key: key(path)).body : Data()
+                    guard Int64(body.count) == h.size else {
+                        throw S3Error(status: 0, code: "ConcurrentModification", message: "object changed size while resuming")
+                    }
+                    return try await S3SegmentedWriter.resume(driver: self, path: path, manifest: nil, plain: body)
+                }
+                return try await S3Writer.resume(driver: self, path: path, existingSize: h.size)
             }
             return S3Writer(driver: self, path: path)
         }
     }
 
-    /// HEAD of the object: its size and modification time, or nil when there is none.
-    func head(_ path: String) async throws -> (size: Int64, modTime: Date)? {
+    /// HEAD of the object: its content's size (a segment manifest's too), modification time
+    /// and whether it is a segment manifest, or nil when there is none.
+    func head(_ path: String) async throws -> (size: Int64, modTime: Date, segmented: Bool)? {
         let r = try await client.send("HEAD", key: key(path), accept: [404])
         if r.status == 404 { return nil }
-        let size = Int64(r.headers["content-length"] ?? "") ?? 0
-        return (size, Self.httpDate(r.headers["last-modified"]) ?? Date())
+        let modTime = Self.httpDate(r.headers["last-modified"]) ?? Date()
+        if let total = r.headers[S3SegmentManifest.metadataHeader] {
+            return (Int64(total) ?? 0, modTime, true)
+        }
+        return (Int64(r.headers["content-length"] ?? "") ?? 0, modTime, false)
     }
 
     /// The size of the object at `path`; `pathNotFound` when there is none.
@@ -203,6 +249,9 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
                 token = page.next
             } while token != nil
             if out.isEmpty && path != "/" { throw StorageError.pathNotFound(path) }
+            // A segmented file's segments live below its own key: not a directory of its own.
+            let files = Set(out.lazy.filter { !$0.isDirectory }.map(\.path))
+            if !files.isEmpty { out.removeAll { $0.isDirectory && files.contains($0.path) } }
             return out.sorted { $0.path < $1.path }
         }
     }
@@ -229,9 +278,15 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
         try checkFilePath(source)
         try checkFilePath(destination)
         try await mapping(source, "Move") {
-            let size = try await objectSize(source)
-            try await copy(from: source, to: destination, size: size)
-            _ = try await client.send("DELETE", key: key(source), accept: [404])
+            guard let h = try await head(source) else { throw StorageError.pathNotFound(source) }
+            guard h.segmented else {
+                try await copy(from: source, to: destination, size: h.size)
+                _ = try await client.send("DELETE", key: key(source), accept: [404])
+                return
+            }
+            let m = try await manifest(source)
+            try await copySegments(m, of: source, to: destination)
+            try await deleteObjects([key(source)] + m.segments.map { key(S3SegmentManifest.segmentPath(source, $0.name)) })
         }
     }
 
@@ -252,6 +307,33 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
         let uploadID = try await createMultipartUpload(destination)
         do {
             let parts = try await copyParts(from: source, size: size, to: destination, uploadID: uploadID, firstPart: 1)
+            try await completeMultipartUpload(destination, uploadID: uploadID, parts: parts)
+        } catch {
+            _ = try? await client.send("DELETE", key: key(destination), query: [("uploadId", uploadID)], accept: [404])
+            throw error
+        }
+    }
+
+    /// Server-side copy of a segmented file's content into a plain object: CopyObject of a
+    /// lone segment, else one multipart upload whose parts are copies of the segments.
+    func copySegments(_ m: S3SegmentManifest, of source: String, to destination: String) async throws {
+        if m.segments.count <= 1 {
+            guard let only = m.segments.first else {
+                var h = creationHeaders
+                h["content-type"] = "application/octet-stream"
+                _ = try await client.send("PUT", key: key(destination), headers: h, body: Data())
+                return
+            }
+            try await copy(from: S3SegmentManifest.segmentPath(source, only.name), to: destination, size: only.size)
+            return
+        }
+        let uploadID = try await createMultipartUpload(destination)
+        do {
+            var parts: [(Int, String)] = []
+            for s in m.segments {
+                parts += try await copyParts(from: S3SegmentManifest.segmentPath(source, s.name), size: s.size, to: destination,
+                                             uploadID: uploadID, firstPart: parts.count + 1)
+            }
             try await completeMultipartUpload(destination, uploadID: uploadID, parts: parts)
         } catch {
             _ = try? await client.send("DELETE", key: key(destination), query: [("uploadId", uploadID)], accept: [404])

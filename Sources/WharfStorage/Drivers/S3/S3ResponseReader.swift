@@ -1,6 +1,7 @@
 import Foundation
 
-/// Reads one HTTP/1.1 answer from a connection.
+/// Reads one HTTP/1.1 answer from a connection: the head, then the body whole
+/// (``read(method:)``) or piecewise (``readBody(into:max:)``, for streamed object GETs).
 struct S3ResponseReader {
     let connection: S3Connection
     private var buffer = [UInt8]()
@@ -8,14 +9,21 @@ struct S3ResponseReader {
 
     init(connection: S3Connection) { self.connection = connection }
 
+    /// The status, headers (lower-case names) and keep-alive of an answer's head.
+    struct Head {
+        var status: Int
+        var headers: [String: String]
+        var keepAlive: Bool
+    }
+
     /// Fills the buffer with more bytes; false at end of stream.
     private mutating func fill() throws -> Bool {
         if position > 0 && position == buffer.count { buffer.removeAll(keepingCapacity: true); position = 0 }
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = try chunk.withUnsafeMutableBytes { try connection.read(into: $0.baseAddress!, count: $0.count) }
-        if n == 0 { return false }
-        buffer.append(contentsOf: chunk[0..<n])
-        return true
+        let old = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: 65536))
+        let n = try buffer.withUnsafeMutableBytes { try connection.read(into: $0.baseAddress! + old, count: 65536) }
+        buffer.removeLast(65536 - n)
+        return n > 0
     }
 
     private mutating func line(limit: Int = 16384) throws -> String {
@@ -32,21 +40,33 @@ struct S3ResponseReader {
         }
     }
 
+    /// Reads up to `max` body bytes (at least one) straight into `out`: what the head buffer
+    /// still holds first, then from the socket without an intermediate copy.
+    /// - Throws: ``S3Error`` `ConnectionReset` when the stream ends first.
+    mutating func readBody(into out: inout Data, max: Int) throws {
+        precondition(max > 0)
+        if position < buffer.count {
+            let take = min(max, buffer.count - position)
+            out.append(contentsOf: buffer[position..<position + take])
+            position += take
+            return
+        }
+        let old = out.count
+        out.count = old + max
+        let n = try out.withUnsafeMutableBytes { try connection.read(into: $0.baseAddress! + old, count: max) }
+        out.count = old + n
+        if n == 0 { throw S3Error(status: 0, code: "ConnectionReset", message: "answer body ended early") }
+    }
+
     private mutating func bytes(_ count: Int) throws -> Data {
         var out = Data()
         out.reserveCapacity(count)
-        while out.count < count {
-            if position == buffer.count {
-                guard try fill() else { throw S3Error(status: 0, code: "ConnectionReset", message: "answer body ended early") }
-            }
-            let take = min(count - out.count, buffer.count - position)
-            out.append(contentsOf: buffer[position..<position + take])
-            position += take
-        }
+        while out.count < count { try readBody(into: &out, max: count - out.count) }
         return out
     }
 
-    mutating func read(method: String) throws -> (response: S3Response, keepAlive: Bool) {
+    /// Reads the status line and headers.
+    mutating func readHead() throws -> Head {
         let statusLine = try line()
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
@@ -63,14 +83,20 @@ struct S3ResponseReader {
             }
             headers[l[..<colon].lowercased()] = l[l.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        var keepAlive = parts[0] == "HTTP/1.1" && headers["connection"]?.lowercased() != "close"
+        return Head(status: status, headers: headers, keepAlive: parts[0] == "HTTP/1.1" && headers["connection"]?.lowercased() != "close")
+    }
+
+    /// Reads the whole body that `head` announces.
+    mutating func readWholeBody(_ head: Head, method: String) throws -> (body: Data, keepAlive: Bool) {
+        let status = head.status, headers = head.headers
+        var keepAlive = head.keepAlive
         var body = Data()
         if method == "HEAD" || status == 204 || status == 304 || (100..<200).contains(status) {
             // no body
         } else if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
             while true {
                 let sizeLine = try line()
-                guard let size = Int(sizeLine.split(separator: ";")[0].trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else {
+                guard let size = Int(sizeLine.split(separator: ";").first?.trimmingCharacters(in: .whitespaces) ?? "", radix: 16), size >= 0 else {
                     throw S3Error(status: 0, code: "MalformedResponse", message: "bad chunk size")
                 }
                 if size == 0 {
@@ -91,6 +117,12 @@ struct S3ResponseReader {
                 position = buffer.count
             }
         }
-        return (S3Response(status: status, headers: headers, body: body), keepAlive)
+        return (body, keepAlive)
+    }
+
+    mutating func read(method: String) throws -> (response: S3Response, keepAlive: Bool) {
+        let head = try readHead()
+        let (body, keepAlive) = try readWholeBody(head, method: method)
+        return (S3Response(status: head.status, headers: head.headers, body: body), keepAlive)
     }
 }

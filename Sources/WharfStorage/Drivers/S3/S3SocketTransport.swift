@@ -15,7 +15,9 @@ import Foundation
 /// - TLS verifies the peer against the system store plus `trustedCA`, with SNI and host
 ///   name checking.
 /// - Blocking calls run on ``BlockingIOQueue``, off Swift's cooperative pool.
-/// - Request bodies are one S3 part at most; responses are read by Content-Length or
+/// - Request bodies are one S3 part at most, written as they are (not copied behind the
+///   head); object GETs can be streamed (``openStream(target:headers:)``, ``S3BodyStream``),
+///   other responses are read whole by Content-Length or
 ///   chunked coding.
 final class S3SocketTransport: @unchecked Sendable {
     let scheme: String
@@ -59,10 +61,51 @@ final class S3SocketTransport: @unchecked Sendable {
 
     /// Sends one request and reads the whole answer. `target` is the encoded path and query.
     func send(method: String, target: String, headers: [String: String], body: Data?) async throws -> S3Response {
-        try await io.run { try self.sendBlocking(method: method, target: target, headers: headers, body: body) }
+        try await io.run {
+            let (c, head, reader) = try self.start(method: method, target: target, headers: headers, body: body)
+            var r = reader
+            do {
+                let (data, keepAlive) = try r.readWholeBody(head, method: method)
+                self.release(c, reusable: keepAlive)
+                return S3Response(status: head.status, headers: head.headers, body: data)
+            } catch {
+                c.close()
+                throw error
+            }
+        }
     }
 
-    private func sendBlocking(method: String, target: String, headers: [String: String], body: Data?) throws -> S3Response {
+    /// Sends a GET and reads only the answer's head: a 2xx answer with a Content-Length comes
+    /// back as a stream the caller reads at its own pace (the socket is read no faster), any
+    /// other answer whole.
+    func openStream(target: String, headers: [String: String]) async throws -> (response: S3Response, stream: S3BodyStream?) {
+        try await io.run {
+            let (c, head, reader) = try self.start(method: "GET", target: target, headers: headers, body: nil)
+            if (200..<300).contains(head.status), let text = head.headers["content-length"], let length = Int64(text), length >= 0 {
+                let stream = S3BodyStream(transport: self, connection: c, reader: reader, length: length, keepAlive: head.keepAlive)
+                return (S3Response(status: head.status, headers: head.headers, body: Data()), stream)
+            }
+            var r = reader
+            do {
+                let (data, keepAlive) = try r.readWholeBody(head, method: "GET")
+                self.release(c, reusable: keepAlive)
+                return (S3Response(status: head.status, headers: head.headers, body: data), nil)
+            } catch {
+                c.close()
+                throw error
+            }
+        }
+    }
+
+    /// Runs blocking socket work (a stream's reads) on the transport's I/O threads.
+    func run<T>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await io.run(body)
+    }
+
+    /// Writes the request and reads the answer's head, on a pooled connection when there is
+    /// one (a pooled connection the peer closed meanwhile is replaced once by a fresh one).
+    private func start(method: String, target: String, headers: [String: String], body: Data?) throws
+        -> (S3Connection, S3ResponseReader.Head, S3ResponseReader) {
         var head = "\(method) \(target) HTTP/1.1\r\n"
         var hasHost = false
         for (k, v) in headers {
@@ -73,20 +116,23 @@ final class S3SocketTransport: @unchecked Sendable {
         if !hasHost { head += "Host: \(port == 80 || port == 443 ? host : "\(host):\(port)")\r\n" }
         if body != nil || method == "PUT" || method == "POST" { head += "Content-Length: \(body?.count ?? 0)\r\n" }
         head += "\r\n"
+        // Small bodies go in the same write as the head; a part is written as it is, uncopied.
         var request = Data(head.utf8)
-        if let body { request.append(body) }
+        var separateBody: Data?
+        if let body {
+            if body.count <= 65536 { request.append(body) } else { separateBody = body }
+        }
 
-        // A pooled connection may have been closed by the peer meanwhile: one fresh retry.
         if let pooled = takeIdle() {
             do {
-                return try exchange(pooled, request: request, method: method)
+                return try exchange(pooled, request: request, body: separateBody)
             } catch let e as S3Error where e.code == "StaleConnection" {
                 pooled.close()
             }
         }
         let fresh = try connect()
         do {
-            return try exchange(fresh, request: request, method: method)
+            return try exchange(fresh, request: request, body: separateBody)
         } catch let e as S3Error where e.code == "StaleConnection" {
             throw S3Error(status: 0, code: "ConnectionReset", message: "connection closed by \(host):\(port) before an answer")
         }
@@ -96,17 +142,24 @@ final class S3SocketTransport: @unchecked Sendable {
         lock.withLock { idle.popLast() }
     }
 
-    private func exchange(_ c: S3Connection, request: Data, method: String) throws -> S3Response {
+    /// Returns a connection whose answer was read to the end to the pool, or closes it.
+    func release(_ c: S3Connection, reusable: Bool) {
+        guard reusable else { c.close(); return }
+        let pooled: Bool = lock.withLock {
+            guard idle.count < 32 else { return false }
+            idle.append(c)
+            return true
+        }
+        if !pooled { c.close() }
+    }
+
+    private func exchange(_ c: S3Connection, request: Data, body: Data?) throws -> (S3Connection, S3ResponseReader.Head, S3ResponseReader) {
         do {
             try c.writeAll(request)
+            if let body { try c.writeAll(body) }
             var reader = S3ResponseReader(connection: c)
-            let response = try reader.read(method: method)
-            if response.keepAlive {
-                lock.withLock { if idle.count < 32 { idle.append(c) } else { c.close() } }
-            } else {
-                c.close()
-            }
-            return response.response
+            let head = try reader.readHead()
+            return (c, head, reader)
         } catch {
             c.close()
             throw error

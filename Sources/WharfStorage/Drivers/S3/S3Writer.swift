@@ -6,13 +6,20 @@ import Foundation
 /// chunk) is in memory. ``close()`` makes the content an ordinary object at the key
 /// (CompleteMultipartUpload, with a smaller last part, or a plain PutObject when less than
 /// one part was written). That is what makes a writer resumable from any replica: stat,
-/// readers and a later `writer(append: true)` all see a plain object. Resuming, as
+/// readers and a later `writer(append: true)` all see a plain object. `writer(append: true)`
+/// gives an ``S3SegmentedWriter`` (which writes its segment with this type) except for a
+/// plain object of 5 MiB or more, resumed here. Resuming, as
 /// distribution does when the last part is small, starts a new multipart upload whose
 /// first parts are a server-side UploadPartCopy of the existing object, or, when the
-/// object is smaller than one part, reads it back into the buffer (at most 5 MiB-ish).
+/// object is smaller than S3's 5 MiB minimum part, reads it back into the buffer. So the
+/// bytes a session writes are sent to S3 once (plus a sub-5-MiB head read back and re-sent).
 /// ``cancel()`` aborts the multipart upload and deletes the object.
 final class S3Writer: StorageWriter, @unchecked Sendable {
     private enum State { case open, closed, committed, cancelled }
+
+    /// S3's smallest part (but the last): content at least this large is resumed by a
+    /// server-side UploadPartCopy, smaller content is read back into the buffer.
+    static let minimumPartSize: Int64 = 5 << 20
 
     private let driver: S3Driver
     private let path: String
@@ -41,7 +48,7 @@ final class S3Writer: StorageWriter, @unchecked Sendable {
     /// A writer continuing the object at `path` (`existingSize` bytes).
     static func resume(driver: S3Driver, path: String, existingSize: Int64) async throws -> S3Writer {
         let w = S3Writer(driver: driver, path: path, resumedSize: existingSize)
-        if existingSize < Int64(driver.configuration.chunkSize) {
+        if existingSize < S3Writer.minimumPartSize {
             if existingSize > 0 { w.buffer = try await driver.client.send("GET", key: driver.key(path)).body }
             guard Int64(w.buffer.count) == existingSize else {
                 throw S3Error(status: 0, code: "ConcurrentModification", message: "object changed size while resuming")
@@ -68,14 +75,27 @@ final class S3Writer: StorageWriter, @unchecked Sendable {
     func write(_ data: Data) async throws {
         guard state == .open else { throw StorageError.unsupported("write to a \(state) writer: \(path)") }
         if data.isEmpty { return }
-        buffer.append(data)
         dirty = true
         lock.withLock { written += Int64(data.count) }
         let chunk = driver.configuration.chunkSize
-        while buffer.count >= chunk {
-            let part = buffer.prefix(chunk)
-            try await driver.mapping(path, "UploadPart") { try await uploadPart(Data(part)) }
-            buffer = Data(buffer.dropFirst(chunk))
+        // Each byte is copied at most once (into the part buffer); whole parts of a large
+        // write go out as slices of it.
+        var rest = data[...]
+        while !rest.isEmpty {
+            if buffer.isEmpty, rest.count >= chunk {
+                let part = rest.prefix(chunk)
+                try await driver.mapping(path, "UploadPart") { try await uploadPart(part) }
+                rest = rest.dropFirst(chunk)
+                continue
+            }
+            let take = min(chunk - buffer.count, rest.count)
+            if buffer.isEmpty { buffer.reserveCapacity(chunk) }
+            buffer.append(rest.prefix(take))
+            rest = rest.dropFirst(take)
+            if buffer.count == chunk {
+                try await driver.mapping(path, "UploadPart") { try await uploadPart(buffer) }
+                buffer.removeAll(keepingCapacity: true)
+            }
         }
     }
 
