@@ -130,10 +130,19 @@ public protocol StorageDriver: AnyObject, Sendable {
     /// An open file descriptor and size for a local file, so the HTTP layer can sendfile it.
     /// Drivers without local files return nil (the default).
     func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)?
+
+    /// Lists several directories in one call, skipping those whose version still equals
+    /// the caller's (``DirectorySnapshot/unchanged``), so a caller can keep listings in memory
+    /// and validate them against storage for the price of a `stat` each. One answer per
+    /// query, in order. Nil when the driver cannot version directories (object stores have
+    /// no directories; the default): callers then use ``list(_:)`` or ``walk(_:_:)``.
+    func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]?
 }
 
 extension StorageDriver {
     public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? { nil }
+
+    public func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? { nil }
 }
 
 /// Validation of driver paths, shared by every driver.

@@ -176,6 +176,18 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
         }
     }
 
+    /// One blocking job for all `queries`: a `stat` per directory whose version is known,
+    /// `readdir` (kinds from `d_type`) for the rest. See ``DirectorySnapshot`` for when a
+    /// version is withheld.
+    public func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? {
+        for q in queries { try StoragePath.check(q.path) }
+        let jobs = queries.map { (host: hostPath($0.path), path: $0.path, known: $0.known) }
+        return try await io.run {
+            let now = POSIXFileSystem.wallClockNanoseconds()
+            return try jobs.map { try POSIXFileSystem.snapshot($0.host, path: $0.path, known: $0.known, now: now) }
+        }
+    }
+
     public func move(from source: String, to destination: String) async throws {
         try checkFilePath(source)
         try checkFilePath(destination)
