@@ -24,11 +24,14 @@ final class CatalogIndex: @unchecked Sendable {
 
     private struct State {
         var nodes: [String: Node] = [:]
-        /// Every directory reachable from the root (relative, absolute), in walk order.
-        var reachable: [(relative: String, absolute: String)] = []
+        /// Every directory reachable from the root, in walk order, with the version its node
+        /// was listed at (nil: not listed yet, or too fresh to reuse).
+        var reachable: [Query] = []
         /// The sorted repository names the nodes describe.
         var answer: [String] = []
     }
+
+    private typealias Query = (relative: String, absolute: String, version: DirectoryVersion?)
 
     private var state = State()
     private let lock = NSLock()
@@ -43,12 +46,12 @@ final class CatalogIndex: @unchecked Sendable {
     /// directories.
     func repositories(driver: StorageDriver, root: String) async throws -> [String]? {
         var current = lock.withLock { state }
-        var queries = current.reachable.isEmpty ? [("", root)] : current.reachable
+        var queries: [Query] = current.reachable.isEmpty ? [("", root, nil)] : current.reachable
         var changed = false
         while !queries.isEmpty {
             guard let results = try await driver.listDirectories(
-                queries.map { DirectoryQuery(path: $0.absolute, known: current.nodes[$0.relative]?.version) }) else { return nil }
-            var next: [(relative: String, absolute: String)] = []
+                queries.map { DirectoryQuery(path: $0.absolute, known: $0.version) }) else { return nil }
+            var next: [Query] = []
             for (query, result) in zip(queries, results) {
                 switch result {
                 case .unchanged:
@@ -65,7 +68,7 @@ final class CatalogIndex: @unchecked Sendable {
                         }
                         node.children.append(entry.name)
                         let child = query.relative.isEmpty ? entry.name : query.relative + "/" + entry.name
-                        if current.nodes[child] == nil { next.append((child, query.absolute + "/" + entry.name)) }
+                        if current.nodes[child] == nil { next.append((child, query.absolute + "/" + entry.name, nil)) }
                     }
                     current.nodes[query.relative] = node
                 }
@@ -79,7 +82,7 @@ final class CatalogIndex: @unchecked Sendable {
         while let (relative, absolute) = stack.popLast() {
             guard let node = current.nodes[relative] else { continue }
             fresh.nodes[relative] = node
-            fresh.reachable.append((relative, absolute))
+            fresh.reachable.append((relative, absolute, node.version))
             if node.isRepository { fresh.answer.append(relative) }
             for child in node.children.reversed() {
                 stack.append((relative.isEmpty ? child : relative + "/" + child, absolute + "/" + child))
@@ -87,11 +90,11 @@ final class CatalogIndex: @unchecked Sendable {
         }
         // Also ask about listed subdirectories that vanished before they could be read, so
         // they are found if they come back while their parent's version stays put.
-        for (relative, absolute) in fresh.reachable {
+        for (relative, absolute, _) in fresh.reachable {
             guard let node = fresh.nodes[relative] else { continue }
             for child in node.children {
                 let path = relative.isEmpty ? child : relative + "/" + child
-                if fresh.nodes[path] == nil { fresh.reachable.append((path, absolute + "/" + child)) }
+                if fresh.nodes[path] == nil { fresh.reachable.append((path, absolute + "/" + child, nil)) }
             }
         }
         fresh.answer.sort()

@@ -6,11 +6,11 @@
 /// count. Equal versions mean "the listing taken with this version is still the listing".
 /// Opaque to callers: compare, never interpret.
 public struct DirectoryVersion: Hashable, Sendable {
-    let fields: [Int64]
+    let f0, f1, f2, f3, f4, f5: Int64
 
-    /// A version made of driver-specific fields (drivers and tests only).
-    public init(fields: [Int64]) {
-        self.fields = fields
+    /// A version made of up to six driver-specific numbers (drivers and tests only).
+    public init(_ f0: Int64, _ f1: Int64, _ f2: Int64 = 0, _ f3: Int64 = 0, _ f4: Int64 = 0, _ f5: Int64 = 0) {
+        (self.f0, self.f1, self.f2, self.f3, self.f4, self.f5) = (f0, f1, f2, f3, f4, f5)
     }
 }
 

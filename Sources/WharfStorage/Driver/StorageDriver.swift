@@ -150,18 +150,31 @@ public enum StoragePath {
     /// True for `/` and for `/a/b.c/d-e_f`: absolute, no empty, `.` or `..` components,
     /// components of `[A-Za-z0-9._-]` only.
     public static func isValid(_ path: String) -> Bool {
-        if path == "/" { return true }
-        guard path.hasPrefix("/"), !path.hasSuffix("/") else { return false }
-        for comp in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst() {
-            if comp.isEmpty { return false }
-            if comp.elementsEqual(".".utf8) || comp.elementsEqual("..".utf8) { return false }
-            for c in comp {
-                let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
-                    || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
-                if !ok { return false }
+        var path = path
+        return path.withUTF8 { isValid(bytes: $0) }
+    }
+
+    /// ``isValid(_:)`` in one pass over the bytes (it runs on every driver call, and on
+    /// every directory of a catalog request).
+    static func isValid(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first, first == UInt8(ascii: "/") else { return false }
+        if bytes.count == 1 { return true }
+        var componentLength = 0
+        var dots = 0
+        for c in bytes.dropFirst() {
+            if c == UInt8(ascii: "/") {
+                if componentLength == 0 || dots == componentLength && dots <= 2 { return false }
+                componentLength = 0
+                dots = 0
+                continue
             }
+            let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+                || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+            if !ok { return false }
+            componentLength += 1
+            if c == UInt8(ascii: ".") { dots += 1 }
         }
-        return true
+        return componentLength > 0 && !(dots == componentLength && dots <= 2)
     }
 
     /// Throws ``StorageError/invalidPath(_:)`` unless ``isValid(_:)``.

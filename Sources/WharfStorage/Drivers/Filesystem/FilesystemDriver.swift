@@ -184,7 +184,27 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
         let jobs = queries.map { (host: hostPath($0.path), path: $0.path, known: $0.known) }
         return try await io.run {
             let now = POSIXFileSystem.wallClockNanoseconds()
-            return try jobs.map { try POSIXFileSystem.snapshot($0.host, path: $0.path, known: $0.known, now: now) }
+            // Siblings come together (a tree walk asks level by level): keep their parent open.
+            var parent: [UInt8] = []
+            var parentFD: Int32 = -1
+            defer { if parentFD >= 0 { close(parentFD) } }
+            return try jobs.map { job in
+                let bytes = job.host.utf8
+                guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")), slash != bytes.startIndex else {
+                    return try POSIXFileSystem.snapshot(base: AT_FDCWD, job.host, path: job.path, known: job.known, now: now)
+                }
+                if !bytes[..<slash].elementsEqual(parent) {
+                    if parentFD >= 0 { close(parentFD) }
+                    parent = Array(bytes[..<slash])
+                    let directory = String(decoding: parent, as: UTF8.self)
+                    parentFD = POSIXFileSystem.retryingOnInterrupt { open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+                }
+                guard parentFD >= 0 else {
+                    return try POSIXFileSystem.snapshot(base: AT_FDCWD, job.host, path: job.path, known: job.known, now: now)
+                }
+                let name = String(job.host.utf8[bytes.index(after: slash)...])!
+                return try POSIXFileSystem.snapshot(base: parentFD, name, path: job.path, known: job.known, now: now)
+            }
         }
     }
 

@@ -168,10 +168,13 @@ enum POSIXFileSystem {
     /// with their kinds from `d_type` (a `stat` only where the file system leaves it
     /// unknown). The version is read from the open directory before its entries, so a change
     /// during the listing makes the recorded version stale, never the listing.
-    static func snapshot(_ host: String, path: String, known: DirectoryVersion?, now: Int64) throws -> DirectorySnapshot {
+    ///
+    /// `host` is relative to the open directory `base` (`AT_FDCWD` for an absolute path), so
+    /// a batch of siblings costs one path lookup each, not one per component.
+    static func snapshot(base: Int32, _ host: String, path: String, known: DirectoryVersion?, now: Int64) throws -> DirectorySnapshot {
         var st = stat()
         if let known {
-            guard stat(host, &st) == 0 else {
+            guard fstatat(base, host, &st, 0) == 0 else {
                 let code = errno
                 if code == ENOENT || code == ENOTDIR { return .missing }
                 throw error(code, path: path, operation: "stat")
@@ -179,7 +182,7 @@ enum POSIXFileSystem {
             guard (st.st_mode & S_IFMT) == S_IFDIR else { return .missing }
             if version(st) == known { return .unchanged }
         }
-        let fd = retryingOnInterrupt { open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        let fd = retryingOnInterrupt { openat(base, host, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { return .missing }
@@ -229,10 +232,10 @@ enum POSIXFileSystem {
 
     /// The fields that change when a directory's entries change.
     static func version(_ st: stat) -> DirectoryVersion {
-        DirectoryVersion(fields: [Int64(st.st_dev), Int64(st.st_ino),
-                                  Int64(st.st_mtim.tv_sec), Int64(st.st_mtim.tv_nsec),
-                                  Int64(st.st_ctim.tv_sec), Int64(st.st_ctim.tv_nsec),
-                                  Int64(st.st_nlink), Int64(st.st_size)])
+        DirectoryVersion(Int64(bitPattern: UInt64(st.st_dev)), Int64(bitPattern: UInt64(st.st_ino)),
+                         Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec),
+                         Int64(st.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_ctim.tv_nsec),
+                         Int64(st.st_nlink), Int64(st.st_size))
     }
 
     /// ``isAddressable(_:)`` on raw name bytes: one component of `[A-Za-z0-9._-]`, not `.`/`..`.
