@@ -65,19 +65,26 @@ final class ListingCacheTests: XCTestCase {
         let name = try RepositoryName("app")
         try await tag(a, "app", "v1")
         try await settle()
-        XCTAssertEqual(try await ManifestStore(context: a).tags(name), ["v1"])
+        let v1 = try await ManifestStore(context: a).tags(name)
+        XCTAssertEqual(v1, ["v1"])
         let afterFirst = counting.listed
-        XCTAssertEqual(try await ManifestStore(context: a).tags(name), ["v1"])
+        let v2 = try await ManifestStore(context: a).tags(name)
+        XCTAssertEqual(v2, ["v1"])
         XCTAssertEqual(counting.listed, afterFirst, "a settled, unchanged tags directory is not read again")
 
         try await tag(b, "app", "v2")
-        XCTAssertEqual(try await ManifestStore(context: a).tags(name), ["v1", "v2"])
-        XCTAssertEqual(try await ManifestStore(context: a).tags(name), ["v1", "v2"])
+        let v3 = try await ManifestStore(context: a).tags(name)
+        XCTAssertEqual(v3, ["v1", "v2"])
+        let v4 = try await ManifestStore(context: a).tags(name)
+        XCTAssertEqual(v4, ["v1", "v2"])
         XCTAssertEqual(counting.listed, afterFirst + 2, "fresh listings are not reused")
 
-        XCTAssertTrue(try await ManifestStore(context: b).deleteTag(name, try XCTUnwrap(Tag("v1"))))
-        XCTAssertEqual(try await ManifestStore(context: a).tags(name), ["v2"])
-        XCTAssertNil(try await ManifestStore(context: a).tags(try RepositoryName("none")))
+        let v5 = try await ManifestStore(context: b).deleteTag(name, try XCTUnwrap(Tag("v1")))
+        XCTAssertTrue(v5)
+        let v6 = try await ManifestStore(context: a).tags(name)
+        XCTAssertEqual(v6, ["v2"])
+        let v7 = try await ManifestStore(context: a).tags(try RepositoryName("none"))
+        XCTAssertNil(v7)
     }
 
     func testCatalogIsValidatedWithoutRereadingUnchangedDirectories() async throws {
@@ -86,21 +93,27 @@ final class ListingCacheTests: XCTestCase {
         let root = a.paths.repositoriesRoot
         for name in ["p/one", "p/two", "q"] { try await tag(a, name, "v1") }
         try await settle()
-        XCTAssertEqual(try await a.catalog.repositories(driver: a.driver, root: root), ["p/one", "p/two", "q"])
+        let v8 = try await a.catalog.repositories(driver: a.driver, root: root)
+        XCTAssertEqual(v8, ["p/one", "p/two", "q"])
         let afterFirst = counting.listed
-        XCTAssertEqual(try await a.catalog.repositories(driver: a.driver, root: root), ["p/one", "p/two", "q"])
+        let v9 = try await a.catalog.repositories(driver: a.driver, root: root)
+        XCTAssertEqual(v9, ["p/one", "p/two", "q"])
         XCTAssertEqual(counting.listed, afterFirst, "nothing changed: no directory is read again")
 
         try await tag(b, "p/one/nested", "v1")
         try await tag(b, "r", "v1")
-        XCTAssertEqual(try await a.catalog.repositories(driver: a.driver, root: root), ["p/one", "p/one/nested", "p/two", "q", "r"])
+        let v10 = try await a.catalog.repositories(driver: a.driver, root: root)
+        XCTAssertEqual(v10, ["p/one", "p/one/nested", "p/two", "q", "r"])
         try await b.driver.delete(root + "/p/two")
         try await b.driver.delete(root + "/q/_manifests")
-        XCTAssertEqual(try await a.catalog.repositories(driver: a.driver, root: root), ["p/one", "p/one/nested", "r"])
+        let v11 = try await a.catalog.repositories(driver: a.driver, root: root)
+        XCTAssertEqual(v11, ["p/one", "p/one/nested", "r"])
         try await b.driver.delete(root)
-        XCTAssertEqual(try await a.catalog.repositories(driver: a.driver, root: root), [])
+        let v12 = try await a.catalog.repositories(driver: a.driver, root: root)
+        XCTAssertEqual(v12, [])
         try await tag(b, "s", "v1")
-        XCTAssertEqual(try await a.catalog.repositories(driver: a.driver, root: root), ["s"])
+        let v13 = try await a.catalog.repositories(driver: a.driver, root: root)
+        XCTAssertEqual(v13, ["s"])
     }
 
     func testListBodiesAreTheJSONOfJSONSerialization() throws {

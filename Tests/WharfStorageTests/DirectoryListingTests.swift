@@ -102,4 +102,28 @@ struct DirectoryListingTests {
             #expect(try await InMemoryDriver().listDirectories([DirectoryQuery(path: "/a", known: nil)]) == nil)
         }
     }
+
+    /// The one-pass ``StoragePath/isValid(_:)`` agrees with the rule written out plainly.
+    @Test func pathValidationMatchesTheRule() {
+        func reference(_ path: String) -> Bool {
+            if path == "/" { return true }
+            guard path.hasPrefix("/"), !path.hasSuffix("/") else { return false }
+            for comp in path.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+                if comp.isEmpty || comp == "." || comp == ".." { return false }
+                if !comp.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }) { return false }
+            }
+            return true
+        }
+        var cases = ["", "/", "//", "/a", "/a/", "a/b", "/a//b", "/.", "/..", "/...", "/a/./b", "/a/../b", "/a/.../b",
+                     "/.a", "/a.", "/_x/-y/z.z", "/a b", "/ü", "/a/b~c", "/a\u{0}b", "/" + String(repeating: "x", count: 300)]
+        let alphabet = Array("/._-aZ9~ ")
+        for i in 0..<3000 {
+            var g = SystemRandomNumberGenerator()
+            let n = (i % 9) + 1
+            cases.append(String((0..<n).map { _ in alphabet.randomElement(using: &g)! }))
+        }
+        for path in cases {
+            #expect(StoragePath.isValid(path) == reference(path), "\(path)")
+        }
+    }
 }
