@@ -77,7 +77,7 @@ final class ListingCacheTests: XCTestCase {
         XCTAssertEqual(v3, ["v1", "v2"])
         let v4 = try await ManifestStore(context: a).tags(name)
         XCTAssertEqual(v4, ["v1", "v2"])
-        XCTAssertEqual(counting.listed, afterFirst + 2, "fresh listings are not reused")
+        XCTAssertGreaterThan(counting.listed, afterFirst, "a changed tags directory is read again")
 
         let v5 = try await ManifestStore(context: b).deleteTag(name, try XCTUnwrap(Tag("v1")))
         XCTAssertTrue(v5)

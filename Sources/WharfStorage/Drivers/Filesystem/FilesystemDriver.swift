@@ -189,20 +189,27 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
             var parentFD: Int32 = -1
             defer { if parentFD >= 0 { close(parentFD) } }
             return try jobs.map { job in
-                let bytes = job.host.utf8
-                guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")), slash != bytes.startIndex else {
+                var host = job.host
+                // The length of the parent's part of `host` (0: none), and whether it is `parent`.
+                let (slash, sameParent): (Int, Bool) = host.withUTF8 { h in
+                    var i = h.count - 1
+                    while i > 0, h[i] != UInt8(ascii: "/") { i -= 1 }
+                    guard i > 0, let base = h.baseAddress else { return (0, false) }
+                    return (i, parent.count == i && parent.withUnsafeBufferPointer { memcmp(base, $0.baseAddress!, i) == 0 })
+                }
+                guard slash > 0 else {
                     return try POSIXFileSystem.snapshot(base: AT_FDCWD, job.host, path: job.path, known: job.known, now: now)
                 }
-                if !bytes[..<slash].elementsEqual(parent) {
+                if !sameParent {
                     if parentFD >= 0 { close(parentFD) }
-                    parent = Array(bytes[..<slash])
+                    parent = host.withUTF8 { Array($0[..<slash]) }
                     let directory = String(decoding: parent, as: UTF8.self)
                     parentFD = POSIXFileSystem.retryingOnInterrupt { open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
                 }
                 guard parentFD >= 0 else {
                     return try POSIXFileSystem.snapshot(base: AT_FDCWD, job.host, path: job.path, known: job.known, now: now)
                 }
-                let name = String(job.host.utf8[bytes.index(after: slash)...])!
+                let name = host.withUTF8 { String(decoding: $0[(slash + 1)...], as: UTF8.self) }
                 return try POSIXFileSystem.snapshot(base: parentFD, name, path: job.path, known: job.known, now: now)
             }
         }
