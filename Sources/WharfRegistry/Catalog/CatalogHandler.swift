@@ -16,13 +16,14 @@ struct CatalogHandler: Sendable {
         if more, let last = names.last, let n = pagination.limit {
             headers.set("Link", Pagination.link(path: "/v2/_catalog", last: last, limit: n))
         }
-        let body = try JSONSerialization.data(withJSONObject: ["repositories": names], options: [.sortedKeys, .withoutEscapingSlashes])
-        return HTTPResponse(status: 200, headers: headers, body: .bytes(body))
+        return HTTPResponse(status: 200, headers: headers, body: .bytes(NameListJSON.repositories(names)))
     }
 
-    /// Every repository name, sorted.
+    /// Every repository name, sorted: from ``CatalogIndex`` (validated against storage)
+    /// where the driver versions directories, otherwise by walking the tree.
     func repositories() async throws -> [String] {
         let root = context.paths.repositoriesRoot
+        if let names = try await context.catalog.repositories(driver: context.driver, root: root) { return names }
         var found = Set<String>()
         do {
             try await context.driver.walk(root) { info in

@@ -14,6 +14,10 @@ final class RegistryContext: @unchecked Sendable {
     let uploadTokens: UploadStateToken
     let hashers: UploadHasherCache
     let manifests: ManifestCache
+    /// Tag lists by repository, validated against storage on every use.
+    let tagLists = TagListCache()
+    /// The repository tree behind `_catalog`, validated against storage on every use.
+    let catalog = CatalogIndex()
     /// Where operation timings and cache lookups are counted; nil when metrics are off.
     let metrics: RegistryMetrics?
 

@@ -69,6 +69,7 @@ struct ManifestStore: Sendable {
         if case .tag(let tag) = reference {
             try await links.write(paths.tagIndexLink(name, tag, digest), digest)
             try await links.write(paths.tagCurrentLink(name, tag), digest)
+            context.tagLists.remove(name.value)
         }
         if let subject = document.subject {
             try await links.write(paths.referrerLink(name, subject: subject.digest, referrer: digest), digest)
@@ -93,7 +94,24 @@ struct ManifestStore: Sendable {
     }
 
     /// Every tag of `name`, sorted; nil when the repository has no `_manifests` at all.
+    /// Where the driver versions directories, the listing comes from ``TagListCache`` after
+    /// a check that `_manifests/tags` is unchanged in storage (one `stat`).
     func tags(_ name: RepositoryName) async throws -> [String]? {
+        let root = paths.tagsRoot(name)
+        let cached = context.tagLists.get(name.value)
+        if let snapshot = try await context.driver.listDirectories([DirectoryQuery(path: root, known: cached?.version)])?.first {
+            switch snapshot {
+            case .unchanged:
+                if let cached { return cached.tags }
+            case .listed(let entries, let version):
+                let tags = entries.map(\.name)
+                if let version { context.tagLists.put(name.value, version: version, tags: tags) } else { context.tagLists.remove(name.value) }
+                return tags
+            case .missing:
+                context.tagLists.remove(name.value)
+                return try await links.exists(paths.manifestsRoot(name)) ? [] : nil
+            }
+        }
         do {
             let children = try await context.driver.list(paths.tagsRoot(name))
             return children.map { String($0.split(separator: "/").last ?? "") }.filter { !$0.isEmpty }.sorted()
@@ -106,6 +124,7 @@ struct ManifestStore: Sendable {
     func deleteRevision(_ name: RepositoryName, _ digest: Digest) async throws -> Bool {
         guard try await exists(name, digest) else { return false }
         let manifest = try await load(digest)
+        defer { context.tagLists.remove(name.value) }
         for tag in try await tags(name) ?? [] {
             guard let t = Tag(tag) else { continue }
             if try await links.read(paths.tagCurrentLink(name, t)) == digest {
@@ -125,6 +144,7 @@ struct ManifestStore: Sendable {
     /// Removes a tag (the revision stays); false when the tag does not exist.
     func deleteTag(_ name: RepositoryName, _ tag: Tag) async throws -> Bool {
         guard try await links.read(paths.tagCurrentLink(name, tag)) != nil else { return false }
+        defer { context.tagLists.remove(name.value) }
         return try await links.delete(paths.tagDirectory(name, tag))
     }
 }

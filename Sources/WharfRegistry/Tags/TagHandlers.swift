@@ -16,8 +16,6 @@ struct TagHandlers: Sendable {
         if more, let last = tags.last, let n = pagination.limit {
             headers.set("Link", Pagination.link(path: "/v2/\(name.value)/tags/list", last: last, limit: n))
         }
-        let body = try JSONSerialization.data(withJSONObject: ["name": name.value, "tags": tags] as [String: Any],
-                                              options: [.sortedKeys, .withoutEscapingSlashes])
-        return HTTPResponse(status: 200, headers: headers, body: .bytes(body))
+        return HTTPResponse(status: 200, headers: headers, body: .bytes(NameListJSON.tags(name: name.value, tags: tags)))
     }
 }

@@ -139,6 +139,14 @@ public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
         }
     }
 
+    /// Forwards to the wrapped driver after checking every path; timed as a `List`.
+    public func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? {
+        try await observed(Operation.list) {
+            for q in queries { try StoragePath.check(q.path) }
+            return try await self.inner.listDirectories(queries)
+        }
+    }
+
     /// Forwards to the wrapped driver after checking the path (not timed: it is a local open).
     public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? {
         do {

@@ -130,10 +130,19 @@ public protocol StorageDriver: AnyObject, Sendable {
     /// An open file descriptor and size for a local file, so the HTTP layer can sendfile it.
     /// Drivers without local files return nil (the default).
     func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)?
+
+    /// Lists several directories in one call, skipping those whose version still equals
+    /// the caller's (``DirectorySnapshot/unchanged``), so a caller can keep listings in memory
+    /// and validate them against storage for the price of a `stat` each. One answer per
+    /// query, in order. Nil when the driver cannot version directories (object stores have
+    /// no directories; the default): callers then use ``list(_:)`` or ``walk(_:_:)``.
+    func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]?
 }
 
 extension StorageDriver {
     public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? { nil }
+
+    public func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? { nil }
 }
 
 /// Validation of driver paths, shared by every driver.
@@ -141,18 +150,31 @@ public enum StoragePath {
     /// True for `/` and for `/a/b.c/d-e_f`: absolute, no empty, `.` or `..` components,
     /// components of `[A-Za-z0-9._-]` only.
     public static func isValid(_ path: String) -> Bool {
-        if path == "/" { return true }
-        guard path.hasPrefix("/"), !path.hasSuffix("/") else { return false }
-        for comp in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst() {
-            if comp.isEmpty { return false }
-            if comp.elementsEqual(".".utf8) || comp.elementsEqual("..".utf8) { return false }
-            for c in comp {
-                let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
-                    || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
-                if !ok { return false }
+        var path = path
+        return path.withUTF8 { isValid(bytes: $0) }
+    }
+
+    /// ``isValid(_:)`` in one pass over the bytes (it runs on every driver call, and on
+    /// every directory of a catalog request).
+    static func isValid(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first, first == UInt8(ascii: "/") else { return false }
+        if bytes.count == 1 { return true }
+        var componentLength = 0
+        var dots = 0
+        for c in bytes.dropFirst() {
+            if c == UInt8(ascii: "/") {
+                if componentLength == 0 || dots == componentLength && dots <= 2 { return false }
+                componentLength = 0
+                dots = 0
+                continue
             }
+            let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+                || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+            if !ok { return false }
+            componentLength += 1
+            if c == UInt8(ascii: ".") { dots += 1 }
         }
-        return true
+        return componentLength > 0 && !(dots == componentLength && dots <= 2)
     }
 
     /// Throws ``StorageError/invalidPath(_:)`` unless ``isValid(_:)``.

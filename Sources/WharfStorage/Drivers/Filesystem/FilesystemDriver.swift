@@ -176,6 +176,45 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
         }
     }
 
+    /// One blocking job for all `queries`: a `stat` per directory whose version is known,
+    /// `readdir` (kinds from `d_type`) for the rest. See ``DirectorySnapshot`` for when a
+    /// version is withheld.
+    public func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? {
+        for q in queries { try StoragePath.check(q.path) }
+        let jobs = queries.map { (host: hostPath($0.path), path: $0.path, known: $0.known) }
+        return try await io.run {
+            let now = POSIXFileSystem.wallClockNanoseconds()
+            // Siblings come together (a tree walk asks level by level): keep their parent open.
+            var parent: [UInt8] = []
+            var parentFD: Int32 = -1
+            defer { if parentFD >= 0 { close(parentFD) } }
+            return try jobs.map { job in
+                var host = job.host
+                // The length of the parent's part of `host` (0: none), and whether it is `parent`.
+                let (slash, sameParent): (Int, Bool) = host.withUTF8 { h in
+                    var i = h.count - 1
+                    while i > 0, h[i] != UInt8(ascii: "/") { i -= 1 }
+                    guard i > 0, let base = h.baseAddress else { return (0, false) }
+                    return (i, parent.count == i && parent.withUnsafeBufferPointer { memcmp(base, $0.baseAddress!, i) == 0 })
+                }
+                guard slash > 0 else {
+                    return try POSIXFileSystem.snapshot(base: AT_FDCWD, job.host, path: job.path, known: job.known, now: now)
+                }
+                if !sameParent {
+                    if parentFD >= 0 { close(parentFD) }
+                    parent = host.withUTF8 { Array($0[..<slash]) }
+                    let directory = String(decoding: parent, as: UTF8.self)
+                    parentFD = POSIXFileSystem.retryingOnInterrupt { open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+                }
+                guard parentFD >= 0 else {
+                    return try POSIXFileSystem.snapshot(base: AT_FDCWD, job.host, path: job.path, known: job.known, now: now)
+                }
+                let name = host.withUTF8 { String(decoding: $0[(slash + 1)...], as: UTF8.self) }
+                return try POSIXFileSystem.snapshot(base: parentFD, name, path: job.path, known: job.known, now: now)
+            }
+        }
+    }
+
     public func move(from source: String, to destination: String) async throws {
         try checkFilePath(source)
         try checkFilePath(destination)

@@ -157,6 +157,106 @@ enum POSIXFileSystem {
         }
     }
 
+    /// How long after a directory's last change its listing may be reused: file systems with
+    /// coarse timestamps (1 s, or the kernel's coarse clock tick) give two changes in one tick
+    /// the same mtime, so a listing taken within that tick could not be told apart from the
+    /// next change. 2 s covers one-second granularity with room for rounding.
+    static let settleNanoseconds: Int64 = 2_000_000_000
+
+    /// One directory for ``FilesystemDriver/listDirectories(_:)``: `.unchanged` when its
+    /// version equals `known` (a single `stat`), otherwise its addressable entries, sorted,
+    /// with their kinds from `d_type` (a `stat` only where the file system leaves it
+    /// unknown). The version is read from the open directory before its entries, so a change
+    /// during the listing makes the recorded version stale, never the listing.
+    ///
+    /// `host` is relative to the open directory `base` (`AT_FDCWD` for an absolute path), so
+    /// a batch of siblings costs one path lookup each, not one per component.
+    static func snapshot(base: Int32, _ host: String, path: String, known: DirectoryVersion?, now: Int64) throws -> DirectorySnapshot {
+        var st = stat()
+        if let known {
+            guard fstatat(base, host, &st, 0) == 0 else {
+                let code = errno
+                if code == ENOENT || code == ENOTDIR { return .missing }
+                throw error(code, path: path, operation: "stat")
+            }
+            guard (st.st_mode & S_IFMT) == S_IFDIR else { return .missing }
+            if version(st) == known { return .unchanged }
+        }
+        let fd = retryingOnInterrupt { openat(base, host, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { return .missing }
+            throw error(code, path: path, operation: "open")
+        }
+        guard fstat(fd, &st) == 0 else {
+            let code = errno
+            close(fd)
+            throw error(code, path: path, operation: "fstat")
+        }
+        let changed = max(Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                          Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec))
+        let settled = now - changed >= settleNanoseconds
+        guard let dir = fdopendir(fd) else {
+            let code = errno
+            close(fd)
+            throw error(code, path: path, operation: "fdopendir")
+        }
+        defer { closedir(dir) }
+        var entries: [DirectoryEntry] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { throw error(errno, path: path, operation: "readdir") }
+                break
+            }
+            let type = entry.pointee.d_type
+            let listed: DirectoryEntry? = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: UInt8.self, capacity: Int(NAME_MAX) + 1) { raw in
+                    let length = strlen(UnsafeRawPointer(raw).assumingMemoryBound(to: CChar.self))
+                    let bytes = UnsafeBufferPointer(start: raw, count: length)
+                    guard isAddressableName(bytes) else { return nil }
+                    var isDirectory = type == UInt8(DT_DIR)
+                    if type == UInt8(DT_UNKNOWN) {
+                        var child = stat()
+                        isDirectory = fstatat(dirfd(dir), UnsafeRawPointer(raw).assumingMemoryBound(to: CChar.self),
+                                              &child, AT_SYMLINK_NOFOLLOW) == 0 && (child.st_mode & S_IFMT) == S_IFDIR
+                    }
+                    return DirectoryEntry(name: String(decoding: bytes, as: UTF8.self), isDirectory: isDirectory)
+                }
+            }
+            if let listed { entries.append(listed) }
+        }
+        entries.sort { $0.name < $1.name }
+        return .listed(entries, version: settled ? version(st) : nil)
+    }
+
+    /// The fields that change when a directory's entries change.
+    static func version(_ st: stat) -> DirectoryVersion {
+        DirectoryVersion(Int64(bitPattern: UInt64(st.st_dev)), Int64(bitPattern: UInt64(st.st_ino)),
+                         Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec),
+                         Int64(st.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_ctim.tv_nsec),
+                         Int64(st.st_nlink), Int64(st.st_size))
+    }
+
+    /// ``isAddressable(_:)`` on raw name bytes: one component of `[A-Za-z0-9._-]`, not `.`/`..`.
+    static func isAddressableName(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        if bytes.count <= 2, bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { return false }
+        for c in bytes {
+            let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+                || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+            if !ok { return false }
+        }
+        return true
+    }
+
+    /// Nanoseconds since the epoch on the wall clock (the clock file timestamps come from).
+    static func wallClockNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
     // MARK: metadata
 
     /// True when `host` is a directory or a link to one (an administrator may link the root).
