@@ -139,6 +139,12 @@ public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
         }
     }
 
+    /// Passed through unobserved: a stamp is one inline syscall on the hot path, and
+    /// timing it would cost more than it does.
+    public func fileStamp(_ path: String) -> FileStamp? {
+        inner.fileStamp(path)
+    }
+
     /// Forwards to the wrapped driver after checking the path (not timed: it is a local open).
     public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? {
         do {

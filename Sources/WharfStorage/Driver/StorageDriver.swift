@@ -130,10 +130,17 @@ public protocol StorageDriver: AnyObject, Sendable {
     /// An open file descriptor and size for a local file, so the HTTP layer can sendfile it.
     /// Drivers without local files return nil (the default).
     func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)?
+
+    /// A cheap identity of the regular file at `path` as stored now (see ``FileStamp``):
+    /// one local syscall on the calling thread, no thread hop, no network round trip.
+    /// Nil when the driver has no such check (the default), the file is missing, or the
+    /// check failed: the caller then reads the file the ordinary way.
+    func fileStamp(_ path: String) -> FileStamp?
 }
 
 extension StorageDriver {
     public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? { nil }
+    public func fileStamp(_ path: String) -> FileStamp? { nil }
 }
 
 /// Validation of driver paths, shared by every driver.
