@@ -155,9 +155,16 @@ final class HTTP1Codec: ConnectionCodec {
         let handler = context.handler
         let logger = context.logger
         let queue = context.queue
-        Task {
+        let executor = context.executor
+        // The task runs on the connection queue (after this read event), so a handler that
+        // does not suspend answers without a thread hand-off either way.
+        Task(executorPreference: executor) { [weak self] in
             let response = await Self.run(handler, request, logger)
-            queue.async { [weak self] in self?.respond(ex, response) }
+            if executor.isCurrent {
+                self?.respond(ex, response)
+            } else {
+                queue.async { [weak self] in self?.respond(ex, response) }
+            }
         }
     }
 

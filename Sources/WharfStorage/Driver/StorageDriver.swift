@@ -149,17 +149,26 @@ public enum StoragePath {
     /// components of `[A-Za-z0-9._-]` only.
     public static func isValid(_ path: String) -> Bool {
         if path == "/" { return true }
-        guard path.hasPrefix("/"), !path.hasSuffix("/") else { return false }
-        for comp in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst() {
-            if comp.isEmpty { return false }
-            if comp.elementsEqual(".".utf8) || comp.elementsEqual("..".utf8) { return false }
-            for c in comp {
+        var path = path
+        return path.withUTF8 { bytes in
+            // One pass: a component starts after each `/`; `.` and `..` alone are refused.
+            guard bytes.count > 1, bytes[0] == UInt8(ascii: "/"), bytes[bytes.count - 1] != UInt8(ascii: "/") else { return false }
+            var length = 0, dots = 0
+            for c in bytes.dropFirst() {
+                if c == UInt8(ascii: "/") {
+                    if length == 0 || dots == length && length <= 2 { return false }
+                    length = 0
+                    dots = 0
+                    continue
+                }
                 let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
                     || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
                 if !ok { return false }
+                length += 1
+                if c == UInt8(ascii: ".") { dots += 1 }
             }
+            return !(dots == length && length <= 2)
         }
-        return true
     }
 
     /// Throws ``StorageError/invalidPath(_:)`` unless ``isValid(_:)``.
