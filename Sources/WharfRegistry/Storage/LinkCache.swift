@@ -12,11 +12,21 @@ import WharfStorage
 final class LinkCache: @unchecked Sendable {
     private var entries: [String: (stamp: FileStamp, digest: Digest)] = [:]
     private let capacity: Int
+    private let clock: @Sendable () -> Int64
     private let lock = NSLock()
 
-    /// A cache of at most `capacity` links; 0 disables it.
-    init(capacity: Int) {
+    /// A cache of at most `capacity` links; 0 disables it. `clock` gives the wall time in
+    /// nanoseconds since the epoch (tests move it forward).
+    init(capacity: Int, clock: @escaping @Sendable () -> Int64 = LinkCache.wallClock) {
         self.capacity = max(0, capacity)
+        self.clock = clock
+    }
+
+    /// `CLOCK_REALTIME` in nanoseconds: file change times are wall-clock times.
+    static func wallClock() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     /// The number of links held (for tests).
@@ -33,10 +43,7 @@ final class LinkCache: @unchecked Sendable {
     /// Remembers that `path`, stamped `stamp` before it was read, held `digest`. Stamps
     /// younger than ``FileStamp/settleNanoseconds`` are not kept (see ``FileStamp/isSettled(now:)``).
     func store(_ path: String, stamp: FileStamp, digest: Digest) {
-        guard capacity > 0 else { return }
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        guard stamp.isSettled(now: Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)) else { return }
+        guard capacity > 0, stamp.isSettled(now: clock()) else { return }
         lock.lock()
         defer { lock.unlock() }
         if entries[path] == nil, entries.count >= capacity {
