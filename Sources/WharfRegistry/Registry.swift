@@ -25,6 +25,9 @@ public struct RegistryOptions: Sendable {
     public var catalogMaxEntries: Int = 1000
     /// How many manifests (by digest) the in-memory cache keeps; 0 disables it.
     public var manifestCacheEntries: Int = 1024
+    /// How many link files (tags, revisions) the in-memory link cache keeps, each
+    /// revalidated by one `stat` per use (filesystem driver only); 0 disables it.
+    public var linkCacheEntries: Int = 8192
     /// Largest request body of one upload request (POST/PATCH/PUT); the default lifts the
     /// server's general body cap, since layers can be many GiB.
     public var maxUploadRequestSize: Int64 = Int64.max

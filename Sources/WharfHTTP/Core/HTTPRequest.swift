@@ -48,7 +48,7 @@ public final class HTTPRequest: @unchecked Sendable {
 
     public init(method: String, target: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = HTTPHeaders(),
                 body: RequestBody = .empty, remoteAddress: String = "127.0.0.1:0", isTLS: Bool = false,
-                requestID: String = UUID().uuidString.lowercased(), receivedAt: Date = Date()) {
+                requestID: String = RequestID.make(), receivedAt: Date = Date()) {
         self.method = method
         self.target = target
         if let q = target.firstIndex(of: "?") {

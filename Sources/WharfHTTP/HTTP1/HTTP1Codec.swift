@@ -155,9 +155,18 @@ final class HTTP1Codec: ConnectionCodec {
         let handler = context.handler
         let logger = context.logger
         let queue = context.queue
-        Task {
+        // Without a body (GET, HEAD, DELETE) the task runs on the connection queue after
+        // this read event, so a handler that does not suspend answers without a thread
+        // hand-off either way. With a body it runs on the cooperative pool as before, so
+        // hashing an upload overlaps with reading the next bytes off the socket.
+        let executor: ConnectionExecutor? = declared == 0 ? context.executor : nil
+        Task(executorPreference: executor) { [weak self] in
             let response = await Self.run(handler, request, logger)
-            queue.async { [weak self] in self?.respond(ex, response) }
+            if let executor, executor.isCurrent {
+                self?.respond(ex, response)
+            } else {
+                queue.async { [weak self] in self?.respond(ex, response) }
+            }
         }
     }
 

@@ -77,51 +77,107 @@ public final class Logger: @unchecked Sendable {
     }
 
     private func write(_ l: LogLevel, _ msg: String, _ fields: [(String, String)]) {
-        let time = Self.timestamp(Date())
-        var line: String
+        var line: [UInt8] = []
+        line.reserveCapacity(512)
         switch format {
         case .text:
-            line = "time=\"\(time)\" level=\(l.label) msg=\(Self.quote(msg))"
-            for (k, v) in fields + baseFields { line += " \(k)=\(Self.quote(v))" }
+            line += "time=\"".utf8
+            Self.appendTimestamp(&line)
+            line += "\" level=".utf8
+            line += l.label.utf8
+            line += " msg=".utf8
+            Self.appendQuoted(&line, msg)
+            for (k, v) in fields { Self.appendField(&line, k, v) }
+            for (k, v) in baseFields { Self.appendField(&line, k, v) }
         case .json:
-            var obj: [(String, String)] = [("time", time), ("level", l.label), ("msg", msg)]
+            var time: [UInt8] = []
+            Self.appendTimestamp(&time)
+            var obj: [(String, String)] = [("time", String(decoding: time, as: UTF8.self)), ("level", l.label), ("msg", msg)]
             obj += fields + baseFields
-            line = "{" + obj.map { "\(Self.jsonString($0.0)):\(Self.jsonString($0.1))" }.joined(separator: ",") + "}"
+            line += ("{" + obj.map { "\(Self.jsonString($0.0)):\(Self.jsonString($0.1))" }.joined(separator: ",") + "}").utf8
         }
-        line += "\n"
+        line.append(UInt8(ascii: "\n"))
         lock.lock()
         defer { lock.unlock() }
-        var bytes = Array(line.utf8)
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n <= 0 { break }
-            off += n
+        line.withUnsafeBytes { bytes in
+            var off = 0
+            while off < bytes.count {
+                let n = Foundation.write(fd, bytes.baseAddress! + off, bytes.count - off)
+                if n <= 0 { break }
+                off += n
+            }
         }
-        bytes.removeAll()
+    }
+
+    private static func appendField(_ line: inout [UInt8], _ key: String, _ value: String) {
+        line.append(UInt8(ascii: " "))
+        line += key.utf8
+        line.append(UInt8(ascii: "="))
+        appendQuoted(&line, value)
     }
 
     /// RFC 3339 UTC with milliseconds.
     static func timestamp(_ d: Date) -> String {
-        var t = time_t(d.timeIntervalSince1970)
+        var out: [UInt8] = []
+        appendTimestamp(&out, seconds: d.timeIntervalSince1970)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the time now (or `seconds` since the epoch) as RFC 3339 UTC with
+    /// milliseconds, digit by digit: this runs for every access-log line.
+    static func appendTimestamp(_ out: inout [UInt8], seconds: Double? = nil) {
+        let epoch: Double
+        if let seconds {
+            epoch = seconds
+        } else {
+            var ts = timespec()
+            clock_gettime(CLOCK_REALTIME, &ts)
+            epoch = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        }
+        var t = time_t(epoch)
         var tmv = tm()
         gmtime_r(&t, &tmv)
-        let ms = Int((d.timeIntervalSince1970 - Double(t)) * 1000)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(tmv.tm_year) + 1900, Int(tmv.tm_mon) + 1,
-                      Int(tmv.tm_mday), Int(tmv.tm_hour), Int(tmv.tm_min), Int(tmv.tm_sec), ms)
+        let ms = Int((epoch - Double(t)) * 1000)
+        func digits(_ value: Int, _ width: Int) {
+            var v = value
+            var buffer: (UInt8, UInt8, UInt8, UInt8) = (48, 48, 48, 48)
+            withUnsafeMutableBytes(of: &buffer) { b in
+                var i = width - 1
+                while i >= 0 { b[i] = UInt8(48 + v % 10); v /= 10; i -= 1 }
+                out.append(contentsOf: b[0..<width])
+            }
+        }
+        digits(Int(tmv.tm_year) + 1900, 4); out.append(UInt8(ascii: "-"))
+        digits(Int(tmv.tm_mon) + 1, 2); out.append(UInt8(ascii: "-"))
+        digits(Int(tmv.tm_mday), 2); out.append(UInt8(ascii: "T"))
+        digits(Int(tmv.tm_hour), 2); out.append(UInt8(ascii: ":"))
+        digits(Int(tmv.tm_min), 2); out.append(UInt8(ascii: ":"))
+        digits(Int(tmv.tm_sec), 2); out.append(UInt8(ascii: "."))
+        digits(min(max(ms, 0), 999), 3); out.append(UInt8(ascii: "Z"))
+    }
+
+    /// ``quote(_:)`` appended to `out` without an intermediate string for bare tokens.
+    static func appendQuoted(_ out: inout [UInt8], _ s: String) {
+        if isBareToken(s) { out += s.utf8 } else { out += jsonString(s).utf8 }
+    }
+
+    private static func isBareToken(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.allSatisfy({ c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+                || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "/")
+                || c == UInt8(ascii: "@") || c == UInt8(ascii: "^") || c == UInt8(ascii: "+")
+        })
     }
 
     /// logrus quoting: bare when the value is a simple token, else a quoted, escaped string.
     static func quote(_ s: String) -> String {
-        if !s.isEmpty && s.utf8.allSatisfy({ c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
-                || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "/")
-                || c == UInt8(ascii: "@") || c == UInt8(ascii: "^") || c == UInt8(ascii: "+")
-        }) { return s }
-        return jsonString(s)
+        isBareToken(s) ? s : jsonString(s)
     }
 
     static func jsonString(_ s: String) -> String {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

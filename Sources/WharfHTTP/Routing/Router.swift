@@ -89,7 +89,10 @@ public final class Router: @unchecked Sendable {
             // Prefer the longest capture so a name may itself contain segments like "blobs".
             let maxTake = parts.count - (pattern.count - 1)
             guard maxTake >= 1 else { return nil }
-            for take in stride(from: maxTake, through: 1, by: -1) {
+            // Without another `{x*}` after it, every later segment takes exactly one part,
+            // so only the longest capture can match.
+            let variable = pattern.dropFirst().contains { if case .rest = $0 { return true } else { return false } }
+            for take in stride(from: maxTake, through: variable ? 1 : maxTake, by: -1) {
                 let captured = parts.prefix(take)
                 if captured.contains(where: \.isEmpty) { continue }
                 if var rest = match(pattern.dropFirst(), parts.dropFirst(take)) {

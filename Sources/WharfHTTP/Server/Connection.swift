@@ -7,6 +7,7 @@ final class Connection: ConnectionContext, @unchecked Sendable {
     enum Phase { case handshaking, open, lingering, closed }
 
     let queue: DispatchQueue
+    let executor: ConnectionExecutor
     let configuration: HTTPServerConfiguration
     let logger: Logger
     let handler: HTTPHandler
@@ -48,6 +49,7 @@ final class Connection: ConnectionContext, @unchecked Sendable {
         self.handler = handler
         self.onClose = onClose
         queue = DispatchQueue(label: "wharf.http.connection", target: .global())
+        executor = ConnectionExecutor(queue: queue)
         readSource = DispatchSource.makeReadSource(fileDescriptor: transport.descriptor, queue: queue)
         writeSource = DispatchSource.makeWriteSource(fileDescriptor: transport.descriptor, queue: queue)
         timer = DispatchSource.makeTimerSource(queue: queue)

@@ -29,6 +29,8 @@ protocol ConnectionCodec: AnyObject {
 /// What a codec may ask of its connection.
 protocol ConnectionContext: AnyObject {
     var queue: DispatchQueue { get }
+    /// Runs HTTP/1.1 handler tasks on ``queue``.
+    var executor: ConnectionExecutor { get }
     var configuration: HTTPServerConfiguration { get }
     var logger: Logger { get }
     var handler: HTTPHandler { get }

@@ -27,7 +27,7 @@ final class RegistryContext: @unchecked Sendable {
         self.driver = driver
         self.logger = logger
         self.paths = RegistryPaths()
-        self.links = LinkFiles(driver: driver)
+        self.links = LinkFiles(driver: driver, cache: LinkCache(capacity: options.linkCacheEntries))
         self.locations = LocationBuilder(options: options)
         self.uploadTokens = UploadStateToken(key: secret)
         self.hashers = UploadHasherCache(capacity: 256)

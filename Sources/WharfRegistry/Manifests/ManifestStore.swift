@@ -10,8 +10,9 @@ struct ManifestStore: Sendable {
     var paths: RegistryPaths { context.paths }
     var links: LinkFiles { context.links }
 
-    /// The digest `reference` names in `name`, or nil. Tags are read from storage every
-    /// time (replicas share storage and a tag may move).
+    /// The digest `reference` names in `name`, or nil. Tags are checked in storage every
+    /// time (replicas share storage and a tag may move): read, or, when the driver stamps
+    /// files, revalidated by one `stat` each of the tag and revision links (``LinkCache``).
     func resolve(_ name: RepositoryName, _ reference: Reference) async throws -> Digest? {
         switch reference {
         case .tag(let tag):

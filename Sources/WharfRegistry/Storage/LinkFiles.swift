@@ -4,10 +4,24 @@ import WharfStorage
 /// Reading and writing distribution's `link` files (a digest string, no newline).
 struct LinkFiles: Sendable {
     let driver: StorageDriver
+    /// Links already read, revalidated by ``StorageDriver/fileStamp(_:)``; nil: read every time.
+    var cache: LinkCache? = nil
 
     /// The digest a link holds, or nil when the link does not exist.
     /// A link with unparsable content counts as missing.
+    ///
+    /// With a cache and a driver that stamps files, a link whose stamp is unchanged since
+    /// it was read is answered from memory; the stamp is taken before the read, so content
+    /// that changes during the read is stored under the old stamp and read again next time.
     func read(_ path: String) async throws -> Digest? {
+        guard let cache, let stamp = driver.fileStamp(path) else { return try await readStored(path) }
+        if let digest = cache.digest(path, stamp: stamp) { return digest }
+        guard let digest = try await readStored(path) else { return nil }
+        cache.store(path, stamp: stamp, digest: digest)
+        return digest
+    }
+
+    private func readStored(_ path: String) async throws -> Digest? {
         do {
             let data = try await driver.getContent(path)
             let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -19,6 +33,7 @@ struct LinkFiles: Sendable {
 
     func write(_ path: String, _ digest: Digest) async throws {
         try await driver.putContent(path, Data(digest.string.utf8))
+        cache?.remove(path)
     }
 
     /// Deletes `path`; true when it existed.
@@ -26,6 +41,7 @@ struct LinkFiles: Sendable {
     func delete(_ path: String) async throws -> Bool {
         do {
             try await driver.delete(path)
+            cache?.remove(path)
             return true
         } catch StorageError.pathNotFound {
             return false

@@ -147,6 +147,13 @@ public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
         }
     }
 
+    /// Passed through unobserved after the path check: a stamp is one inline syscall on the
+    /// hot path, and timing it would cost more than it does. An invalid path has no stamp.
+    public func fileStamp(_ path: String) -> FileStamp? {
+        guard StoragePath.isValid(path) else { return nil }
+        return inner.fileStamp(path)
+    }
+
     /// Forwards to the wrapped driver after checking the path (not timed: it is a local open).
     public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? {
         do {

@@ -137,12 +137,19 @@ public protocol StorageDriver: AnyObject, Sendable {
     /// query, in order. Nil when the driver cannot version directories (object stores have
     /// no directories; the default): callers then use ``list(_:)`` or ``walk(_:_:)``.
     func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]?
+
+    /// A cheap identity of the regular file at `path` as stored now (see ``FileStamp``):
+    /// one local syscall on the calling thread, no thread hop, no network round trip.
+    /// Nil when the driver has no such check (the default), the file is missing, or the
+    /// check failed: the caller then reads the file the ordinary way.
+    func fileStamp(_ path: String) -> FileStamp?
 }
 
 extension StorageDriver {
     public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? { nil }
 
     public func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? { nil }
+    public func fileStamp(_ path: String) -> FileStamp? { nil }
 }
 
 /// Validation of driver paths, shared by every driver.

@@ -284,6 +284,15 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
         return true
     }
 
+    /// One `statx` of the file, inline on the calling thread (a link file's metadata is in
+    /// the inode cache: microseconds, no ``BlockingIOQueue`` hand-off). `AT_STATX_FORCE_SYNC`
+    /// makes a network file system ask its server instead of its attribute cache, so a file
+    /// another replica replaced is seen at once. Symbolic links and non-files give nil.
+    public func fileStamp(_ path: String) -> FileStamp? {
+        guard StoragePath.isValid(path), path != "/" else { return nil }
+        return POSIXFileSystem.stamp(hostPath(path))
+    }
+
     /// Opens a stored file read-only for `sendfile`; the caller owns (and closes) the descriptor.
     public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? {
         try StoragePath.check(path)

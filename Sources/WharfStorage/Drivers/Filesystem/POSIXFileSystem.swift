@@ -6,6 +6,9 @@ import Musl
 import Darwin
 #endif
 import Foundation
+#if os(Linux)
+import COpenSSL
+#endif
 
 /// The blocking syscalls under ``FilesystemDriver``, each throwing ``StorageError``.
 ///
@@ -282,6 +285,21 @@ enum POSIXFileSystem {
         let modTime = Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec) + TimeInterval(st.st_mtim.tv_nsec) / 1e9)
         let isDirectory = kind == S_IFDIR
         return FileInfo(path: path, size: isDirectory ? 0 : Int64(st.st_size), modTime: modTime, isDirectory: isDirectory)
+    }
+
+    /// The ``FileStamp`` of a regular file (not following a final symbolic link), or nil.
+    static func stamp(_ host: String) -> FileStamp? {
+        #if os(Linux)
+        var out: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
+        let ok = withUnsafeMutableBytes(of: &out) { raw in
+            wharf_file_stamp(host, raw.baseAddress!.assumingMemoryBound(to: Int64.self)) == 0
+        }
+        guard ok else { return nil }
+        return FileStamp(device: UInt64(bitPattern: out.0), inode: UInt64(bitPattern: out.1), size: out.2,
+                         changeNanoseconds: out.3, modificationNanoseconds: out.4)
+        #else
+        return nil
+        #endif
     }
 
     // MARK: removal
