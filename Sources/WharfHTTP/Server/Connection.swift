@@ -35,6 +35,8 @@ final class Connection: ConnectionContext, @unchecked Sendable {
     private var lingerDeadline: DispatchTime = .distantFuture
     private let handshakeDeadline: DispatchTime
     private let readBuffer: UnsafeMutableRawBufferPointer
+    /// The ``BodyBufferPool`` buffer ``readBody(_:into:)`` reads request bodies into next.
+    private var bodyBuffer: UnsafeMutableRawPointer?
     private var pendingCancels = 2
     private let onClose: (Connection) -> Void
     private var shutdownRequested = false
@@ -55,7 +57,10 @@ final class Connection: ConnectionContext, @unchecked Sendable {
         handshakeDeadline = .now() + configuration.limits.headerTimeout
     }
 
-    deinit { readBuffer.deallocate() }
+    deinit {
+        readBuffer.deallocate()
+        if let bodyBuffer { BodyBufferPool.shared.give(bodyBuffer) }
+    }
 
     /// Starts the sources; call once, right after accept.
     func start() {
@@ -100,9 +105,15 @@ final class Connection: ConnectionContext, @unchecked Sendable {
     private func readLoop() {
         var budget = 1 << 20
         while phase == .open, !inputClosed, let codec, codec.wantsInput {
-            switch transport.read(into: readBuffer) {
+            let result: TransportResult
+            if let limit = codec.bodyReadLimit {
+                result = readBody(limit, into: codec)
+            } else {
+                result = transport.read(into: readBuffer)
+                if case .bytes(let n) = result { codec.received(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])) }
+            }
+            switch result {
             case .bytes(let n):
-                codec.received(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
                 budget -= n
                 if budget <= 0 {
                     if transport.hasBufferedInput { queue.async { [weak self] in self?.readable() } }
@@ -120,6 +131,41 @@ final class Connection: ConnectionContext, @unchecked Sendable {
                 return
             }
         }
+    }
+
+    /// Reads up to `limit` request-body bytes straight into a buffer that becomes the body
+    /// chunk: one large read and no copy between the socket and the handler. Buffers come
+    /// from ``BodyBufferPool`` (limits above the pool's size read into the small buffer
+    /// through the codec's copying path). A short read is copied out instead and the buffer
+    /// kept for the next read, so a chunk's buffer is never more than twice its size. Plain
+    /// sockets take one read (a short read means the socket is drained); TLS fills the
+    /// buffer record by record until it would block.
+    private func readBody(_ limit: Int, into codec: ConnectionCodec) -> TransportResult {
+        let pool = BodyBufferPool.shared
+        guard limit <= pool.bufferSize else {
+            let r = transport.read(into: readBuffer)
+            if case .bytes(let n) = r { codec.received(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])) }
+            return r
+        }
+        if bodyBuffer == nil { bodyBuffer = pool.take() }
+        guard let buffer = bodyBuffer else { return .failed("out of memory for a request body buffer") }
+        var filled = 0
+        var last = TransportResult.bytes(0)
+        while filled < limit {
+            let r = transport.read(into: UnsafeMutableRawBufferPointer(start: buffer + filled, count: limit - filled))
+            guard case .bytes(let n) = r else { last = r; break }
+            filled += n
+            if !transport.isTLS { break }
+        }
+        guard filled > 0 else { return last }
+        if filled * 2 >= pool.bufferSize {
+            bodyBuffer = nil
+            codec.receivedBody(pool.data(buffer, count: filled))
+        } else {
+            codec.receivedBody(Data(bytes: buffer, count: filled))
+        }
+        // TLS that hit the end or an error after some bytes: the next read reports it again.
+        return .bytes(filled)
     }
 
     private func writable() {

@@ -81,10 +81,11 @@ struct BlobUploadSession: Sendable {
             if let cached { h = cached } else { h = try await rehash(upTo: start, .sha256) }
             hasher = h
             while let chunk = try await body.next() {
-                // Hash on this task while the driver writes: the two overlap.
-                async let written: Void = writer.write(chunk)
+                // Hash first, while the chunk is fresh in this core's cache; drivers whose
+                // writes are slow return from `write` before they finish (the filesystem
+                // writer is one chunk behind), so the next read and hash overlap the write.
                 h.update(chunk)
-                try await written
+                try await writer.write(chunk)
             }
         } catch {
             try? await writer.close()
