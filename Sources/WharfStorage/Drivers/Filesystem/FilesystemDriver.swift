@@ -90,6 +90,16 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
     }
 
     public func putContent(_ path: String, _ content: Data) async throws {
+        try await put(path, content, durable: true)
+    }
+
+    /// ``putContent(_:_:)`` without the two fsyncs: still atomic (temporary file and rename),
+    /// but a crash may lose it.
+    public func putScratchContent(_ path: String, _ content: Data) async throws {
+        try await put(path, content, durable: false)
+    }
+
+    private func put(_ path: String, _ content: Data, durable: Bool) async throws {
         try checkFilePath(path)
         let host = hostPath(path)
         let parent = StoragePath.parent(path)
@@ -104,7 +114,7 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
             do {
                 defer { close(fd) }
                 try POSIXFileSystem.writeAll(fd: fd, content, path: path)
-                try POSIXFileSystem.sync(fd: fd, path: path)
+                if durable { try POSIXFileSystem.sync(fd: fd, path: path) }
             } catch {
                 unlink(temporary)
                 throw error
@@ -115,7 +125,7 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
                 if code == EISDIR || code == ENOTEMPTY || code == EEXIST { throw StorageError.invalidPath(path) }
                 throw POSIXFileSystem.error(code, path: path, operation: "rename")
             }
-            try POSIXFileSystem.syncDirectory(parentHost, path: parent)
+            if durable { try POSIXFileSystem.syncDirectory(parentHost, path: parent) }
         }
     }
 

@@ -54,16 +54,23 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
 
     func write(_ data: Data) async throws {
         try await settle()
-        if data.isEmpty { return try withOpenDescriptor { _ in } }
-        lock.withLock { inFlight = true }
+        // Accepted bytes count at once (``size``); a finished writer refuses them here.
+        try withOpenDescriptor { _ in
+            if data.isEmpty { return }
+            inFlight = true
+            written += Int64(data.count)
+        }
+        if data.isEmpty { return }
         io.enqueue {
             let outcome = Result { try self.withOpenDescriptor { fd in
                 try POSIXFileSystem.writeAll(fd: fd, data, path: self.path)
-                self.written += Int64(data.count)
             } }
             self.lock.lock()
             self.inFlight = false
-            if case .failure(let error) = outcome, self.failure == nil { self.failure = error }
+            if case .failure(let error) = outcome {
+                self.written -= Int64(data.count)
+                if self.failure == nil { self.failure = error }
+            }
             let waiter = self.waiter
             self.waiter = nil
             self.lock.unlock()
