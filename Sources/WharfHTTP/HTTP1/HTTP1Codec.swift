@@ -44,10 +44,12 @@ final class HTTP1Codec: ConnectionCodec {
         }
     }
 
+    /// Up to one ``BodyBufferPool`` buffer while the body has bytes to come; reading stops at
+    /// `limits.bufferSize` unread bytes as before, so at most that plus one buffer is held.
     var bodyReadLimit: Int? {
         guard phase == .exchange, let ex = exchange, !ex.bodyDone, !ex.discarding, inbound.isEmpty,
               case .length = ex.framing, ex.lengthRemaining > 0 else { return nil }
-        return Int(min(Int64(limits.bufferSize), ex.lengthRemaining))
+        return Int(min(Int64(BodyBufferPool.shared.bufferSize), ex.lengthRemaining))
     }
 
     func receivedBody(_ data: Data) {

@@ -35,8 +35,6 @@ final class Connection: ConnectionContext, @unchecked Sendable {
     private var lingerDeadline: DispatchTime = .distantFuture
     private let handshakeDeadline: DispatchTime
     private let readBuffer: UnsafeMutableRawBufferPointer
-    /// The ``BodyBufferPool`` buffer ``readBody(_:into:)`` reads request bodies into next.
-    private var bodyBuffer: UnsafeMutableRawPointer?
     private var pendingCancels = 2
     private let onClose: (Connection) -> Void
     private var shutdownRequested = false
@@ -57,10 +55,7 @@ final class Connection: ConnectionContext, @unchecked Sendable {
         handshakeDeadline = .now() + configuration.limits.headerTimeout
     }
 
-    deinit {
-        readBuffer.deallocate()
-        if let bodyBuffer { BodyBufferPool.shared.give(bodyBuffer) }
-    }
+    deinit { readBuffer.deallocate() }
 
     /// Starts the sources; call once, right after accept.
     func start() {
@@ -137,9 +132,9 @@ final class Connection: ConnectionContext, @unchecked Sendable {
     /// chunk: one large read and no copy between the socket and the handler. Buffers come
     /// from ``BodyBufferPool`` (limits above the pool's size read into the small buffer
     /// through the codec's copying path). A short read is copied out instead and the buffer
-    /// kept for the next read, so a chunk's buffer is never more than twice its size. Plain
-    /// sockets take one read (a short read means the socket is drained); TLS fills the
-    /// buffer record by record until it would block.
+    /// goes back to the pool, so a chunk's buffer is never more than twice its size and an
+    /// idle connection holds none. Plain sockets take one read (a short read means the
+    /// socket is drained); TLS fills the buffer record by record until it would block.
     private func readBody(_ limit: Int, into codec: ConnectionCodec) -> TransportResult {
         let pool = BodyBufferPool.shared
         guard limit <= pool.bufferSize else {
@@ -147,8 +142,7 @@ final class Connection: ConnectionContext, @unchecked Sendable {
             if case .bytes(let n) = r { codec.received(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])) }
             return r
         }
-        if bodyBuffer == nil { bodyBuffer = pool.take() }
-        guard let buffer = bodyBuffer else { return .failed("out of memory for a request body buffer") }
+        guard let buffer = pool.take() else { return .failed("out of memory for a request body buffer") }
         var filled = 0
         var last = TransportResult.bytes(0)
         while filled < limit {
@@ -157,13 +151,13 @@ final class Connection: ConnectionContext, @unchecked Sendable {
             filled += n
             if !transport.isTLS { break }
         }
-        guard filled > 0 else { return last }
         if filled * 2 >= pool.bufferSize {
-            bodyBuffer = nil
             codec.receivedBody(pool.data(buffer, count: filled))
         } else {
-            codec.receivedBody(Data(bytes: buffer, count: filled))
+            if filled > 0 { codec.receivedBody(Data(bytes: buffer, count: filled)) }
+            pool.give(buffer)
         }
+        guard filled > 0 else { return last }
         // TLS that hit the end or an error after some bytes: the next read reports it again.
         return .bytes(filled)
     }
