@@ -39,6 +39,22 @@ struct DriverContentConformanceTests {
     }
 
     @Test(arguments: DriverUnderTest.all)
+    func putScratchContentStoresLikePutContent(_ kind: DriverUnderTest) async throws {
+        try await kind.with { d in
+            try await d.putScratchContent("/uploads/u/startedat", Data("2026-01-01T00:00:00Z".utf8))
+            try await d.putScratchContent("/uploads/u/data", Data())
+            #expect(try await d.getContent("/uploads/u/startedat") == Data("2026-01-01T00:00:00Z".utf8))
+            #expect(try await d.stat("/uploads/u/data").size == 0)
+            // An upload's data created this way is resumed by a writer like any other.
+            let w = try await d.writer("/uploads/u/data", append: true)
+            try await w.write(Data("abc".utf8))
+            try await w.close()
+            #expect(try await d.getContent("/uploads/u/data") == Data("abc".utf8))
+            await #expect(throws: StorageError.invalidPath("/a/../b")) { try await d.putScratchContent("/a/../b", Data()) }
+        }
+    }
+
+    @Test(arguments: DriverUnderTest.all)
     func getContentOfMissingPathIsPathNotFound(_ kind: DriverUnderTest) async throws {
         try await kind.with { d in
             await #expect(throws: StorageError.pathNotFound("/nope")) { try await d.getContent("/nope") }

@@ -172,10 +172,28 @@ struct FilesystemDriverTests {
     @Test func writerBytesAreOnDiskBeforeClose() async throws {
         try await withDriver { d, scratch in
             let w = try await d.writer("/uploads/u/data", append: false)
-            try await w.write(testBytes(3000))
             let host = scratch.appendingPathComponent("root/uploads/u/data").path
-            #expect(FileManager.default.contents(atPath: host)?.count == 3000) // another replica can resume
+            try await w.write(testBytes(3000))
+            #expect(w.size == 3000)
+            // Writes are one chunk behind: once the next write returns, the first is on disk.
+            try await w.write(testBytes(1000))
+            #expect((FileManager.default.contents(atPath: host)?.count ?? 0) >= 3000) // another replica can resume
             try await w.close()
+            #expect(FileManager.default.contents(atPath: host)?.count == 4000)
+        }
+    }
+
+    @Test func writerReportsAFailedWriteOnTheNextCall() async throws {
+        try await withDriver { d, scratch in
+            try await d.putContent("/f", Data())
+            let host = scratch.appendingPathComponent("root/f").path
+            // A read-only descriptor makes write() fail (EBADF), as a full disk would (ENOSPC).
+            let fd = open(host, O_RDONLY)
+            #expect(fd >= 0)
+            let w = FilesystemWriter(fd: fd, size: 0, hostPath: host, path: "/f", io: BlockingIOQueue(maxThreads: 2))
+            try await w.write(testBytes(10)) // handed to the I/O thread; fails there
+            await #expect(throws: StorageError.self) { try await w.close() }
+            #expect(w.size == 0)
         }
     }
 

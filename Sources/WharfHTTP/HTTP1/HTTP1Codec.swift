@@ -44,6 +44,26 @@ final class HTTP1Codec: ConnectionCodec {
         }
     }
 
+    /// Up to one ``BodyBufferPool`` buffer while the body has bytes to come; reading stops at
+    /// `limits.bufferSize` unread bytes as before, so at most that plus one buffer is held.
+    var bodyReadLimit: Int? {
+        guard phase == .exchange, let ex = exchange, !ex.bodyDone, !ex.discarding, inbound.isEmpty,
+              case .length = ex.framing, ex.lengthRemaining > 0 else { return nil }
+        return Int(min(Int64(BodyBufferPool.shared.bufferSize), ex.lengthRemaining))
+    }
+
+    func receivedBody(_ data: Data) {
+        guard let ex = exchange, bodyReadLimit != nil, data.count <= ex.lengthRemaining else {
+            data.withUnsafeBytes { received($0) }
+            return
+        }
+        ex.lastProgress = .now()
+        ex.received += Int64(data.count)
+        ex.lengthRemaining -= Int64(data.count)
+        ex.source.append(data)
+        if ex.lengthRemaining == 0 { ex.bodyDone = true; ex.source.finish() }
+    }
+
     func received(_ bytes: UnsafeRawBufferPointer) {
         if phase == .exchange, let ex = exchange, !ex.bodyDone, inbound.isEmpty {
             let used = feedBody(ex, bytes)

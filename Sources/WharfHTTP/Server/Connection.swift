@@ -102,9 +102,15 @@ final class Connection: ConnectionContext, @unchecked Sendable {
     private func readLoop() {
         var budget = 1 << 20
         while phase == .open, !inputClosed, let codec, codec.wantsInput {
-            switch transport.read(into: readBuffer) {
+            let result: TransportResult
+            if let limit = codec.bodyReadLimit {
+                result = readBody(limit, into: codec)
+            } else {
+                result = transport.read(into: readBuffer)
+                if case .bytes(let n) = result { codec.received(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])) }
+            }
+            switch result {
             case .bytes(let n):
-                codec.received(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
                 budget -= n
                 if budget <= 0 {
                     if transport.hasBufferedInput { queue.async { [weak self] in self?.readable() } }
@@ -122,6 +128,40 @@ final class Connection: ConnectionContext, @unchecked Sendable {
                 return
             }
         }
+    }
+
+    /// Reads up to `limit` request-body bytes straight into a buffer that becomes the body
+    /// chunk: one large read and no copy between the socket and the handler. Buffers come
+    /// from ``BodyBufferPool`` (limits above the pool's size read into the small buffer
+    /// through the codec's copying path). A short read is copied out instead and the buffer
+    /// goes back to the pool, so a chunk's buffer is never more than twice its size and an
+    /// idle connection holds none. Plain sockets take one read (a short read means the
+    /// socket is drained); TLS fills the buffer record by record until it would block.
+    private func readBody(_ limit: Int, into codec: ConnectionCodec) -> TransportResult {
+        let pool = BodyBufferPool.shared
+        guard limit <= pool.bufferSize else {
+            let r = transport.read(into: readBuffer)
+            if case .bytes(let n) = r { codec.received(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])) }
+            return r
+        }
+        guard let buffer = pool.take() else { return .failed("out of memory for a request body buffer") }
+        var filled = 0
+        var last = TransportResult.bytes(0)
+        while filled < limit {
+            let r = transport.read(into: UnsafeMutableRawBufferPointer(start: buffer + filled, count: limit - filled))
+            guard case .bytes(let n) = r else { last = r; break }
+            filled += n
+            if !transport.isTLS { break }
+        }
+        if filled * 2 >= pool.bufferSize {
+            codec.receivedBody(pool.data(buffer, count: filled))
+        } else {
+            if filled > 0 { codec.receivedBody(Data(bytes: buffer, count: filled)) }
+            pool.give(buffer)
+        }
+        guard filled > 0 else { return last }
+        // TLS that hit the end or an error after some bytes: the next read reports it again.
+        return .bytes(filled)
     }
 
     private func writable() {

@@ -14,6 +14,12 @@ protocol ConnectionCodec: AnyObject {
     func inputEnded()
     /// Whether the connection should read from the socket now (backpressure).
     var wantsInput: Bool { get }
+    /// When every byte the socket has next belongs to a request body of known length: the
+    /// most bytes the connection may read into a buffer of its own and hand over whole with
+    /// ``receivedBody(_:)`` (large reads, no copy into the codec); nil otherwise.
+    var bodyReadLimit: Int? { get }
+    /// Body bytes read as ``bodyReadLimit`` allowed (at most that many); the codec keeps the buffer.
+    func receivedBody(_ data: Data)
     /// Queued output fell to `bufferedBytes` after a write.
     func outputProgressed(bufferedBytes: Int64)
     /// The server is shutting down: finish in-flight work, accept no new requests.
@@ -24,6 +30,11 @@ protocol ConnectionCodec: AnyObject {
     var deadline: DispatchTime? { get }
     /// Called by the connection's timer at or after ``deadline``.
     func deadlineReached(_ now: DispatchTime)
+}
+
+extension ConnectionCodec {
+    var bodyReadLimit: Int? { nil }
+    func receivedBody(_ data: Data) { data.withUnsafeBytes { received($0) } }
 }
 
 /// What a codec may ask of its connection.

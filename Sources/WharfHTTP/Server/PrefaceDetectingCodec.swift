@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// The codec of a plain (h2c) listener with HTTP/2 enabled: reads until the first bytes
 /// either are the HTTP/2 connection preface (prior knowledge, RFC 9113 §3.3) or cannot
@@ -46,6 +47,12 @@ final class PrefaceDetectingCodec: ConnectionCodec {
     }
 
     var wantsInput: Bool { inner?.wantsInput ?? !ended }
+
+    var bodyReadLimit: Int? { inner?.bodyReadLimit }
+
+    func receivedBody(_ data: Data) {
+        if let inner { inner.receivedBody(data) } else { data.withUnsafeBytes { received($0) } }
+    }
 
     func outputProgressed(bufferedBytes: Int64) { inner?.outputProgressed(bufferedBytes: bufferedBytes) }
 

@@ -25,9 +25,10 @@ struct BlobUploadSession: Sendable {
         let uuid = UUID().uuidString.lowercased()
         let session = BlobUploadSession(context: context, name: name, uuid: uuid)
         let startedAt = Self.rfc3339(Date())
-        try await context.driver.putContent(context.paths.uploadStartedAt(name, uuid), Data(startedAt.utf8))
-        let writer = try await context.driver.writer(session.dataPath, append: false)
-        try await writer.close()
+        // Scratch (no fsync): after a crash the client starts the upload over, as it must
+        // anyway for the data, which is not synced before the commit either.
+        try await context.driver.putScratchContent(context.paths.uploadStartedAt(name, uuid), Data(startedAt.utf8))
+        try await context.driver.putScratchContent(session.dataPath, Data())
         return (session, startedAt)
     }
 
@@ -60,11 +61,16 @@ struct BlobUploadSession: Sendable {
     /// Streams `body` to the end of the upload's data while hashing it; returns the new size.
     /// `validate` sees the size before any byte is read (Content-Range checks) and may throw.
     /// On a failed read the bytes that reached storage stay; the client resumes from there.
+    /// An upload that does not exist throws `BLOB_UPLOAD_UNKNOWN` (no separate check needed).
     func append(_ body: RequestBody, validate: (Int64) throws -> Void = { _ in }) async throws -> Int64 {
         let writer: StorageWriter
         do {
             writer = try await driver.writer(dataPath, append: true)
         } catch StorageError.pathNotFound {
+            // A distribution upload on an object store may have `startedat` but no data yet.
+            guard try await context.links.exists(context.paths.uploadStartedAt(name, uuid)) else {
+                throw RegistryError(.blobUploadUnknown, detail: String(uuid.prefix(128)))
+            }
             writer = try await driver.writer(dataPath, append: false)
         }
         let start = writer.size
@@ -81,10 +87,11 @@ struct BlobUploadSession: Sendable {
             if let cached { h = cached } else { h = try await rehash(upTo: start, .sha256) }
             hasher = h
             while let chunk = try await body.next() {
-                // Hash on this task while the driver writes: the two overlap.
-                async let written: Void = writer.write(chunk)
+                // Hash first, while the chunk is fresh in this core's cache; drivers whose
+                // writes are slow return from `write` before they finish (the filesystem
+                // writer is one chunk behind), so the next read and hash overlap the write.
                 h.update(chunk)
-                try await written
+                try await writer.write(chunk)
             }
         } catch {
             try? await writer.close()
@@ -98,9 +105,12 @@ struct BlobUploadSession: Sendable {
 
     /// Verifies the whole upload against `digest`, moves it into the blob store and links
     /// it into the repository. On a mismatch the upload is deleted (as distribution does)
-    /// and `DIGEST_INVALID` is thrown. Returns the blob's size.
-    func complete(expecting digest: Digest) async throws -> Int64 {
-        guard let size = try await currentSize() else {
+    /// and `DIGEST_INVALID` is thrown. Returns the blob's size. `knownSize` is the size an
+    /// ``append(_:validate:)`` of this request just returned (saves a `stat`).
+    func complete(expecting digest: Digest, knownSize: Int64? = nil) async throws -> Int64 {
+        var found = knownSize
+        if found == nil { found = try await currentSize() }
+        guard let size = found else {
             throw RegistryError(.blobUploadUnknown, detail: uuid)
         }
         var hasher = digest.algorithm == .sha256 ? context.hashers.take(uuid, offset: size) : nil

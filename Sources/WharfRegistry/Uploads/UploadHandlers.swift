@@ -15,13 +15,14 @@ struct UploadHandlers: Sendable {
         if let digestParam = request.queryValue("digest") {
             let digest = try Digest(parsing: digestParam)
             let (session, _) = try await BlobUploadSession.start(context: context, name: name)
+            let size: Int64
             do {
-                _ = try await session.append(request.body)
+                size = try await session.append(request.body)
             } catch {
                 _ = try? await session.cancel()
                 throw error
             }
-            _ = try await session.complete(expecting: digest)
+            _ = try await session.complete(expecting: digest, knownSize: size)
             return created(name, digest, request)
         }
         let (session, startedAt) = try await BlobUploadSession.start(context: context, name: name)
@@ -55,8 +56,8 @@ struct UploadHandlers: Sendable {
     func patch(_ request: HTTPRequest) async throws -> HTTPResponse {
         try context.requireWritable()
         let (session, state) = try await resolve(request)
-        guard try await session.currentSize() != nil else { throw unknown(session.uuid) }
         var s = try await stateFor(session, state)
+        // `append` answers BLOB_UPLOAD_UNKNOWN for a missing upload.
         let size = try await session.append(request.body) { current in
             try checkChunk(request, currentSize: current, state: s)
         }
@@ -71,14 +72,15 @@ struct UploadHandlers: Sendable {
         }
         let digest = try Digest(parsing: digestParam)
         let (session, state) = try await resolve(request)
-        guard try await session.currentSize() != nil else { throw unknown(session.uuid) }
+        var size: Int64?
         if request.body.hasMore || request.headers["Content-Range"] != nil {
+            // `append` answers BLOB_UPLOAD_UNKNOWN for a missing upload, `complete` otherwise.
             let s = try await stateFor(session, state)
-            _ = try await session.append(request.body) { current in
+            size = try await session.append(request.body) { current in
                 try checkChunk(request, currentSize: current, state: s)
             }
         }
-        _ = try await session.complete(expecting: digest)
+        _ = try await session.complete(expecting: digest, knownSize: size)
         let name = session.name
         return created(name, digest, request)
     }

@@ -63,6 +63,13 @@ public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
         }
     }
 
+    public func putScratchContent(_ path: String, _ content: Data) async throws {
+        try await observed(Operation.putContent) {
+            try Self.checkWritable(path)
+            try await self.inner.putScratchContent(path, content)
+        }
+    }
+
     public func reader(_ path: String, offset: Int64) async throws -> StorageReader {
         try await observed(Operation.reader) {
             try StoragePath.check(path)

@@ -111,6 +111,11 @@ public protocol StorageDriver: AnyObject, Sendable {
     func getContent(_ path: String) async throws -> Data
     /// Writes a small file atomically (readers see the old or the new content, never a mix).
     func putContent(_ path: String, _ content: Data) async throws
+    /// Writes a small file that need not survive a crash (upload bookkeeping such as
+    /// `startedat`, which a client recreates by starting over): as ``putContent(_:_:)``, but
+    /// the driver may skip what only durability needs (the filesystem driver's fsyncs).
+    /// Defaults to ``putContent(_:_:)``.
+    func putScratchContent(_ path: String, _ content: Data) async throws
     /// A reader from `offset`; `offset` past the end throws ``StorageError/invalidOffset(path:offset:)``.
     func reader(_ path: String, offset: Int64) async throws -> StorageReader
     /// A writer for `path`; `append: true` resumes the content written earlier.
@@ -146,6 +151,10 @@ public protocol StorageDriver: AnyObject, Sendable {
 }
 
 extension StorageDriver {
+    public func putScratchContent(_ path: String, _ content: Data) async throws {
+        try await putContent(path, content)
+    }
+
     public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? { nil }
 
     public func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? { nil }

@@ -42,6 +42,11 @@ final class BlockingIOQueue: @unchecked Sendable {
         }
     }
 
+    /// Runs `job` on one of the queue's threads without waiting for it.
+    func enqueue(_ job: @escaping @Sendable () -> Void) {
+        submit(job)
+    }
+
     /// The number of threads alive now (for tests).
     var threadCount: Int { condition.withLock { threads } }
 

@@ -90,6 +90,16 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
     }
 
     public func putContent(_ path: String, _ content: Data) async throws {
+        try await put(path, content, durable: true)
+    }
+
+    /// ``putContent(_:_:)`` without the two fsyncs: still atomic (temporary file and rename),
+    /// but a crash may lose it.
+    public func putScratchContent(_ path: String, _ content: Data) async throws {
+        try await put(path, content, durable: false)
+    }
+
+    private func put(_ path: String, _ content: Data, durable: Bool) async throws {
         try checkFilePath(path)
         let host = hostPath(path)
         let parent = StoragePath.parent(path)
@@ -104,7 +114,7 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
             do {
                 defer { close(fd) }
                 try POSIXFileSystem.writeAll(fd: fd, content, path: path)
-                try POSIXFileSystem.sync(fd: fd, path: path)
+                if durable { try POSIXFileSystem.sync(fd: fd, path: path) }
             } catch {
                 unlink(temporary)
                 throw error
@@ -115,7 +125,7 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
                 if code == EISDIR || code == ENOTEMPTY || code == EEXIST { throw StorageError.invalidPath(path) }
                 throw POSIXFileSystem.error(code, path: path, operation: "rename")
             }
-            try POSIXFileSystem.syncDirectory(parentHost, path: parent)
+            if durable { try POSIXFileSystem.syncDirectory(parentHost, path: parent) }
         }
     }
 
@@ -224,6 +234,10 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
         try await io.run {
             guard try POSIXFileSystem.info(sourceHost, path: source) != nil else { throw StorageError.pathNotFound(source) }
             try Self.makeParents(parentHost, parent, of: destination)
+            // The bytes reach the disk before the name that promises them does: after a
+            // crash a blob path holds its whole content or does not exist (as distribution's
+            // writer syncs on commit). Uploads are appended without fsync until here.
+            try POSIXFileSystem.syncFile(sourceHost, path: source)
             guard rename(sourceHost, destinationHost) == 0 else {
                 let code = errno
                 if code == EISDIR || code == ENOTEMPTY || code == EEXIST || code == EINVAL {

@@ -13,6 +13,12 @@ import Foundation
 /// is resumable after ``close()`` from any process sharing the volume: a new writer with
 /// `append: true` starts at the file's size. ``commit()`` fsyncs the file and its
 /// directory, ``cancel()`` deletes.
+///
+/// Writes are behind by one: ``write(_:)`` hands the chunk to a storage I/O thread and
+/// returns once the previous chunk is on its way to the file, so the caller reads and hashes
+/// the next chunk while this one is written (one thread hand-off per chunk, at most one
+/// chunk held). A failed write is reported by the next ``write(_:)``, ``close()`` or
+/// ``commit()``.
 final class FilesystemWriter: StorageWriter, @unchecked Sendable {
     private enum State { case open, closed, committed, cancelled }
 
@@ -23,6 +29,10 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
     private let hostPath: String
     private let path: String
     private let io: BlockingIOQueue
+    /// A write handed to ``io`` and not finished yet; its waiter; the error it left.
+    private var inFlight = false
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var failure: Error?
 
     init(fd: Int32, size: Int64, hostPath: String, path: String, io: BlockingIOQueue) {
         self.fd = fd
@@ -43,24 +53,65 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
     }
 
     func write(_ data: Data) async throws {
-        if data.isEmpty { return try withOpenDescriptor { _ in } }
-        try await io.run {
-            try self.withOpenDescriptor { fd in
+        try await settle()
+        // Accepted bytes count at once (``size``); a finished writer refuses them here.
+        try withOpenDescriptor { _ in
+            if data.isEmpty { return }
+            inFlight = true
+            written += Int64(data.count)
+        }
+        if data.isEmpty { return }
+        io.enqueue {
+            let outcome = Result { try self.withOpenDescriptor { fd in
                 try POSIXFileSystem.writeAll(fd: fd, data, path: self.path)
-                self.written += Int64(data.count)
+            } }
+            self.lock.lock()
+            self.inFlight = false
+            if case .failure(let error) = outcome {
+                self.written -= Int64(data.count)
+                if self.failure == nil { self.failure = error }
             }
+            let waiter = self.waiter
+            self.waiter = nil
+            self.lock.unlock()
+            waiter?.resume()
         }
     }
 
+    /// Waits for the write in flight, if any, and throws its error (once).
+    private func settle() async throws {
+        if lock.withLock({ inFlight }) {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                lock.lock()
+                if inFlight {
+                    waiter = c
+                    lock.unlock()
+                } else {
+                    lock.unlock()
+                    c.resume()
+                }
+            }
+        }
+        let error: Error? = lock.withLock {
+            defer { failure = nil }
+            return failure
+        }
+        if let error { throw error }
+    }
+
     func close() async throws {
+        let pending = await settleCapturing()
         try await finish(.closed, sync: false)
+        if let pending { throw pending }
     }
 
     func commit() async throws {
+        try await settle()
         try await finish(.committed, sync: true)
     }
 
     func cancel() async throws {
+        _ = await settleCapturing()
         try await io.run {
             self.lock.lock()
             defer { self.lock.unlock() }
@@ -74,6 +125,11 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
                 throw POSIXFileSystem.error(errno, path: self.path, operation: "unlink")
             }
         }
+    }
+
+    /// ``settle()`` that returns the write's error instead of throwing it.
+    private func settleCapturing() async -> Error? {
+        do { try await settle(); return nil } catch { return error }
     }
 
     /// Closes the descriptor (after an fsync for a commit). Closing twice is harmless;

@@ -112,6 +112,14 @@ enum POSIXFileSystem {
         guard fsync(fd) == 0 else { throw error(errno, path: path, operation: "fsync") }
     }
 
+    /// Fsyncs a regular file's data by path (before a rename publishes it).
+    static func syncFile(_ host: String, path: String) throws {
+        let fd = retryingOnInterrupt { open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        guard fd >= 0 else { throw error(errno, path: path, operation: "open") }
+        defer { close(fd) }
+        guard fdatasync(fd) == 0 else { throw error(errno, path: path, operation: "fdatasync") }
+    }
+
     /// Fsyncs a directory so a rename or create inside it survives a crash.
     static func syncDirectory(_ host: String, path: String) throws {
         let fd = retryingOnInterrupt { open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
