@@ -20,11 +20,10 @@ import Foundation
 /// chunk held). A failed write is reported by the next ``write(_:)``, ``close()`` or
 /// ``commit()``.
 final class FilesystemWriter: StorageWriter, @unchecked Sendable {
-    private enum State { case open, closed, committed, cancelled }
 
     private let lock = NSLock()
     private var fd: Int32
-    private var state = State.open
+    private var state = WriterState.open
     private var written: Int64
     private let hostPath: String
     private let path: String
@@ -134,19 +133,11 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
 
     /// Closes the descriptor (after an fsync for a commit). Closing twice is harmless;
     /// committing a cancelled or closed writer is an error.
-    private func finish(_ next: State, sync: Bool) async throws {
+    private func finish(_ next: WriterState, sync: Bool) async throws {
         try await io.run {
             self.lock.lock()
             defer { self.lock.unlock() }
-            switch self.state {
-            case .open:
-                break
-            case .closed, .committed:
-                if next == .closed { return }
-                throw StorageError.unsupported("commit of a writer already \(self.state == .closed ? "closed" : "committed"): \(self.path)")
-            case .cancelled:
-                throw StorageError.unsupported("writer was cancelled: \(self.path)")
-            }
+            guard try self.state.shouldFinish(next, path: self.path) else { return }
             if sync { try POSIXFileSystem.sync(fd: self.fd, path: self.path) }
             let fd = self.fd
             self.fd = -1

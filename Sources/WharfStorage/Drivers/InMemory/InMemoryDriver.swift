@@ -176,12 +176,11 @@ final class InMemoryReader: StorageReader, @unchecked Sendable {
 /// Buffers the content and stores it on close or commit, so a later writer with
 /// `append: true` resumes it.
 final class InMemoryWriter: StorageWriter, @unchecked Sendable {
-    private enum State { case open, closed, committed, cancelled }
 
     private let driver: InMemoryDriver
     private let path: String
     private var buffer: Data
-    private var state = State.open
+    private var state = WriterState.open
     private let lock = NSLock()
 
     init(driver: InMemoryDriver, path: String, initial: Data) {
@@ -198,7 +197,7 @@ final class InMemoryWriter: StorageWriter, @unchecked Sendable {
 
     func write(_ data: Data) async throws {
         try lock.withLock {
-            guard state == .open else { throw StorageError.unsupported("write to a \(state) writer: \(path)") }
+            try state.checkWritable(path)
             buffer.append(data)
         }
     }
@@ -222,17 +221,10 @@ final class InMemoryWriter: StorageWriter, @unchecked Sendable {
     }
 
     /// Stores the buffer; closing twice is harmless, committing a finished writer is an error.
-    private func finish(_ next: State) throws {
+    private func finish(_ next: WriterState) throws {
         lock.lock()
         defer { lock.unlock() }
-        switch state {
-        case .open: break
-        case .closed, .committed:
-            if next == .closed { return }
-            throw StorageError.unsupported("commit of a writer already \(state): \(path)")
-        case .cancelled:
-            throw StorageError.unsupported("writer was cancelled: \(path)")
-        }
+        guard try state.shouldFinish(next, path: path) else { return }
         state = next
         driver.store(path, buffer)
     }

@@ -10,7 +10,6 @@ import Foundation
 /// for the multipart copy that commits the file. A session that writes nothing changes
 /// nothing and sends nothing.
 final class S3SegmentedWriter: StorageWriter, @unchecked Sendable {
-    private enum State { case open, closed, committed, cancelled }
 
     private let driver: S3Driver
     private let path: String
@@ -22,7 +21,7 @@ final class S3SegmentedWriter: StorageWriter, @unchecked Sendable {
     private let segmentName: String
     private let inner: S3Writer
     private var dirty = false
-    private var state = State.open
+    private var state = WriterState.open
 
     private init(driver: S3Driver, path: String, kept: [S3SegmentManifest.Segment], replaced: S3SegmentManifest.Segment?) {
         self.driver = driver
@@ -54,7 +53,7 @@ final class S3SegmentedWriter: StorageWriter, @unchecked Sendable {
     var size: Int64 { keptSize + inner.size }
 
     func write(_ data: Data) async throws {
-        guard state == .open else { throw StorageError.unsupported("write to a \(state) writer: \(path)") }
+        try state.checkWritable(path)
         if data.isEmpty { return }
         dirty = true
         try await inner.write(data)
@@ -64,15 +63,8 @@ final class S3SegmentedWriter: StorageWriter, @unchecked Sendable {
 
     func commit() async throws { try await finish(.committed) }
 
-    private func finish(_ next: State) async throws {
-        switch state {
-        case .open: break
-        case .closed, .committed:
-            if next == .closed { return }
-            throw StorageError.unsupported("commit of a writer already \(state == .closed ? "closed" : "committed"): \(path)")
-        case .cancelled:
-            throw StorageError.unsupported("writer was cancelled: \(path)")
-        }
+    private func finish(_ next: WriterState) async throws {
+        guard try state.shouldFinish(next, path: path) else { return }
         state = next
         // Nothing new: the file stays as it was (the read-back tail only sits in the buffer).
         guard dirty else { return }

@@ -15,7 +15,6 @@ import Foundation
 /// bytes a session writes are sent to S3 once (plus a sub-5-MiB head read back and re-sent).
 /// ``cancel()`` aborts the multipart upload and deletes the object.
 final class S3Writer: StorageWriter, @unchecked Sendable {
-    private enum State { case open, closed, committed, cancelled }
 
     /// S3's smallest part (but the last): content at least this large is resumed by a
     /// server-side UploadPartCopy, smaller content is read back into the buffer.
@@ -24,7 +23,7 @@ final class S3Writer: StorageWriter, @unchecked Sendable {
     private let driver: S3Driver
     private let path: String
     private let lock = NSLock()
-    private var state = State.open
+    private var state = WriterState.open
     private var buffer = Data()
     private var uploadID: String?
     private var parts: [(Int, String)] = []
@@ -73,7 +72,7 @@ final class S3Writer: StorageWriter, @unchecked Sendable {
     }
 
     func write(_ data: Data) async throws {
-        guard state == .open else { throw StorageError.unsupported("write to a \(state) writer: \(path)") }
+        try state.checkWritable(path)
         if data.isEmpty { return }
         dirty = true
         lock.withLock { written += Int64(data.count) }
@@ -119,15 +118,8 @@ final class S3Writer: StorageWriter, @unchecked Sendable {
     }
 
     /// Makes the content an object at the key (see the type's notes).
-    private func finish(_ next: State) async throws {
-        switch state {
-        case .open: break
-        case .closed, .committed:
-            if next == .closed { return }
-            throw StorageError.unsupported("commit of a writer already \(state == .closed ? "closed" : "committed"): \(path)")
-        case .cancelled:
-            throw StorageError.unsupported("writer was cancelled: \(path)")
-        }
+    private func finish(_ next: WriterState) async throws {
+        guard try state.shouldFinish(next, path: path) else { return }
         try await driver.mapping(path, next == .committed ? "Commit" : "Close") {
             if uploadID != nil, !dirty {
                 await abort() // resumed and left as it was: the object is unchanged
