@@ -186,12 +186,35 @@ def follow_blob(registry, name, digest, headers=None):
     return status, body
 
 
-class FaultyS3Proxy:
+class _LocalHTTPProxy:
+    """What the HTTP proxies in front of moto share: a threaded server on a free loopback
+    port, started and stopped by the test."""
+
+    def _serve(self, handler):
+        from http.server import ThreadingHTTPServer
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FaultyS3Proxy(_LocalHTTPProxy):
     """An HTTP proxy in front of moto that can answer the next `fail_next` requests with
     503 SlowDown, or delay each request by `delay` seconds (a slow endpoint)."""
 
     def __init__(self, upstream_port):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from http.server import BaseHTTPRequestHandler
         self.upstream_port = upstream_port
         self.port = free_port()
         self.fail_next = 0
@@ -245,24 +268,10 @@ class FaultyS3Proxy:
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
 
 
-class CountingS3Proxy:
+class CountingS3Proxy(_LocalHTTPProxy):
     """An HTTP proxy in front of moto that streams answers through and counts what the
     registry makes S3 store: `uploaded` request-body bytes of PUT/POST, and `copied` bytes
     of server-side copies (x-amz-copy-source, by range or by the source's size).
@@ -270,7 +279,7 @@ class CountingS3Proxy:
     `cut_after` body bytes (the socket just closes); `gets` records each GET's Range."""
 
     def __init__(self, upstream_port):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from http.server import BaseHTTPRequestHandler
         self.upstream_port = upstream_port
         self.port = free_port()
         self.uploaded = 0
@@ -345,21 +354,7 @@ class CountingS3Proxy:
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
 
 
 def make_private_ca(directory):
@@ -376,7 +371,6 @@ class TLSProxy:
         self.port = free_port()
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
-        proxy = self
 
         class Handler(socketserver.BaseRequestHandler):
             def handle(self):
