@@ -110,6 +110,10 @@ def test_exact_counters_after_a_known_sequence(metrics_registry):
 
     # The manifests pushed are cached by digest: both GETs hit.
     assert delta("imageregistry_digest_cache_requests", "imageregistry_digest_cache_requests_total", type="Hit") == 2
+    # Tag and revision links are the scoped lookups. Links written less than a second ago
+    # are never cached, so right after the push each GET looks up two links and misses.
+    scoped = "imageregistry_digest_cache_scoped_requests"
+    assert delta(scoped, scoped + "_total", type="Miss") >= 4
 
     st = "imageregistry_storage_duration_seconds"
     assert delta(st, st + "_count", operation="StorageDriver.PutContent") >= 1
@@ -144,6 +148,24 @@ def test_types_build_info_and_process(metrics_registry):
     start = value(families, "process_start_time_seconds")
     assert time.time() - 600 < start <= time.time() + 1
     assert types["process_cpu_seconds"] == "counter"
+
+
+def test_scoped_digest_cache_hits_once_links_settle(metrics_registry):
+    r = metrics_registry
+    image = build_image(layers=1, layer_size=1024)
+    push_image(r, "ops/scoped", image, tag="v1")
+    time.sleep(1.2)   # links younger than a second are read every time
+    scoped = "imageregistry_digest_cache_scoped_requests"
+    before = scrape(r)
+    for _ in range(3):
+        status, _, body = r.request("GET", "/v2/ops/scoped/manifests/v1", headers={"Accept": OCI_MANIFEST})
+        assert status == 200 and body == image.data
+    after = scrape(r)
+    hits = value(after, scoped, scoped + "_total", type="Hit") - value(before, scoped, scoped + "_total", type="Hit")
+    misses = value(after, scoped, scoped + "_total", type="Miss") - value(before, scoped, scoped + "_total", type="Miss")
+    # First GET: the tag and revision links are read and cached (2 misses); the next two
+    # answer both from memory after one stat each (4 hits).
+    assert (hits, misses) == (4, 2)
 
 
 def test_disabled_by_default_and_enabled_by_environment():

@@ -27,7 +27,7 @@ final class RegistryContext: @unchecked Sendable {
         self.driver = driver
         self.logger = logger
         self.paths = RegistryPaths()
-        self.links = LinkFiles(driver: driver, cache: LinkCache(capacity: options.linkCacheEntries))
+        self.links = LinkFiles(driver: driver, cache: LinkCache(capacity: options.linkCacheEntries), metrics: metrics)
         self.locations = LocationBuilder(options: options)
         self.uploadTokens = UploadStateToken(key: secret)
         self.hashers = UploadHasherCache(capacity: 256)

@@ -1,4 +1,5 @@
 import Foundation
+import WharfMetrics
 import WharfStorage
 
 /// Reading and writing distribution's `link` files (a digest string, no newline).
@@ -6,6 +7,10 @@ struct LinkFiles: Sendable {
     let driver: StorageDriver
     /// Links already read, revalidated by ``StorageDriver/fileStamp(_:)``; nil: read every time.
     var cache: LinkCache? = nil
+    /// Counts each cached lookup as `imageregistry_digest_cache_scoped_requests_total{type}`:
+    /// tag and revision links are the repository-scoped digest lookups of the OpenShift
+    /// registry's scoped blob-descriptor cache.
+    var metrics: RegistryMetrics? = nil
 
     /// The digest a link holds, or nil when the link does not exist.
     /// A link with unparsable content counts as missing.
@@ -15,7 +20,11 @@ struct LinkFiles: Sendable {
     /// that changes during the read is stored under the old stamp and read again next time.
     func read(_ path: String) async throws -> Digest? {
         guard let cache, let stamp = driver.fileStamp(path) else { return try await readStored(path) }
-        if let digest = cache.digest(path, stamp: stamp) { return digest }
+        if let digest = cache.digest(path, stamp: stamp) {
+            metrics?.digestCacheLookup(hit: true, scoped: true)
+            return digest
+        }
+        metrics?.digestCacheLookup(hit: false, scoped: true)
         guard let digest = try await readStored(path) else { return nil }
         cache.store(path, stamp: stamp, digest: digest)
         return digest
