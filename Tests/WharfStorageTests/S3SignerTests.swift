@@ -136,3 +136,34 @@ struct S3SignerTests {
         }
     }
 }
+
+/// Which payload hash a request is signed with: the body's over plain http, unsigned over TLS.
+@Suite("S3 payload signing")
+struct S3PayloadSigningTests {
+    func client(_ scheme: String) throws -> S3Client {
+        let signer = S3Signer(credentials: S3SignerTests.docCredentials, region: "us-east-1")
+        let transport = try S3SocketTransport(scheme: scheme, hostPort: "127.0.0.1:9", trustedCA: nil, timeout: 1)
+        return S3Client(scheme: scheme, endpointHost: "127.0.0.1:9", bucket: "b", virtualHosted: false,
+                        signer: signer, transport: transport)
+    }
+
+    @Test func plainHTTPSignsTheBodyHash() throws {
+        let body = Data("part bytes".utf8)
+        let headers = try client("http").signedHeaders("PUT", key: "k", query: [("partNumber", "1")], headers: [:], body: body)
+        #expect(headers["x-amz-content-sha256"] == S3Signer.sha256Hex(body))
+        #expect(headers["x-amz-content-sha256"] != S3Signer.unsignedPayload)
+        // The hash is part of the signature: other bytes sign differently.
+        let other = try client("http").signedHeaders("PUT", key: "k", query: [("partNumber", "1")], headers: [:],
+                                                     body: Data("part bytez".utf8), date: Date(timeIntervalSince1970: 0))
+        let same = try client("http").signedHeaders("PUT", key: "k", query: [("partNumber", "1")], headers: [:],
+                                                    body: body, date: Date(timeIntervalSince1970: 0))
+        #expect(other["Authorization"] != same["Authorization"])
+    }
+
+    @Test func tlsSendsUnsignedPayloadAndEmptyBodiesTheEmptyHash() throws {
+        let https = try client("https")
+        #expect(https.signedHeaders("PUT", key: "k", query: [], headers: [:], body: Data("x".utf8))["x-amz-content-sha256"] == S3Signer.unsignedPayload)
+        #expect(https.signedHeaders("GET", key: "k", query: [], headers: [:], body: nil)["x-amz-content-sha256"] == S3Signer.emptyPayloadHash)
+        #expect(try client("http").signedHeaders("PUT", key: "k", query: [], headers: [:], body: Data())["x-amz-content-sha256"] == S3Signer.emptyPayloadHash)
+    }
+}

@@ -114,15 +114,23 @@ final class S3Client: @unchecked Sendable {
         try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
     }
 
-    /// The wire headers of a signed request (payloads are `UNSIGNED-PAYLOAD`: the registry
-    /// hashes every blob itself, so bodies are not hashed a second time for the signature).
-    private func signedHeaders(_ method: String, key: String, query: [(String, String)], headers: [String: String],
-                               body: Data?) -> [String: String] {
+    /// What the signature says about a body. Over https: `UNSIGNED-PAYLOAD` (TLS protects
+    /// the bytes, and the registry hashes every blob itself, so a part is not hashed twice).
+    /// Over plain http: the body's SHA-256, so nothing on the way can change the bytes
+    /// without S3 refusing the request. Parts are in memory when sent, so either way no
+    /// blob is buffered for the signature.
+    func payloadHash(_ body: Data?) -> String {
+        guard let body, !body.isEmpty else { return S3Signer.emptyPayloadHash }
+        return scheme == "https" ? S3Signer.unsignedPayload : S3Signer.sha256Hex(body)
+    }
+
+    /// The wire headers of a signed request (see ``payloadHash(_:)`` for the body's part).
+    func signedHeaders(_ method: String, key: String, query: [(String, String)], headers: [String: String],
+                       body: Data?, date: Date = Date()) -> [String: String] {
         var toSign = headers
         toSign["host"] = host
-        let payloadHash = body.map { $0.isEmpty ? S3Signer.emptyPayloadHash : S3Signer.unsignedPayload } ?? S3Signer.emptyPayloadHash
         var wireHeaders = signer.sign(method: method, path: path(forKey: key), query: query, headers: toSign,
-                                      payloadHash: payloadHash, date: Date())
+                                      payloadHash: payloadHash(body), date: date)
         wireHeaders["host"] = nil
         wireHeaders["Host"] = host
         return wireHeaders
