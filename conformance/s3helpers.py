@@ -101,39 +101,29 @@ class S3RegistryProcess(RegistryProcess):
             f.write(to_yaml(self.config) + "\n")
 
 
-class RoundRobinProxy:
-    """A TCP proxy that sends each new client connection to the next backend in turn, so
-    consecutive requests (one connection each, as the harness makes them) land on
-    different replicas."""
+class _LoopbackServer:
+    """What the test proxies share: a threaded server on a free loopback port (`self.port`),
+    started and stopped by the test."""
 
-    def __init__(self, backends):
-        self.backends = backends
-        self.port = free_port()
-        self.next = 0
-        self.lock = threading.Lock()
-        proxy = self
+    def _serve(self, handler):
+        from http.server import ThreadingHTTPServer
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self):
-                with proxy.lock:
-                    port = proxy.backends[proxy.next % len(proxy.backends)]
-                    proxy.next += 1
-                try:
-                    upstream = socket.create_connection(("127.0.0.1", port), timeout=60)
-                except OSError:
-                    return
-                pump = threading.Thread(target=_pipe, args=(upstream, self.request), daemon=True)
-                pump.start()
-                _pipe(self.request, upstream)
-                pump.join(60)
-                upstream.close()
-
+    def _serve_tcp(self, handler):
         class Server(socketserver.ThreadingTCPServer):
             daemon_threads = True
             allow_reuse_address = True
 
-        self.server = Server(("127.0.0.1", self.port), Handler)
+        self.server = Server(("127.0.0.1", self.port), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    scheme = "http"
+
+    @property
+    def endpoint(self):
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self):
         self.thread.start()
@@ -142,6 +132,30 @@ class RoundRobinProxy:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class RoundRobinProxy(_LoopbackServer):
+    """A TCP proxy that sends each new client connection to the next backend in turn, so
+    consecutive requests (one connection each, as the harness makes them) land on
+    different replicas."""
+
+    def __init__(self, backends):
+        self.backends = backends
+        self.port = free_port()
+        self.next = 0
+        self.counts = [0] * len(backends)   # connections sent to each backend
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                with proxy.lock:
+                    index = proxy.next % len(proxy.backends)
+                    proxy.next += 1
+                    proxy.counts[index] += 1
+                _splice(self.request, proxy.backends[index])
+
+        self._serve_tcp(Handler)
 
     # The harness's request() interface, so helpers work through the proxy.
     tls = None
@@ -157,6 +171,19 @@ class RoundRobinProxy:
             return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
         finally:
             conn.close()
+
+
+def _splice(client, upstream_port):
+    """Connects to the loopback `upstream_port` and copies bytes both ways until both sides close."""
+    try:
+        upstream = socket.create_connection(("127.0.0.1", upstream_port), timeout=60)
+    except OSError:
+        return
+    pump = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
+    pump.start()
+    _pipe(client, upstream)
+    pump.join(60)
+    upstream.close()
 
 
 def _pipe(src, dst):
@@ -186,30 +213,7 @@ def follow_blob(registry, name, digest, headers=None):
     return status, body
 
 
-class _LocalHTTPProxy:
-    """What the HTTP proxies in front of moto share: a threaded server on a free loopback
-    port, started and stopped by the test."""
-
-    def _serve(self, handler):
-        from http.server import ThreadingHTTPServer
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class FaultyS3Proxy(_LocalHTTPProxy):
+class FaultyS3Proxy(_LoopbackServer):
     """An HTTP proxy in front of moto that can answer the next `fail_next` requests with
     503 SlowDown, or delay each request by `delay` seconds (a slow endpoint)."""
 
@@ -271,7 +275,7 @@ class FaultyS3Proxy(_LocalHTTPProxy):
         self._serve(Handler)
 
 
-class CountingS3Proxy(_LocalHTTPProxy):
+class CountingS3Proxy(_LoopbackServer):
     """An HTTP proxy in front of moto that streams answers through and counts what the
     registry makes S3 store: `uploaded` request-body bytes of PUT/POST, and `copied` bytes
     of server-side copies (x-amz-copy-source, by range or by the source's size).
@@ -363,8 +367,10 @@ def make_private_ca(directory):
     return make_tls(directory)
 
 
-class TLSProxy:
+class TLSProxy(_LoopbackServer):
     """Terminates TLS with (cert, key) and forwards the bytes to a plain upstream port."""
+
+    scheme = "https"
 
     def __init__(self, upstream_port, cert, key):
         import ssl
@@ -378,30 +384,9 @@ class TLSProxy:
                     tls = ctx.wrap_socket(self.request, server_side=True)
                 except (OSError, ssl.SSLError):
                     return
-                try:
-                    upstream = socket.create_connection(("127.0.0.1", upstream_port), timeout=60)
-                except OSError:
-                    return
-                pump = threading.Thread(target=_pipe, args=(upstream, tls), daemon=True)
-                pump.start()
-                _pipe(tls, upstream)
-                pump.join(60)
-                upstream.close()
+                _splice(tls, upstream_port)
 
-        class Server(socketserver.ThreadingTCPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-
-        self.server = Server(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve_tcp(Handler)
 
 
 class S3ReplicaSet:

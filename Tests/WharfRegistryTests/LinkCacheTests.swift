@@ -30,7 +30,7 @@ final class LinkCacheTests: XCTestCase {
         let driver = InstrumentedDriver(try FilesystemDriver(root: scratch.path)) { operation, _, _ in
             if operation == InstrumentedDriver.Operation.getContent { reads.add() }
         }
-        let cache = LinkCache(capacity: 16, clock: { LinkCache.wallClock() + ahead })
+        let cache = LinkCache(capacity: 16, clock: { FileStamp.wallClockNanoseconds() + ahead })
         return (LinkFiles(driver: driver, cache: cache), reads)
     }
 

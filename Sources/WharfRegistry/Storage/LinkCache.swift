@@ -17,16 +17,9 @@ final class LinkCache: @unchecked Sendable {
 
     /// A cache of at most `capacity` links; 0 disables it. `clock` gives the wall time in
     /// nanoseconds since the epoch (tests move it forward).
-    init(capacity: Int, clock: @escaping @Sendable () -> Int64 = LinkCache.wallClock) {
+    init(capacity: Int, clock: @escaping @Sendable () -> Int64 = FileStamp.wallClockNanoseconds) {
         self.capacity = max(0, capacity)
         self.clock = clock
-    }
-
-    /// `CLOCK_REALTIME` in nanoseconds: file change times are wall-clock times.
-    static func wallClock() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     /// The number of links held (for tests).

@@ -76,13 +76,13 @@ public final class UploadPurger: @unchecked Sendable {
                 }
                 if dryRun {
                     report.purged.append(upload)
-                    logger.info("upload purge (dry run): would delete", ["path": upload, "startedat": Self.format(started)])
+                    logger.info("upload purge (dry run): would delete", ["path": upload, "startedat": BlobUploadSession.rfc3339(started)])
                     continue
                 }
                 do {
                     try await driver.delete(upload)
                     report.purged.append(upload)
-                    logger.info("upload purge: deleted", ["path": upload, "startedat": Self.format(started)])
+                    logger.info("upload purge: deleted", ["path": upload, "startedat": BlobUploadSession.rfc3339(started)])
                 } catch StorageError.pathNotFound {
                     // Another replica's purger, or the client, got there first.
                 } catch {
@@ -141,9 +141,5 @@ public final class UploadPurger: @unchecked Sendable {
         if let date = formatter.date(from: trimmed) { return date }
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: trimmed)
-    }
-
-    private static func format(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
     }
 }

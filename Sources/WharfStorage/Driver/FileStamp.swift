@@ -1,3 +1,5 @@
+import Foundation
+
 /// What identifies one version of a stored file, from a single `stat`: device, inode,
 /// size, and change and modification times in nanoseconds. Replacing a file (a new inode
 /// renamed over it), rewriting it or deleting it changes its stamp, so a cache keyed by
@@ -21,6 +23,14 @@ public struct FileStamp: Hashable, Sendable {
         self.size = size
         self.changeNanoseconds = changeNanoseconds
         self.modificationNanoseconds = modificationNanoseconds
+    }
+
+    /// Now on the wall clock (`CLOCK_REALTIME`, the clock file times come from), in
+    /// nanoseconds since the epoch: what ``isSettled(now:)`` and directory versions compare with.
+    public static func wallClockNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     /// The margin past the last change after which a stamp can vouch for content.

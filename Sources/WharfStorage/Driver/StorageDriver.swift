@@ -184,13 +184,25 @@ public enum StoragePath {
                 dots = 0
                 continue
             }
-            let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
-                || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
-            if !ok { return false }
+            if !isNameByte(c) { return false }
             componentLength += 1
             if c == UInt8(ascii: ".") { dots += 1 }
         }
         return componentLength > 0 && !(dots == componentLength && dots <= 2)
+    }
+
+    /// True for one path component: `[A-Za-z0-9._-]` bytes, not empty, not `.` or `..`.
+    static func isValidComponent(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        if bytes.count <= 2, bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { return false }
+        return bytes.allSatisfy(isNameByte)
+    }
+
+    /// The bytes a path component may hold: `[A-Za-z0-9._-]`.
+    @inline(__always)
+    static func isNameByte(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+            || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
     }
 
     /// Throws ``StorageError/invalidPath(_:)`` unless ``isValid(_:)``.

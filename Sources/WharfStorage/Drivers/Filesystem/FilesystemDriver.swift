@@ -193,7 +193,7 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
         for q in queries { try StoragePath.check(q.path) }
         let jobs = queries.map { (host: hostPath($0.path), path: $0.path, known: $0.known) }
         return try await io.run {
-            let now = POSIXFileSystem.wallClockNanoseconds()
+            let now = FileStamp.wallClockNanoseconds()
             // Siblings come together (a tree walk asks level by level): keep their parent open.
             var parent: [UInt8] = []
             var parentFD: Int32 = -1

@@ -23,7 +23,8 @@ enum POSIXFileSystem {
     /// True for directory entries a driver path can name; anything else (temporary files,
     /// `lost+found`, names with spaces) is invisible to `list` and `walk`.
     static func isAddressable(_ name: String) -> Bool {
-        name != "." && name != ".." && !name.isEmpty && StoragePath.isValid("/" + name)
+        var name = name
+        return name.withUTF8(StoragePath.isValidComponent)
     }
 
     // MARK: errno
@@ -225,7 +226,7 @@ enum POSIXFileSystem {
                 $0.withMemoryRebound(to: UInt8.self, capacity: Int(NAME_MAX) + 1) { raw in
                     let length = strlen(UnsafeRawPointer(raw).assumingMemoryBound(to: CChar.self))
                     let bytes = UnsafeBufferPointer(start: raw, count: length)
-                    guard isAddressableName(bytes) else { return nil }
+                    guard StoragePath.isValidComponent(bytes) else { return nil }
                     var isDirectory = type == UInt8(DT_DIR)
                     if type == UInt8(DT_UNKNOWN) {
                         var child = stat()
@@ -247,25 +248,6 @@ enum POSIXFileSystem {
                          Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec),
                          Int64(st.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_ctim.tv_nsec),
                          Int64(st.st_nlink), Int64(st.st_size))
-    }
-
-    /// ``isAddressable(_:)`` on raw name bytes: one component of `[A-Za-z0-9._-]`, not `.`/`..`.
-    static func isAddressableName(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard !bytes.isEmpty else { return false }
-        if bytes.count <= 2, bytes.allSatisfy({ $0 == UInt8(ascii: ".") }) { return false }
-        for c in bytes {
-            let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
-                || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
-            if !ok { return false }
-        }
-        return true
-    }
-
-    /// Nanoseconds since the epoch on the wall clock (the clock file timestamps come from).
-    static func wallClockNanoseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
     // MARK: metadata
