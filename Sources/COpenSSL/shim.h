@@ -46,5 +46,18 @@ static inline int wharf_file_stamp(const char *path, long long out[5]) {
     out[4] = (long long)st.stx_mtime.tv_sec * 1000000000LL + st.stx_mtime.tv_nsec;
     return 0;
 }
+// O_DIRECT for the filesystem driver's upload writes: glibc's <fcntl.h> defines it only
+// under _GNU_SOURCE, and its value depends on the architecture.
+static inline int wharf_o_direct(void) {
+#if defined(O_DIRECT)
+    return O_DIRECT;
+#elif defined(__aarch64__) || defined(__arm__)
+    return 0200000;
+#elif defined(__powerpc__) || defined(__powerpc64__)
+    return 0400000;
+#else
+    return 040000; /* x86 and asm-generic (riscv, s390x, loongarch) */
+#endif
+}
 #endif
 #endif

@@ -15,12 +15,15 @@ public struct StorageDriverSpec: Sendable {
 
     /// Every driver Wharf can run.
     public static let all: [StorageDriverSpec] = [
-        StorageDriverSpec(name: "filesystem", parameters: ["rootdirectory", "maxthreads"],
+        StorageDriverSpec(name: "filesystem", parameters: ["rootdirectory", "maxthreads", "directwrites"],
                           defaults: ["rootdirectory": "./data"]) { params, section in
             let root = params["rootdirectory"] ?? "./data"
             if root.isEmpty { throw (section["rootdirectory"] ?? section).error("storage.filesystem.rootdirectory: must not be empty") }
             if let threads = params["maxthreads"], threads.isEmpty || !threads.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
                 throw (section["maxthreads"] ?? section).error("storage.filesystem.maxthreads: expected a non-negative integer, found '\(threads)'")
+            }
+            if let direct = params["directwrites"], !["true", "false"].contains(direct.lowercased()) {
+                throw (section["directwrites"] ?? section).error("storage.filesystem.directwrites: expected true or false, found '\(direct)'")
             }
             return .filesystem(rootDirectory: root)
         },

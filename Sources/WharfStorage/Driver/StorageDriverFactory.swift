@@ -5,7 +5,7 @@ import Foundation
 ///
 /// | name         | parameters                                   |
 /// |--------------|----------------------------------------------|
-/// | `filesystem` | `rootdirectory` (default `./data`), `maxthreads` (default 100: concurrent blocking syscalls) |
+/// | `filesystem` | `rootdirectory` (default `./data`), `maxthreads` (default 100: concurrent blocking syscalls), `directwrites` (default true: uploads past 1 MiB bypass the page cache) |
 /// | `inmemory`   | none                                         |
 /// | `s3`         | see ``S3Configuration``                      |
 ///
@@ -41,7 +41,15 @@ public enum StorageDriverFactory {
                 }
                 maxThreads = n
             }
-            return try FilesystemDriver(root: root, maxThreads: maxThreads)
+            var directWrites = true
+            if let text = parameters["directwrites"] {
+                switch text.lowercased() {
+                case "true": directWrites = true
+                case "false": directWrites = false
+                default: throw StorageError.unsupported("storage.filesystem.directwrites must be true or false, got \"\(text)\"")
+                }
+            }
+            return try FilesystemDriver(root: root, maxThreads: maxThreads, directWrites: directWrites)
         case "inmemory":
             return InMemoryDriver()
         case "s3":

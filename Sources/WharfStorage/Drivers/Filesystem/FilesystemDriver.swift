@@ -36,6 +36,11 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
     public var maxThreads: Int { io.maxThreads }
 
     private let io: BlockingIOQueue
+    private let directWriteSupport: DirectWriteSupport
+
+    /// Whether uploads past 1 MiB are written with `O_DIRECT` (config `directwrites`; off for
+    /// good once the filesystem refuses it).
+    public var directWrites: Bool { directWriteSupport.isEnabled }
 
     /// Creates the root directory (and its parents) when missing.
     ///
@@ -44,10 +49,13 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
     ///     unless absolute.
     ///   - readChunkSize: the largest chunk a reader returns.
     ///   - maxThreads: threads for blocking syscalls, as distribution's `maxthreads`.
+    ///   - directWrites: write uploads past their first MiB with `O_DIRECT`, past the page
+    ///     cache (see ``FilesystemWriter``); filesystems that refuse it are written buffered.
     /// - Throws: ``StorageError/unknown(driver:message:)`` naming the root when it cannot be
     ///   created or is not a directory.
-    public init(root: String, readChunkSize: Int = 1 << 20, maxThreads: Int = 100) throws {
+    public init(root: String, readChunkSize: Int = 1 << 20, maxThreads: Int = 100, directWrites: Bool = true) throws {
         io = BlockingIOQueue(maxThreads: maxThreads)
+        directWriteSupport = DirectWriteSupport(enabled: directWrites)
         var absolute = root.hasPrefix("/") ? root : FileManager.default.currentDirectoryPath + "/" + root
         while absolute.count > 1, absolute.hasSuffix("/") { absolute.removeLast() }
         self.root = absolute
@@ -162,7 +170,8 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
                 close(fd)
                 throw StorageError.invalidPath(path)
             }
-            return FilesystemWriter(fd: fd, size: size, hostPath: host, path: path, io: self.io)
+            return FilesystemWriter(fd: fd, size: size, hostPath: host, path: path, io: self.io,
+                                    directWrites: self.directWriteSupport)
         }
     }
 

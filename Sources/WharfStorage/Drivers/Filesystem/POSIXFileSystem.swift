@@ -109,6 +109,19 @@ enum POSIXFileSystem {
         }
     }
 
+    /// Writes all `count` bytes at `offset` (retrying short writes); 0, or the `errno` of the
+    /// call that failed.
+    static func pwriteAll(fd: Int32, _ bytes: UnsafeRawPointer, count: Int, at offset: Int64) -> Int32 {
+        var done = 0
+        while done < count {
+            let n = retryingOnInterrupt { pwrite(fd, bytes + done, count - done, off_t(offset) + off_t(done)) }
+            if n < 0 { return errno }
+            if n == 0 { return EIO }
+            done += n
+        }
+        return 0
+    }
+
     static func sync(fd: Int32, path: String) throws {
         guard fsync(fd) == 0 else { throw error(errno, path: path, operation: "fsync") }
     }
