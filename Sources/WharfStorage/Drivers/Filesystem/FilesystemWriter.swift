@@ -22,8 +22,8 @@ import Foundation
 ///
 /// With `directWrites`, an upload that has taken ``DirectWriteStaging/bufferSize`` bytes
 /// switches to `O_DIRECT`: bytes are copied into aligned buffers and written past the page
-/// cache, one buffer behind (see ``DirectWriteStaging``). ``close()`` writes what is left,
-/// so the next writer, in this process or another, finds every accepted byte in the file.
+/// cache while the next buffer fills (see ``DirectWritePipeline``). ``close()`` writes what
+/// is left, so the next writer, in this process or another, finds every accepted byte.
 final class FilesystemWriter: StorageWriter, @unchecked Sendable {
 
     private let lock = NSLock()
@@ -35,17 +35,13 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
     private let io: BlockingIOQueue
     /// A write handed to ``io`` and not finished yet; its waiter; the error it left.
     private var inFlight = false
-    /// A staged write failed: the rest of the staged bytes are not written.
-    private var failed = false
     private var waiter: CheckedContinuation<Void, Never>?
     private var failure: Error?
     /// Whether this writer may switch to direct writes (the driver's setting and what the
     /// filesystem accepted so far).
     private let directAllowed: DirectWriteSupport?
-    /// The aligned buffers once the writer has switched; `direct` is false after the
-    /// filesystem refused an `O_DIRECT` write (the buffers are then written buffered).
-    private var staging: DirectWriteStaging?
-    private var direct = false
+    /// The direct-write machinery once the upload has switched to `O_DIRECT`.
+    private var pipeline: DirectWritePipeline?
 
     init(fd: Int32, size: Int64, hostPath: String, path: String, io: BlockingIOQueue, directWrites: DirectWriteSupport? = nil) {
         self.fd = fd
@@ -57,8 +53,8 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
     }
 
     deinit {
+        // A pipeline's last write holds a reference to this writer, so none is in flight.
         if fd >= 0 { POSIXFileSystem.closeDescriptor(fd) }
-        staging?.release()
     }
 
     var size: Int64 {
@@ -68,11 +64,10 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
     }
 
     func write(_ data: Data) async throws {
-        if staging == nil, let support = directAllowed, support.isEnabled,
+        if pipeline == nil, let support = directAllowed, support.isEnabled,
            size + Int64(data.count) >= Int64(DirectWriteStaging.bufferSize) {
             try await startDirect(support)
         }
-        if staging != nil { return try await writeStaged(data) }
         try await settle()
         // Accepted bytes count at once (``size``); a finished writer refuses them here.
         try withOpenDescriptor { _ in
@@ -82,19 +77,29 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
         }
         if data.isEmpty { return }
         io.enqueue {
-            let outcome = Result { try self.withOpenDescriptor { fd in
-                try POSIXFileSystem.writeAll(fd: fd, data, path: self.path)
-            } }
+            var full: DirectWritePipeline.FullBuffer?
+            let outcome: Result<Void, Error>
+            if let pipeline = self.pipeline {
+                // Only the copy into the aligned buffers: the disk write follows below,
+                // after the uploader has been let go.
+                outcome = Result { full = try pipeline.accept(data) }
+            } else {
+                outcome = Result { try self.withOpenDescriptor { fd in
+                    try POSIXFileSystem.writeAll(fd: fd, data, path: self.path)
+                } }
+            }
             self.lock.lock()
             self.inFlight = false
             if case .failure(let error) = outcome {
                 self.written -= Int64(data.count)
+                if let at = self.pipeline?.failedAt { self.written = min(self.written, at) }
                 if self.failure == nil { self.failure = error }
             }
             let waiter = self.waiter
             self.waiter = nil
             self.lock.unlock()
             waiter?.resume()
+            if let full { self.pipeline?.drain(full) }
         }
     }
 
@@ -123,76 +128,7 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
             support.refused()
             return
         }
-        staging = next
-        direct = true
-    }
-
-    /// Copies `data` into the aligned buffers; each full one is written on the I/O thread
-    /// while the next fills.
-    private func writeStaged(_ data: Data) async throws {
-        try withOpenDescriptor { _ in }
-        var consumed = 0
-        while consumed < data.count {
-            // Under the lock: the I/O thread hands the spare buffer back into `staging`.
-            let full: Bool = lock.withLock {
-                let taken = data.withUnsafeBytes { raw in
-                    staging!.append(UnsafeRawBufferPointer(rebasing: raw[consumed...]))
-                }
-                consumed += taken
-                written += Int64(taken)
-                return staging!.isFull
-            }
-            if full { try await submitFull() }
-        }
-    }
-
-    /// Waits for the buffer in flight to come back, then hands the full one to the I/O thread.
-    private func submitFull() async throws {
-        try await settle()
-        let (buffer, offset, length, direct, fd) = lock.withLock {
-            let (buffer, offset, length) = staging!.swap()
-            inFlight = true
-            return (UInt(bitPattern: buffer), offset, length, self.direct, self.fd)
-        }
-        io.enqueue {
-            // Without the lock, so the caller fills the other buffer meanwhile; every path
-            // that closes `fd` waits for this write first (``settle()``).
-            let p = UnsafeMutableRawPointer(bitPattern: buffer)!
-            let outcome = Result { () -> Bool in
-                guard fd >= 0 else { throw StorageError.unsupported("write to a closed writer: \(self.path)") }
-                return try DirectWriteStaging.write(fd: fd, p, length: length, at: offset, direct: direct, path: self.path)
-            }
-            self.lock.lock()
-            self.inFlight = false
-            self.staging?.spare = p
-            switch outcome {
-            case .success(let stillDirect):
-                self.direct = stillDirect
-            case .failure(let error):
-                // Nothing from `offset` on is known to be in the file.
-                self.written = min(self.written, offset)
-                if self.failure == nil { self.failure = error }
-                self.failed = true
-            }
-            let waiter = self.waiter
-            self.waiter = nil
-            self.lock.unlock()
-            waiter?.resume()
-        }
-    }
-
-    /// Writes the buffer being filled (on the I/O thread, inside ``finish(_:sync:)``), unless
-    /// an earlier write failed: then its bytes would land after a gap.
-    private func flushStaging(fd: Int32) throws {
-        guard let staging, !failed, staging.fillCount > 0 else { return }
-        do {
-            direct = try DirectWriteStaging.write(fd: fd, staging.fill, length: staging.fillCount, at: staging.fillStart,
-                                                  direct: direct, path: path)
-        } catch {
-            written = min(written, staging.fillStart)
-            failed = true
-            throw error
-        }
+        pipeline = DirectWritePipeline(staging: next, fd: lock.withLock { fd }, path: path)
     }
 
     /// Waits for the write in flight, if any, and throws its error (once).
@@ -232,11 +168,12 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
         try await io.run {
             self.lock.lock()
             defer { self.lock.unlock() }
+            // No disk write may still use the descriptor when it is closed.
+            try? self.pipeline?.finish(flush: false)
             if self.fd >= 0 {
                 POSIXFileSystem.closeDescriptor(self.fd)
                 self.fd = -1
             }
-            self.releaseStaging()
             guard self.state != .cancelled else { return }
             self.state = .cancelled
             if unlink(self.hostPath) != 0, errno != ENOENT {
@@ -257,8 +194,16 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
             self.lock.lock()
             defer { self.lock.unlock() }
             guard try self.state.shouldFinish(next, path: self.path) else { return }
-            try self.flushStaging(fd: self.fd)
-            self.releaseStaging()
+            if let pipeline = self.pipeline {
+                // Waits for the last disk write, then writes the rest (not after a failure:
+                // those bytes would land after a gap).
+                do {
+                    try pipeline.finish(flush: true)
+                } catch {
+                    if let at = pipeline.failedAt { self.written = min(self.written, at) }
+                    throw error
+                }
+            }
             if sync { try POSIXFileSystem.sync(fd: self.fd, path: self.path) }
             let fd = self.fd
             self.fd = -1
@@ -271,12 +216,6 @@ final class FilesystemWriter: StorageWriter, @unchecked Sendable {
                 try POSIXFileSystem.syncDirectory(directory, path: StoragePath.parent(self.path))
             }
         }
-    }
-
-    /// Gives the aligned buffers back (under the lock, no write in flight).
-    private func releaseStaging() {
-        staging?.release()
-        staging = nil
     }
 
     /// Runs `body` with the descriptor under the lock; writing to a finished writer throws.
