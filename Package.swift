@@ -15,12 +15,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        // Linux syscalls Glibc's module leaves out (epoll, statx, O_DIRECT); headers only.
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
         // Layers, lowest first. Arrows only point down (see docs/architecture.md).
         .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "WharfHTTP", dependencies: ["WharfCrypto", "COpenSSL"]),
+        .target(name: "WharfHTTP", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
         .target(name: "WharfConfig"),
-        .target(name: "WharfStorage", dependencies: ["WharfCrypto", "COpenSSL"]),
+        .target(name: "WharfStorage", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
                 dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig", "WharfMetrics"]),

@@ -31,6 +31,38 @@ final class AuthenticatorTests: XCTestCase {
         guard case .none = a.authenticate(nil) else { return XCTFail() }
     }
 
+    /// Basic credentials (bcrypt) are checked off the caller's executor, with the same answers.
+    func testOffLoopAuthenticationAgreesAndLeavesTheCallersExecutor() async throws {
+        let a = try makeAuthenticator()
+        for header in [basic("viewer:pw"), basic("anyone:\(token)"), "bAsIc " + Data("viewer:pw".utf8).base64EncodedString()] {
+            guard case .identity(let i) = await a.authenticateOffLoop(header) else { return XCTFail(header) }
+            XCTAssertEqual(i.user, "viewer")
+        }
+        guard case .invalid = await a.authenticateOffLoop(basic("viewer:nope")) else { return XCTFail() }
+        guard case .identity = await a.authenticateOffLoop("Bearer \(token)") else { return XCTFail() }
+        guard case .none = await a.authenticateOffLoop(nil) else { return XCTFail() }
+
+        // While a slow bcrypt (cost 12) runs for a task pinned to a serial executor, other
+        // work on that executor goes on: the check ran elsewhere.
+        let slow = try BcryptPassword.hash("slow", cost: 12)
+        let b = try Authenticator(settings: AuthSettings(mode: .openshift(policyPath: ""), realm: "r", signingKey: Array("key".utf8)),
+                                  policies: PolicyStore(policy: AccessPolicy(users: [
+                                      PolicyUser(name: "slow", tokenHashes: [], passwordHash: slow, groups: []),
+                                  ], bindings: [])), htpasswd: nil)
+        let serial = SerialTestExecutor()
+        let order = OrderLog()
+        let header = basic("slow:slow")
+        let auth = Task(executorPreference: serial) {
+            order.add("auth started")
+            guard case .identity = await b.authenticateOffLoop(header) else { return XCTFail("slow:slow") }
+            order.add("auth done")
+        }
+        while !order.entries.contains("auth started") { try await Task.sleep(nanoseconds: 1_000_000) }
+        await Task(executorPreference: serial) { order.add("probe") }.value
+        await auth.value
+        XCTAssertEqual(order.entries, ["auth started", "probe", "auth done"])
+    }
+
     func testMiddlewareStatuses() async throws {
         let a = try makeAuthenticator()
         let mw = AuthMiddleware(authenticator: a, logger: Logger(level: .error, format: .text, fields: []))
@@ -69,4 +101,22 @@ final class AuthenticatorTests: XCTestCase {
         let chained = try await status("GET", "/openshift/token?scope=repository:p/a:pull", "Bearer \(jwt)")
         XCTAssertEqual(chained.status, 401)
     }
+}
+
+/// A task executor with one thread of its own.
+final class SerialTestExecutor: TaskExecutor, @unchecked Sendable {
+    private let queue = DispatchQueue(label: "serial-test-executor")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
+/// Events in the order they happened, from any thread.
+final class OrderLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ s: String) { lock.withLock { items.append(s) } }
+    var entries: [String] { lock.withLock { items } }
 }

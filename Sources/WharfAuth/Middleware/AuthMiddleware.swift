@@ -51,7 +51,7 @@ public struct AuthMiddleware: HTTPMiddleware {
             guard request.method == "GET" || request.method == "HEAD" else {
                 return AuthErrorResponse.make(status: 405, code: "UNSUPPORTED", message: "method not allowed", detail: nil)
             }
-            return TokenEndpoint(authenticator: authenticator, logger: logger).respond(to: request)
+            return await TokenEndpoint(authenticator: authenticator, logger: logger).respond(to: request)
         }
         let required = RequiredAccess.of(method: request.method, path: request.path)
         if required == .none { return try await next(request) }
@@ -64,7 +64,7 @@ public struct AuthMiddleware: HTTPMiddleware {
                                           challenge: challenge(request, required), apiHeader: true)
         }
 
-        let credential = authenticator.authenticate(request.headers["Authorization"])
+        let credential = await authenticator.authenticateOffLoop(request.headers["Authorization"])
         let decision = AccessDecision.decide(credential, required: required, policy: authenticator.policy,
                                              mode: settings.mode, strictNames: settings.strictNames)
         if logger.enabled(.debug) {

@@ -39,6 +39,20 @@ public final class Authenticator: @unchecked Sendable {
     /// The policy in force (empty in htpasswd mode).
     public var policy: AccessPolicy { policies?.current() ?? .empty }
 
+    /// ``authenticate(_:allowJWT:now:)`` for request handlers: Basic credentials, which may
+    /// cost a bcrypt check (~100 ms), are checked on the shared concurrent executor, never
+    /// on the executor the caller runs on. A request without a body runs on its connection's
+    /// event loop, and a bcrypt there would stall every connection of that loop.
+    public func authenticateOffLoop(_ authorization: String?, allowJWT: Bool = true) async -> Credential {
+        guard let authorization, authorization.utf8.count > 6,
+              authorization.utf8.prefix(6).map({ $0 | 0x20 }) == Array("basic ".utf8) else {
+            return authenticate(authorization, allowJWT: allowJWT)
+        }
+        return await withTaskExecutorPreference(globalConcurrentExecutor) {
+            authenticate(authorization, allowJWT: allowJWT)
+        }
+    }
+
     /// What `authorization` (the header value, or nil) proves. `allowJWT` is false at the
     /// token endpoint, where only real credentials can obtain a token.
     public func authenticate(_ authorization: String?, allowJWT: Bool = true, now: Date = Date()) -> Credential {

@@ -9,8 +9,8 @@ struct TokenEndpoint {
     let authenticator: Authenticator
     let logger: Logger
 
-    func respond(to request: HTTPRequest) -> HTTPResponse {
-        let credential = authenticator.authenticate(request.headers["Authorization"], allowJWT: false)
+    func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let credential = await authenticator.authenticateOffLoop(request.headers["Authorization"], allowJWT: false)
         let identity: Identity
         switch credential {
         case .identity(let i): identity = i

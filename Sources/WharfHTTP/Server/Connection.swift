@@ -1,9 +1,10 @@
 import Dispatch
 import Foundation
 
-/// One accepted socket: its transport, Dispatch sources (read, write, one timer), output
-/// queue and codec. All state lives on `queue`; handlers reach it by hopping there.
-final class Connection: ConnectionContext, @unchecked Sendable {
+/// One accepted socket: its transport, its registration with an ``EventLoop`` (readiness),
+/// a Dispatch timer, output queue and codec. All state lives on `queue`, which targets the
+/// loop's queue; handlers reach it by hopping there.
+final class Connection: ConnectionContext, EventLoopClient, @unchecked Sendable {
     enum Phase { case handshaking, open, lingering, closed }
 
     let queue: DispatchQueue
@@ -14,8 +15,9 @@ final class Connection: ConnectionContext, @unchecked Sendable {
     let remoteAddress: String
     var isTLS: Bool { transport.isTLS }
     let transport: Transport
-    private let readSource: DispatchSourceRead
-    private let writeSource: DispatchSourceWrite
+    private let loop: EventLoop
+    /// The loop registration; nil before ``start()`` and after the close.
+    private var loopToken: UInt64?
     private let timer: DispatchSourceTimer
     private var readActive = false
     private var writeActive = false
@@ -36,7 +38,6 @@ final class Connection: ConnectionContext, @unchecked Sendable {
     private var lingerDeadline: DispatchTime = .distantFuture
     private let handshakeDeadline: DispatchTime
     private let readBuffer: UnsafeMutableRawBufferPointer
-    private var pendingCancels = 2
     private let onClose: (Connection) -> Void
     private var shutdownRequested = false
 
@@ -48,10 +49,9 @@ final class Connection: ConnectionContext, @unchecked Sendable {
         self.logger = logger
         self.handler = handler
         self.onClose = onClose
-        queue = DispatchQueue(label: "wharf.http.connection", target: .global())
+        loop = EventLoop.next()
+        queue = DispatchQueue(label: "wharf.http.connection", target: loop.queue)
         executor = ConnectionExecutor(queue: queue)
-        readSource = DispatchSource.makeReadSource(fileDescriptor: transport.descriptor, queue: queue)
-        writeSource = DispatchSource.makeWriteSource(fileDescriptor: transport.descriptor, queue: queue)
         timer = DispatchSource.makeTimerSource(queue: queue)
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
         handshakeDeadline = .now() + configuration.limits.headerTimeout
@@ -59,24 +59,17 @@ final class Connection: ConnectionContext, @unchecked Sendable {
 
     deinit { readBuffer.deallocate() }
 
-    /// Starts the sources; call once, right after accept.
+    /// Registers with the loop and starts the timer; call once, right after accept.
     func start() {
         queue.async { [self] in
-            readSource.setEventHandler { [unowned self] in self.readable() }
-            writeSource.setEventHandler { [unowned self] in self.writable() }
             timer.setEventHandler { [unowned self] in self.timerFired() }
-            let fd = transport.descriptor
-            let cancelled: () -> Void = { [self] in
-                pendingCancels -= 1
-                if pendingCancels == 0 {
-                    transport.close()
-                    Glibc.close(fd)
-                    onClose(self)
-                }
-            }
-            readSource.setCancelHandler(handler: cancelled)
-            writeSource.setCancelHandler(handler: cancelled)
             timer.resume()
+            loopToken = loop.register(fd: transport.descriptor, client: self, queue: queue)
+            guard loopToken != nil else {
+                logger.warn("cannot watch connection", ["remote": remoteAddress, "error": String(cString: strerror(errno))])
+                finalClose()
+                return
+            }
             if transport.isTLS {
                 advanceHandshake()
             } else {
@@ -86,6 +79,14 @@ final class Connection: ConnectionContext, @unchecked Sendable {
     }
 
     // MARK: Events
+
+    /// From the loop, on `queue`: only what is being waited for is acted on. An edge that
+    /// comes while nothing waits is not lost: when a wait begins, ``stateChanged()`` tries
+    /// the operation once before relying on the next edge.
+    func socketReady(readable r: Bool, writable w: Bool) {
+        if r, readActive { readable() }
+        if w, writeActive { writable() }
+    }
 
     private func readable() {
         switch phase {
@@ -113,7 +114,9 @@ final class Connection: ConnectionContext, @unchecked Sendable {
             case .bytes(let n):
                 budget -= n
                 if budget <= 0 {
-                    if transport.hasBufferedInput { queue.async { [weak self] in self?.readable() } }
+                    // Bytes may remain (edge-triggered: no new event for them): come back
+                    // after other work on the loop has had its turn.
+                    queue.async { [weak self] in if let self, self.readActive { self.readable() } }
                     return
                 }
             case .wouldBlock(let wantsRead):
@@ -202,7 +205,9 @@ final class Connection: ConnectionContext, @unchecked Sendable {
         c.start()
         if shutdownRequested { c.beginGracefulShutdown() }
         stateChanged()
-        if transport.hasBufferedInput { readable() }
+        // The request may already be here: in the socket (its edge came during the
+        // handshake) or in TLS's buffer. Readiness is edge-triggered, so look now.
+        readable()
     }
 
     private func timerFired() {
@@ -284,18 +289,15 @@ final class Connection: ConnectionContext, @unchecked Sendable {
         case .closed:
             break
         }
+        // Edge-triggered readiness: a wait that begins tries once (the edge may have passed
+        // while nothing waited); after EAGAIN the next edge is sure to come.
         if wantRead != readActive {
             readActive = wantRead
-            if wantRead {
-                readSource.resume()
-                if transport.hasBufferedInput { queue.async { [weak self] in self?.readable() } }
-            } else {
-                readSource.suspend()
-            }
+            if wantRead { queue.async { [weak self] in if let self, self.readActive { self.readable() } } }
         }
         if wantWrite != writeActive {
             writeActive = wantWrite
-            if wantWrite { writeSource.resume() } else { writeSource.suspend() }
+            if wantWrite { queue.async { [weak self] in if let self, self.writeActive { self.writable() } } }
         }
         let deadline: DispatchTime?
         switch phase {
@@ -386,11 +388,16 @@ final class Connection: ConnectionContext, @unchecked Sendable {
         codec = nil
         c?.connectionClosed()
         timer.cancel()
-        if !readActive { readSource.resume() }
-        if !writeActive { writeSource.resume() }
-        readActive = true
-        writeActive = true
-        readSource.cancel()
-        writeSource.cancel()
+        readActive = false
+        writeActive = false
+        let fd = transport.descriptor
+        if let token = loopToken { loop.deregister(fd: fd, token: token) }
+        loopToken = nil
+        // After the calls on the stack that got here have returned.
+        queue.async { [self] in
+            transport.close()
+            Glibc.close(fd)
+            onClose(self)
+        }
     }
 }

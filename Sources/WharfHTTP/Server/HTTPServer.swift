@@ -1,8 +1,8 @@
 import Foundation
 
-/// Wharf's HTTP server: non-blocking sockets on Dispatch sources, a transport (plain or
-/// TLS) and a codec (HTTP/1.1; HTTP/2 later) per connection, every request handed to one
-/// ``HTTPHandler``.
+/// Wharf's HTTP server: non-blocking sockets on ``EventLoop``s (epoll, one per core), a
+/// transport (plain or TLS) and a codec (HTTP/1.1 or HTTP/2) per connection, every request
+/// handed to one ``HTTPHandler``.
 ///
 /// ```swift
 /// let server = HTTPServer(configuration: .init(port: 5000), logger: logger, handler: router.handle)

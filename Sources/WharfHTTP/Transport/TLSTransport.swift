@@ -1,8 +1,8 @@
 import COpenSSL
 import Foundation
 
-/// TLS over a non-blocking socket: SSL_read/SSL_write driven by the connection's
-/// Dispatch sources, honouring WANT_READ/WANT_WRITE in both directions.
+/// TLS over a non-blocking socket: SSL_read/SSL_write driven by
+/// the event loop, honouring WANT_READ/WANT_WRITE in both directions.
 final class TLSTransport: Transport {
     let descriptor: Int32
     var isTLS: Bool { true }

@@ -15,7 +15,7 @@ enum TransportResult {
 /// The byte pipe under a codec: a plain TCP socket or TLS over one. Every call is
 /// non-blocking and made on the owning connection's queue.
 protocol Transport: AnyObject {
-    /// The socket descriptor (for Dispatch sources).
+    /// The socket descriptor (registered with an ``EventLoop``).
     var descriptor: Int32 { get }
     var isTLS: Bool { get }
     /// The ALPN protocol agreed during the handshake, if any.

@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
-import COpenSSL
+import CLinux
 
 /// How a large upload reaches the disk without passing through the page cache.
 ///

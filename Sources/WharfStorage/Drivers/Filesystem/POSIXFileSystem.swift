@@ -7,7 +7,7 @@ import Darwin
 #endif
 import Foundation
 #if os(Linux)
-import COpenSSL
+import CLinux
 #endif
 
 /// The blocking syscalls under ``FilesystemDriver``, each throwing ``StorageError``.
