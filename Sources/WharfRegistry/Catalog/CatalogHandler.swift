@@ -11,19 +11,31 @@ struct CatalogHandler: Sendable {
     func list(_ request: HTTPRequest) async throws -> HTTPResponse {
         let max = context.options.catalogMaxEntries
         let pagination = try Pagination(request: request, defaultLimit: max, maximum: max)
-        let (names, more) = pagination.page(try await repositories())
-        var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
-        if more, let last = names.last, let n = pagination.limit {
-            headers.set("Link", Pagination.link(path: "/v2/_catalog", last: last, limit: n))
+        let page: CatalogPageCache.Page
+        if let listing = try await context.catalog.listing(driver: context.driver, root: context.paths.repositoriesRoot) {
+            page = context.catalogPages.page(generation: listing.generation, pagination) { Self.page(listing.names, pagination) }
+        } else {
+            page = Self.page(try await walkedRepositories(), pagination)
         }
-        return HTTPResponse(status: 200, headers: headers, body: .bytes(NameListJSON.repositories(names)))
+        var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
+        if let link = page.link { headers.set("Link", link) }
+        return HTTPResponse(status: 200, headers: headers, body: .bytes(page.body))
     }
 
-    /// Every repository name, sorted: from ``CatalogIndex`` (validated against storage)
-    /// where the driver versions directories, otherwise by walking the tree.
-    func repositories() async throws -> [String] {
+    /// The page of `names` (sorted) that `pagination` asks for.
+    static func page(_ names: [String], _ pagination: Pagination) -> CatalogPageCache.Page {
+        let (entries, more) = pagination.page(names)
+        var link: String?
+        if more, let last = entries.last, let n = pagination.limit {
+            link = Pagination.link(path: "/v2/_catalog", last: last, limit: n)
+        }
+        return CatalogPageCache.Page(body: NameListJSON.repositories(entries), link: link)
+    }
+
+    /// Every repository name, sorted, by walking the tree: for drivers without directory
+    /// versions, where ``CatalogIndex`` cannot validate what it keeps.
+    func walkedRepositories() async throws -> [String] {
         let root = context.paths.repositoriesRoot
-        if let names = try await context.catalog.repositories(driver: context.driver, root: root) { return names }
         var found = Set<String>()
         do {
             try await context.driver.walk(root) { info in

@@ -18,6 +18,8 @@ final class RegistryContext: @unchecked Sendable {
     let tagLists = TagListCache()
     /// The repository tree behind `_catalog`, validated against storage on every use.
     let catalog = CatalogIndex()
+    /// Encoded `_catalog` pages of the catalog's current generation.
+    let catalogPages = CatalogPageCache()
     /// Where operation timings and cache lookups are counted; nil when metrics are off.
     let metrics: RegistryMetrics?
 

@@ -154,6 +154,21 @@ public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
         }
     }
 
+    /// Forwards to the wrapped driver after checking every path; timed as a `List`.
+    public func openDirectoryHandles(_ paths: [String]) async throws -> [DirectoryHandle?]? {
+        try await observed(Operation.list) {
+            for p in paths { try StoragePath.check(p) }
+            return try await self.inner.openDirectoryHandles(paths)
+        }
+    }
+
+    /// Passed through unobserved after the path checks: this is the per-request validation
+    /// of the catalog (one `fstat` a directory), cheaper than its own timing.
+    public func directoryVersions(_ directories: [DirectoryReference]) async throws -> [DirectoryVersion?] {
+        for case .path(let p) in directories { try StoragePath.check(p) }
+        return try await inner.directoryVersions(directories)
+    }
+
     /// Passed through unobserved after the path check: a stamp is one inline syscall on the
     /// hot path, and timing it would cost more than it does. An invalid path has no stamp.
     public func fileStamp(_ path: String) -> FileStamp? {

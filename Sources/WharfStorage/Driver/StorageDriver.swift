@@ -143,6 +143,17 @@ public protocol StorageDriver: AnyObject, Sendable {
     /// no directories; the default): callers then use ``list(_:)`` or ``walk(_:_:)``.
     func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]?
 
+    /// Opens a ``DirectoryHandle`` on each directory, in order: nil for one that is missing,
+    /// not a directory, or beyond the driver's budget of open handles. Nil when the driver
+    /// has no handles (the default): callers then validate with ``listDirectories(_:)``.
+    func openDirectoryHandles(_ paths: [String]) async throws -> [DirectoryHandle?]?
+
+    /// The current version of each directory, in order, in one call: read at its path, or
+    /// through its handle (see ``DirectoryHandle`` for when that is the version at its path);
+    /// nil for one that is missing, removed or cannot be read, and for every one when the
+    /// driver has no directory versions (the default).
+    func directoryVersions(_ directories: [DirectoryReference]) async throws -> [DirectoryVersion?]
+
     /// A cheap identity of the regular file at `path` as stored now (see ``FileStamp``):
     /// one local syscall on the calling thread, no thread hop, no network round trip.
     /// Nil when the driver has no such check (the default), the file is missing, or the
@@ -158,6 +169,8 @@ extension StorageDriver {
     public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? { nil }
 
     public func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? { nil }
+    public func openDirectoryHandles(_ paths: [String]) async throws -> [DirectoryHandle?]? { nil }
+    public func directoryVersions(_ directories: [DirectoryReference]) async throws -> [DirectoryVersion?] { directories.map { _ in nil } }
     public func fileStamp(_ path: String) -> FileStamp? { nil }
 }
 

@@ -35,7 +35,9 @@ public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
     /// The most blocking syscalls in flight at once (config `maxthreads`).
     public var maxThreads: Int { io.maxThreads }
 
-    private let io: BlockingIOQueue
+    let io: BlockingIOQueue
+    /// Bounds the directories held open by ``openDirectoryHandles(_:)``.
+    let handleBudget = DirectoryHandleBudget()
     private let directWriteSupport: DirectWriteSupport
 
     /// Whether uploads past 1 MiB are written with `O_DIRECT` (config `directwrites`; off for
