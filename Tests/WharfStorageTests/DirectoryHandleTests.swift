@@ -11,10 +11,7 @@ import Testing
 @Suite("Directory handles")
 struct DirectoryHandleTests {
     func withDriver(_ body: (FilesystemDriver, String) async throws -> Void) async throws {
-        let scratch = try Scratch.make()
-        defer { Scratch.remove(scratch) }
-        let driver = try FilesystemDriver(root: scratch.appendingPathComponent("root").path)
-        try await body(driver, driver.root)
+        try await Scratch.withFilesystemDriver(body)
     }
 
     func open(_ driver: StorageDriver, _ path: String) async throws -> DirectoryHandle? {

@@ -10,10 +10,7 @@ import Testing
 @Suite("Directory listings with versions")
 struct DirectoryListingTests {
     func withDriver(_ body: (FilesystemDriver, String) async throws -> Void) async throws {
-        let scratch = try Scratch.make()
-        defer { Scratch.remove(scratch) }
-        let driver = try FilesystemDriver(root: scratch.appendingPathComponent("root").path)
-        try await body(driver, driver.root)
+        try await Scratch.withFilesystemDriver(body)
     }
 
     func snapshot(_ driver: StorageDriver, _ path: String, _ known: DirectoryVersion? = nil) async throws -> DirectorySnapshot {

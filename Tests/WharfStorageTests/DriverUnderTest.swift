@@ -50,6 +50,16 @@ enum Scratch {
     static func remove(_ url: URL) {
         try? FileManager.default.removeItem(at: url)
     }
+
+    /// Runs `body` with a filesystem driver on a fresh scratch root (and that root's path),
+    /// then removes the scratch directory.
+    static func withFilesystemDriver(directWrites: Bool = true,
+                                     _ body: (FilesystemDriver, String) async throws -> Void) async throws {
+        let scratch = try make()
+        defer { remove(scratch) }
+        let driver = try FilesystemDriver(root: scratch.appendingPathComponent("root").path, directWrites: directWrites)
+        try await body(driver, driver.root)
+    }
 }
 
 /// Deterministic test content: `count` bytes derived from `seed`.

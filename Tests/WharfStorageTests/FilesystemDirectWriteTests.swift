@@ -14,10 +14,9 @@ struct FilesystemDirectWriteTests {
     let path = "/docker/registry/v2/repositories/app/_uploads/u1/data"
 
     func withDriver(directWrites: Bool, _ body: (FilesystemDriver, String) async throws -> Void) async throws {
-        let scratch = try Scratch.make()
-        defer { Scratch.remove(scratch) }
-        let driver = try FilesystemDriver(root: scratch.appendingPathComponent("root").path, directWrites: directWrites)
-        try await body(driver, driver.hostPath(path))
+        try await Scratch.withFilesystemDriver(directWrites: directWrites) { driver, _ in
+            try await body(driver, driver.hostPath(path))
+        }
     }
 
     /// Writes `sizes` as chunks of `content` from `offset`, checking `size` after each.
