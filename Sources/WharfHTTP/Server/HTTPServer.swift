@@ -34,6 +34,11 @@ public final class HTTPServer: @unchecked Sendable {
     /// Binds and starts accepting. Throws when the address cannot be bound or TLS files are unusable.
     public func start() throws {
         signal(SIGPIPE, SIG_IGN)
+        // The loops are made once per process, here rather than at the first accept, so a
+        // process that cannot make them fails to start instead of failing its connections.
+        guard !EventLoop.shared.isEmpty else {
+            throw HTTPServerError("cannot create an epoll descriptor for the connection loops: \(String(cString: strerror(errno)))")
+        }
         let tls = try configuration.tls.map { try TLSContext($0) }
         lock.lock()
         tlsContext = tls
