@@ -42,6 +42,15 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(scope="module")
+def moto():
+    """A moto_server of a module's own (the S3 storage tests)."""
+    from s3helpers import MotoServer
+    m = MotoServer().start()
+    yield m
+    m.stop()
+
+
+@pytest.fixture(scope="module")
 def registry():
     """A registry with filesystem storage in a temp dir (or S3, see CONFORMANCE_STORAGE), shared by a module's tests."""
     r = _registry_process().start()

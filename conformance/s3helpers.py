@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler
 
 from harness import RegistryProcess, free_port, make_tls
 
@@ -213,12 +214,24 @@ def follow_blob(registry, name, digest, headers=None):
     return status, body
 
 
+class _ProxyHandler(BaseHTTPRequestHandler):
+    """The request side shared by the S3 test proxies: HTTP/1.1 keep-alive, no logging,
+    and the request body read whole."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+
 class FaultyS3Proxy(_LoopbackServer):
     """An HTTP proxy in front of moto that can answer the next `fail_next` requests with
     503 SlowDown, or delay each request by `delay` seconds (a slow endpoint)."""
 
     def __init__(self, upstream_port):
-        from http.server import BaseHTTPRequestHandler
         self.upstream_port = upstream_port
         self.port = free_port()
         self.fail_next = 0
@@ -227,15 +240,9 @@ class FaultyS3Proxy(_LoopbackServer):
         self.lock = threading.Lock()
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(_ProxyHandler):
             def _any(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
+                body = self.read_body()
                 with proxy.lock:
                     fail = proxy.fail_next > 0
                     if fail:
@@ -283,7 +290,6 @@ class CountingS3Proxy(_LoopbackServer):
     `cut_after` body bytes (the socket just closes); `gets` records each GET's Range."""
 
     def __init__(self, upstream_port):
-        from http.server import BaseHTTPRequestHandler
         self.upstream_port = upstream_port
         self.port = free_port()
         self.uploaded = 0
@@ -295,15 +301,9 @@ class CountingS3Proxy(_LoopbackServer):
         self.lock = threading.Lock()
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(_ProxyHandler):
             def _any(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
+                body = self.read_body()
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
                 copy_source = self.headers.get("x-amz-copy-source")
                 with proxy.lock:

@@ -20,13 +20,6 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def moto():
-    m = MotoServer().start()
-    yield m
-    m.stop()
-
-
-@pytest.fixture(scope="module")
 def bucket(moto):
     return moto.create_bucket()
 

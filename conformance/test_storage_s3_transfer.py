@@ -6,19 +6,12 @@ import pytest
 
 from harness import sha256
 from ocihelpers import random_bytes
-from s3helpers import CountingS3Proxy, MotoServer, S3RegistryProcess
+from s3helpers import CountingS3Proxy, S3RegistryProcess
 from test_storage_s3 import chunked_upload
 
 pytestmark = pytest.mark.wharf_only
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def moto():
-    m = MotoServer().start()
-    yield m
-    m.stop()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import WharfStorage
 
 /// An in-memory driver that also offers redirect URLs and local files, like cloud and
 /// filesystem drivers do.
-final class CapableDriver: StorageDriver, @unchecked Sendable {
+final class CapableDriver: ForwardingDriver, @unchecked Sendable {
     let inner = InMemoryDriver()
     let redirects: Bool
     let localFiles: Bool
@@ -15,15 +15,6 @@ final class CapableDriver: StorageDriver, @unchecked Sendable {
         self.localFiles = localFiles
     }
 
-    func getContent(_ path: String) async throws -> Data { try await inner.getContent(path) }
-    func putContent(_ path: String, _ content: Data) async throws { try await inner.putContent(path, content) }
-    func reader(_ path: String, offset: Int64) async throws -> StorageReader { try await inner.reader(path, offset: offset) }
-    func writer(_ path: String, append: Bool) async throws -> StorageWriter { try await inner.writer(path, append: append) }
-    func stat(_ path: String) async throws -> FileInfo { try await inner.stat(path) }
-    func list(_ path: String) async throws -> [String] { try await inner.list(path) }
-    func move(from source: String, to destination: String) async throws { try await inner.move(from: source, to: destination) }
-    func delete(_ path: String) async throws { try await inner.delete(path) }
-    func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws { try await inner.walk(path, visit) }
 
     func redirectURL(_ path: String, method: String) async throws -> String? {
         redirects ? "https://bucket.example\(path)?signature=x" : nil

@@ -7,16 +7,12 @@ import WharfStorage
 /// or a driver that does not answer within the timeout is not.
 final class HealthCheckTests: XCTestCase {
     /// An in-memory driver whose `stat` hangs or fails on demand.
-    final class FlakyDriver: StorageDriver, @unchecked Sendable {
+    final class FlakyDriver: ForwardingDriver, @unchecked Sendable {
         enum Mode { case normal, hang, fail }
         let inner = InMemoryDriver()
         let mode: Mode
         init(_ mode: Mode) { self.mode = mode }
         var name: String { "flaky" }
-        func getContent(_ path: String) async throws -> Data { try await inner.getContent(path) }
-        func putContent(_ path: String, _ content: Data) async throws { try await inner.putContent(path, content) }
-        func reader(_ path: String, offset: Int64) async throws -> StorageReader { try await inner.reader(path, offset: offset) }
-        func writer(_ path: String, append: Bool) async throws -> StorageWriter { try await inner.writer(path, append: append) }
         func stat(_ path: String) async throws -> FileInfo {
             switch mode {
             case .normal: return try await inner.stat(path)
@@ -24,11 +20,7 @@ final class HealthCheckTests: XCTestCase {
             case .fail: throw StorageError.unknown(driver: "flaky", message: "disk on fire")
             }
         }
-        func list(_ path: String) async throws -> [String] { try await inner.list(path) }
-        func move(from source: String, to destination: String) async throws { try await inner.move(from: source, to: destination) }
-        func delete(_ path: String) async throws { try await inner.delete(path) }
         func redirectURL(_ path: String, method: String) async throws -> String? { nil }
-        func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws { try await inner.walk(path, visit) }
     }
 
     func testEmptyStorageIsHealthy() async {

@@ -7,7 +7,7 @@ import WharfHTTP
 /// A filesystem driver that counts how many directories `listDirectories` actually read
 /// and how many it was asked about (each a `stat` by path); with `handles` false it holds no
 /// directories open, as a driver without handles.
-final class CountingListDriver: StorageDriver, @unchecked Sendable {
+final class CountingListDriver: ForwardingDriver, @unchecked Sendable {
     let inner: FilesystemDriver
     let handles: Bool
     private let lock = NSLock()
@@ -32,17 +32,6 @@ final class CountingListDriver: StorageDriver, @unchecked Sendable {
         try await inner.directoryVersions(directories)
     }
 
-    var name: String { inner.name }
-    func getContent(_ path: String) async throws -> Data { try await inner.getContent(path) }
-    func putContent(_ path: String, _ content: Data) async throws { try await inner.putContent(path, content) }
-    func reader(_ path: String, offset: Int64) async throws -> StorageReader { try await inner.reader(path, offset: offset) }
-    func writer(_ path: String, append: Bool) async throws -> StorageWriter { try await inner.writer(path, append: append) }
-    func stat(_ path: String) async throws -> FileInfo { try await inner.stat(path) }
-    func list(_ path: String) async throws -> [String] { try await inner.list(path) }
-    func move(from source: String, to destination: String) async throws { try await inner.move(from: source, to: destination) }
-    func delete(_ path: String) async throws { try await inner.delete(path) }
-    func redirectURL(_ path: String, method: String) async throws -> String? { try await inner.redirectURL(path, method: method) }
-    func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws { try await inner.walk(path, visit) }
     func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? {
         let answers = try await inner.listDirectories(queries)
         let n = answers?.filter { if case .listed = $0 { return true } else { return false } }.count ?? 0

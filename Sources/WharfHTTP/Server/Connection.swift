@@ -64,7 +64,7 @@ final class Connection: ConnectionContext, EventLoopClient, @unchecked Sendable 
         queue.async { [self] in
             timer.setEventHandler { [unowned self] in self.timerFired() }
             timer.resume()
-            loopToken = loop.register(fd: transport.descriptor, client: self, queue: queue)
+            loopToken = loop.register(fd: transport.descriptor, client: self)
             guard loopToken != nil else {
                 logger.warn("cannot watch connection", ["remote": remoteAddress, "error": String(cString: strerror(errno))])
                 finalClose()

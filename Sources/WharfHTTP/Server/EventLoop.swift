@@ -4,6 +4,7 @@ import Glibc
 import CLinux
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Socket readiness for many connections through one epoll descriptor of our own.
 ///
@@ -20,7 +21,7 @@ import Foundation
 /// ```swift
 /// let loop = EventLoop.next()
 /// let queue = DispatchQueue(label: "connection", target: loop.queue)
-/// let token = loop.register(fd: fd, client: connection)   // on `queue`
+/// let token = loop.register(fd: fd, client: connection)   // on `queue`, the client's queue
 /// // … later, on `queue`, before closing fd:
 /// loop.deregister(fd: fd, token: token)
 /// ```
@@ -29,25 +30,24 @@ final class EventLoop: @unchecked Sendable {
     static let shared: [EventLoop] = (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).compactMap { i in
         EventLoop(label: "wharf.http.loop.\(i)")
     }
-    private static let counter = ManagedCounter()
+    private static let handedOut = Atomic<UInt64>(0)
 
     /// The loop for the next connection (round robin over ``shared``).
     static func next() -> EventLoop {
-        shared[Int(counter.increment() % UInt64(shared.count))]
+        shared[Int(handedOut.wrappingAdd(1, ordering: .relaxed).newValue % UInt64(shared.count))]
     }
 
     let queue: DispatchQueue
     private let epoll: Int32
     private let source: DispatchSourceRead
     /// Registered clients by token (touched only on ``queue`` or a queue targeting it).
-    private var clients: [UInt64: Unowned] = [:]
+    private var clients: [UInt64: UnownedClient] = [:]
     private var nextToken: UInt64 = 1
     private let events: UnsafeMutablePointer<epoll_event>
     private static let batch: Int32 = 128
 
-    private struct Unowned {
+    private struct UnownedClient {
         unowned let client: EventLoopClient
-        let queue: DispatchQueue
     }
 
     private init?(label: String) {
@@ -61,16 +61,16 @@ final class EventLoop: @unchecked Sendable {
         source.resume()
     }
 
-    /// Watches `fd` for `client` (call on a queue targeting ``queue``); returns the token
-    /// for ``deregister(fd:token:)``, or nil when the kernel refuses (the caller falls back).
-    func register(fd: Int32, client: EventLoopClient, queue clientQueue: DispatchQueue) -> UInt64? {
+    /// Watches `fd` for `client` (call on the client's queue, which targets ``queue``);
+    /// returns the token for ``deregister(fd:token:)``, or nil when the kernel refuses.
+    func register(fd: Int32, client: EventLoopClient) -> UInt64? {
         let token = nextToken
         nextToken += 1
         var event = epoll_event()
         event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
         event.data.u64 = token
         guard epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) == 0 else { return nil }
-        clients[token] = Unowned(client: client, queue: clientQueue)
+        clients[token] = UnownedClient(client: client)
         return token
     }
 
@@ -94,7 +94,7 @@ final class EventLoop: @unchecked Sendable {
                 let client = entry.client
                 // On the client's own queue (it targets ours: it runs right after this block,
                 // on this thread), so code that asks "am I on the connection's queue" holds.
-                entry.queue.async { client.socketReady(readable: readable, writable: writable) }
+                client.queue.async { client.socketReady(readable: readable, writable: writable) }
             }
             if n < Self.batch { return }
         }
@@ -103,19 +103,8 @@ final class EventLoop: @unchecked Sendable {
 
 /// What an ``EventLoop`` tells a registered connection.
 protocol EventLoopClient: AnyObject {
+    /// The client's serial queue, targeting its loop's ``EventLoop/queue``; events run on it.
+    var queue: DispatchQueue { get }
     /// The socket became readable and/or writable (edge-triggered: say it once per change).
     func socketReady(readable: Bool, writable: Bool)
-}
-
-/// A thread-safe counter for round-robin choices.
-final class ManagedCounter: @unchecked Sendable {
-    private var value: UInt64 = 0
-    private let lock = NSLock()
-
-    func increment() -> UInt64 {
-        lock.lock()
-        defer { lock.unlock() }
-        value &+= 1
-        return value
-    }
 }
