@@ -1,6 +1,7 @@
 import Foundation
 import WharfCrypto
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 final class ChunkedTests: XCTestCase {
@@ -25,7 +26,7 @@ final class ChunkedTests: XCTestCase {
         let r = try c.readResponse()
         XCTAssertEqual(r.header("Transfer-Encoding"), "chunked")
         XCTAssertNil(r.header("Content-Length"))
-        XCTAssertEqual(Data(r.body), TestServer.generated(200_000))
+        XCTAssertEqual(Data(r.body), GeneratedContent.bytes(200_000))
     }
 
     func testStreamedResponseWithLengthIsSized() throws {
@@ -33,7 +34,7 @@ final class ChunkedTests: XCTestCase {
         c.send("GET /stream?n=100000&sized=1 HTTP/1.1\r\nHost: x\r\n\r\n")
         let r = try c.readResponse()
         XCTAssertEqual(r.header("Content-Length"), "100000")
-        XCTAssertEqual(Data(r.body), TestServer.generated(100_000))
+        XCTAssertEqual(Data(r.body), GeneratedContent.bytes(100_000))
     }
 
     func testHTTP10StreamEndsWithClose() throws {
@@ -41,20 +42,18 @@ final class ChunkedTests: XCTestCase {
         c.send("GET /stream?n=5000 HTTP/1.0\r\n\r\n")
         let r = try c.readResponse()
         XCTAssertNil(r.header("Transfer-Encoding"))
-        XCTAssertEqual(Data(r.body), TestServer.generated(5000))
+        XCTAssertEqual(Data(r.body), GeneratedContent.bytes(5000))
     }
 
     func testCurlChunkedUploadAndDownload() throws {
         let url = "http://127.0.0.1:\(ts.port)"
-        let payload = TestServer.generated(1_000_000)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("chunked-\(UUID().uuidString)")
-        try payload.write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
+        let payload = GeneratedContent.bytes(1_000_000)
+        let file = try makeScratchFile(payload, prefix: "chunked")
         let (status, out, err) = try runCurl(["-H", "Transfer-Encoding: chunked", "--data-binary", "@\(file.path)", "\(url)/hash"])
         XCTAssertEqual(status, 0, err)
         XCTAssertEqual(String(decoding: out, as: UTF8.self), "1000000 \(DigestHasher.hex(payload))")
         let (s2, out2, err2) = try runCurl(["\(url)/stream?n=777777"])
         XCTAssertEqual(s2, 0, err2)
-        XCTAssertEqual(out2, TestServer.generated(777_777))
+        XCTAssertEqual(out2, GeneratedContent.bytes(777_777))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 /// Connections on the epoll loops: readiness is edge-triggered, so every way bytes can

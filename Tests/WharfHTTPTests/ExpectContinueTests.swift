@@ -1,5 +1,6 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 final class ExpectContinueTests: XCTestCase {
@@ -28,10 +29,8 @@ final class ExpectContinueTests: XCTestCase {
     }
 
     func testCurlUsesContinue() throws {
-        let payload = TestServer.generated(2_000_000)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("expect-\(UUID().uuidString)")
-        try payload.write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
+        let payload = GeneratedContent.bytes(2_000_000)
+        let file = try makeScratchFile(payload, prefix: "expect")
         let start = Date()
         let (status, out, err) = try runCurl(["-v", "-H", "Expect: 100-continue", "--data-binary", "@\(file.path)",
                                               "http://127.0.0.1:\(ts.port)/hash"])

@@ -1,5 +1,6 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 /// Smuggling shapes and malformed input: each is refused with a 4xx/5xx and a close, and
