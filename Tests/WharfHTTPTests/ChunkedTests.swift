@@ -4,11 +4,7 @@ import WharfCrypto
 import WharfTestSupport
 import XCTest
 
-final class ChunkedTests: XCTestCase {
-    var ts: TestServer!
-    override func setUp() async throws { ts = try TestServer() }
-    override func tearDown() async throws { await ts.stop() }
-
+final class ChunkedTests: TestServerCase {
     func testChunkedRequestWithExtensionsAndTrailers() throws {
         let c = try RawClient(port: ts.port)
         c.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Checksum: 1\r\n\r\n")

@@ -3,11 +3,7 @@ import Foundation
 import WharfTestSupport
 import XCTest
 
-final class ExpectContinueTests: XCTestCase {
-    var ts: TestServer!
-    override func setUp() async throws { ts = try TestServer() }
-    override func tearDown() async throws { await ts.stop() }
-
+final class ExpectContinueTests: TestServerCase {
     func testContinueSentOnFirstBodyRead() throws {
         let c = try RawClient(port: ts.port)
         c.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
