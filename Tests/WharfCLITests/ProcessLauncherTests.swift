@@ -27,5 +27,4 @@ final class ProcessLauncherTests: XCTestCase {
     func testMissingExecutableIsALaunchError() {
         XCTAssertThrowsError(try ProcessLauncher.run("/nonexistent/tool", [])) { XCTAssertTrue($0 is ProcessLaunchError) }
     }
-
 }
