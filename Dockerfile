@@ -1,5 +1,5 @@
 # Wharf container image: build with the Swift toolchain, run on a slim Debian with only
-# the C libraries Wharf links (OpenSSL 3, zlib) and the CA bundle, as a non-root user.
+# the C libraries Wharf links (OpenSSL 3) and the CA bundle, as a non-root user.
 #
 #   docker build -t wharf .
 #   docker run -p 5000:5000 -v registry:/var/lib/registry -e REGISTRY_HTTP_SECRET=... wharf
@@ -8,7 +8,7 @@
 
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl-dev zlib1g-dev \
+ && apt-get install -y --no-install-recommends libssl-dev libcrypt-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Manifest first: the dependency-free package resolves instantly, but the layer order
@@ -21,7 +21,7 @@ RUN swift build -c release --static-swift-stdlib --product wharf \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl3 zlib1g ca-certificates \
+ && apt-get install -y --no-install-recommends libssl3 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 1001 wharf \
  && useradd --system --uid 1001 --gid wharf --home-dir /var/lib/registry --shell /usr/sbin/nologin wharf \

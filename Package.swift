@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Wharf: an OCI distribution registry. No package dependencies: Foundation, Dispatch,
-// the toolchain's test frameworks and system C libraries (OpenSSL, zlib, libcrypt) only.
+// the toolchain's test frameworks and system C libraries (OpenSSL, libcrypt) only.
 import PackageDescription
 
 let package = Package(
@@ -12,20 +12,18 @@ let package = Package(
         // System C libraries, each behind its own module map (shims are static inline C in the header).
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
-                       providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", providers: [.apt(["libcrypt-dev"])]),
         // Linux syscalls Glibc's module leaves out (epoll, statx, O_DIRECT); headers only.
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
         // Layers, lowest first. Arrows only point down (see docs/architecture.md).
         .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
-        .target(name: "WharfHTTP", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
+        .target(name: "WharfHTTP", dependencies: ["COpenSSL", "CLinux"]),
         .target(name: "WharfConfig"),
         .target(name: "WharfStorage", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
-                dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig", "WharfMetrics"]),
+                dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfMetrics"]),
         .target(name: "WharfAuth", dependencies: ["WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
         .executableTarget(name: "wharf",
                           dependencies: ["WharfAuth", "WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
@@ -42,13 +40,18 @@ let package = Package(
         .executableTarget(name: "wharf-fuzz-hpack", dependencies: ["WharfHTTP", "WharfFuzzing"], path: "Tests/Fuzz/HPACK",
                           exclude: ["corpus"]),
 
-        .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto"]),
-        .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto"]),
-        .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig"]),
-        .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto"], exclude: ["Support"]),
-        .testTarget(name: "WharfMetricsTests", dependencies: ["WharfMetrics"]),
-        .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto"]),
-        .testTarget(name: "WharfRegistryTests", dependencies: ["WharfRegistry", "WharfStorage", "WharfHTTP"]),
+        // Shared by every test target: scratch directories, a raw socket client, curl, generated
+        // content, a process launcher and the built `wharf` binary (Tests/WharfTestSupport).
+        .target(name: "WharfTestSupport", path: "Tests/WharfTestSupport"),
+        .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto", "WharfTestSupport"]),
+        .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto", "WharfTestSupport"]),
+        .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig", "WharfTestSupport"]),
+        .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto", "WharfTestSupport"], exclude: ["Support"]),
+        .testTarget(name: "WharfMetricsTests", dependencies: ["WharfMetrics", "WharfTestSupport"]),
+        .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto", "WharfTestSupport"]),
+        .testTarget(name: "WharfRegistryTests", dependencies: ["WharfRegistry", "WharfStorage", "WharfHTTP", "WharfCrypto", "WharfTestSupport"]),
+        // Runs the built `wharf` executable (needs `swift build` first).
+        .testTarget(name: "WharfCLITests", dependencies: ["WharfConfig", "WharfTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

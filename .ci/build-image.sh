@@ -2,7 +2,7 @@
 # Builds the Wharf container image without a Docker engine: a release binary with the
 # Swift runtime linked in (--static-swift-stdlib), and buildah assembling, from scratch,
 # the filesystem the Dockerfile's runtime stage has: the binary, the C libraries it links
-# (glibc, OpenSSL 3, zlib, libstdc++/libgcc from this Debian bookworm host, the same
+# (glibc, OpenSSL 3, libstdc++/libgcc from this Debian bookworm host, the same
 # packages bookworm-slim installs), the CA bundle, a non-root user 1001, the default
 # config at /etc/wharf/config.yml and the /var/lib/registry volume.
 #

@@ -1,12 +1,12 @@
 import Foundation
 @testable import WharfAuth
 import XCTest
+import WharfTestSupport
 
 /// The policy file is re-read when it changes; a broken edit keeps the old policy.
 final class PolicyStoreTests: XCTestCase {
     func testReloadsOnChangeAndKeepsOldPolicyOnError() throws {
-        let path = NSTemporaryDirectory() + "policy-\(UUID().uuidString).yml"
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = try makeScratchDirectory("policy").appending("policy.yml").path
         try "users:\n  - name: a\n".write(toFile: path, atomically: true, encoding: .utf8)
         let store = try PolicyStore(path: path)
         XCTAssertEqual(store.current().users.map(\.name), ["a"])

@@ -1,5 +1,6 @@
 import XCTest
 import WharfConfig
+import WharfTestSupport
 
 /// config.yml keys: defaults, each key's value, and type and unknown-key errors.
 final class ConfigurationTests: XCTestCase {
@@ -185,9 +186,7 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testFileLoading() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-config-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try makeScratchDirectory("wharf-config").url
         let good = dir.appendingPathComponent("good.yml").path
         try "http:\n  addr: :6000\n".write(toFile: good, atomically: true, encoding: .utf8)
         XCTAssertEqual(try Configuration.load(file: good, environment: [:]).configuration.http.addr, ":6000")

@@ -1,6 +1,7 @@
 import Foundation
 import WharfCrypto
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 /// Request bodies of known length are read from the socket in ``BodyBufferPool``-sized
@@ -39,7 +40,7 @@ final class BodyReadTests: XCTestCase {
     func testLargeBodyArrivesInChunksLargerThanTheSocketReadBuffer() async throws {
         let seen = Seen()
         let server = try startServer(seen, waitBeforeReading: 0.3)
-        let body = TestServer.generated(8 << 20)
+        let body = GeneratedContent.bytes(8 << 20)
         let client = try RawClient(port: server.localPort, timeout: 30)
         let sender = Thread {
             client.send("PUT /body HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
@@ -65,8 +66,8 @@ final class BodyReadTests: XCTestCase {
         let seen = Seen()
         let server = try startServer(seen, waitBeforeReading: 0)
         let client = try RawClient(port: server.localPort, timeout: 30)
-        let first = TestServer.generated(700_000)
-        let second = TestServer.generated(1000, offset: 3)
+        let first = GeneratedContent.bytes(700_000)
+        let second = GeneratedContent.bytes(1000, offset: 3)
         // Both requests in one send: the first body starts in the head's read, the second
         // head follows the first body in the same stream.
         var request = Array("PUT /body HTTP/1.1\r\nHost: x\r\nContent-Length: \(first.count)\r\n\r\n".utf8) + [UInt8](first)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 final class EarlyAnswerTests: XCTestCase {
@@ -34,9 +35,7 @@ final class EarlyAnswerTests: XCTestCase {
     }
 
     func testCurlUploadToEarlyAnswer() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("early-\(UUID().uuidString)")
-        try Data(count: 20 << 20).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
+        let file = try makeScratchFile(Data(count: 20 << 20), prefix: "early")
         let (_, out, err) = try runCurl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:", "-T", file.path,
                                          "http://127.0.0.1:\(ts.port)/early401"])
         XCTAssertEqual(String(decoding: out, as: UTF8.self), "401", err)
@@ -53,7 +52,7 @@ final class EarlyAnswerTests: XCTestCase {
         let c = try RawClient(port: ts.port)
         let size = 3 << 20
         c.send("POST /echo-stream HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n")
-        let payload = [UInt8](TestServer.generated(size))
+        let payload = [UInt8](GeneratedContent.bytes(size))
         // Send from another thread while this one reads the echo: neither side may deadlock.
         let sender = Thread { c.send(payload) }
         sender.start()

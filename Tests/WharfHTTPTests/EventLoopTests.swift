@@ -1,15 +1,12 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 /// Connections on the epoll loops: readiness is edge-triggered, so every way bytes can
 /// arrive must still be read (dribbled, in one burst over the read budget, while the
 /// handler is busy), and closing connections must never disturb the others of a loop.
-final class EventLoopTests: XCTestCase {
-    var ts: TestServer!
-    override func setUp() async throws { ts = try TestServer() }
-    override func tearDown() async throws { await ts.stop() }
-
+final class EventLoopTests: TestServerCase {
     func testThereIsALoopPerCore() {
         XCTAssertEqual(EventLoop.shared.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
     }

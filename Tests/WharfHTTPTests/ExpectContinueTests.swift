@@ -1,12 +1,9 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
-final class ExpectContinueTests: XCTestCase {
-    var ts: TestServer!
-    override func setUp() async throws { ts = try TestServer() }
-    override func tearDown() async throws { await ts.stop() }
-
+final class ExpectContinueTests: TestServerCase {
     func testContinueSentOnFirstBodyRead() throws {
         let c = try RawClient(port: ts.port)
         c.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
@@ -28,10 +25,8 @@ final class ExpectContinueTests: XCTestCase {
     }
 
     func testCurlUsesContinue() throws {
-        let payload = TestServer.generated(2_000_000)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("expect-\(UUID().uuidString)")
-        try payload.write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
+        let payload = GeneratedContent.bytes(2_000_000)
+        let file = try makeScratchFile(payload, prefix: "expect")
         let start = Date()
         let (status, out, err) = try runCurl(["-v", "-H", "Expect: 100-continue", "--data-binary", "@\(file.path)",
                                               "http://127.0.0.1:\(ts.port)/hash"])

@@ -1,5 +1,6 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 /// The HTTP/2 codec in process, over h2c prior knowledge, with raw frames: the same handlers
@@ -83,7 +84,7 @@ final class HTTP2ConnectionTests: XCTestCase {
         XCTAssertEqual(status, 200)
         XCTAssertEqual(echoed, payload)
         c.request(5, "GET", "/stream?n=300000")
-        XCTAssertEqual(Data(try c.response(5).1), TestServer.generated(300_000))
+        XCTAssertEqual(Data(try c.response(5).1), GeneratedContent.bytes(300_000))
         c.request(7, "GET", "/file")
         XCTAssertEqual(Data(try c.response(7).1), ts.fileContents)
     }

@@ -1,12 +1,9 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
-final class HeadAndStatusTests: XCTestCase {
-    var ts: TestServer!
-    override func setUp() async throws { ts = try TestServer() }
-    override func tearDown() async throws { await ts.stop() }
-
+final class HeadAndStatusTests: TestServerCase {
     func testHeadHasLengthButNoBody() throws {
         let c = try RawClient(port: ts.port)
         c.send("HEAD /blob HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -1,12 +1,9 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
-final class KeepAliveTests: XCTestCase {
-    var ts: TestServer!
-    override func setUp() async throws { ts = try TestServer() }
-    override func tearDown() async throws { await ts.stop() }
-
+final class KeepAliveTests: TestServerCase {
     func testSeveralRequestsReuseOneConnection() throws {
         let c = try RawClient(port: ts.port)
         for i in 0..<5 {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 /// Gigabyte bodies through curl in both directions: every byte arrives and the server's
@@ -9,15 +10,8 @@ final class LargeBodyTests: XCTestCase {
     var mebibytes: Int { Int(ProcessInfo.processInfo.environment["WHARF_LARGE_BODY_MIB"] ?? "") ?? 2048 }
 
     func shell(_ command: String) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try ProcessLauncher.shell(command, timeout: 900)
+        return (r.status, r.stdoutText)
     }
 
     func testLargeStreamedUploadIsHashedInBoundedMemory() async throws {

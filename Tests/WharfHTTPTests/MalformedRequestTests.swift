@@ -1,14 +1,11 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 /// Smuggling shapes and malformed input: each is refused with a 4xx/5xx and a close, and
 /// the server keeps answering afterwards.
-final class MalformedRequestTests: XCTestCase {
-    var ts: TestServer!
-    override func setUp() async throws { ts = try TestServer() }
-    override func tearDown() async throws { await ts.stop() }
-
+final class MalformedRequestTests: TestServerCase {
     func expect(_ raw: [UInt8], status: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         let c = try RawClient(port: ts.port)
         c.send(raw)

@@ -1,12 +1,9 @@
 import Foundation
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
-final class PipeliningTests: XCTestCase {
-    var ts: TestServer!
-    override func setUp() async throws { ts = try TestServer() }
-    override func tearDown() async throws { await ts.stop() }
-
+final class PipeliningTests: TestServerCase {
     func testPipelinedRequestsAnsweredInOrder() throws {
         let c = try RawClient(port: ts.port)
         // A slow request first: the fast ones behind it must still come back after it.

@@ -1,41 +1,28 @@
 import Foundation
 import WharfCrypto
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 /// TLS with a throwaway CA made by the `openssl` CLI; curl verifies against it.
 final class TLSTests: XCTestCase {
-    static var dir: URL!
+    static var authority: TestCertificateAuthority!
 
     override class func setUp() {
         super.setUp()
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-tls-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let script = """
-        set -e
-        cd '\(dir.path)'
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=WharfTestCA 2>/dev/null
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
-        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > ext.cnf
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf 2>/dev/null
-        """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", script]
-        try? p.run()
-        p.waitUntilExit()
+        authority = try? TestCertificateAuthority()
     }
 
     override class func tearDown() {
-        try? FileManager.default.removeItem(at: dir)
+        authority?.directory.remove()
         super.tearDown()
     }
 
-    var caPath: String { Self.dir.appendingPathComponent("ca.pem").path }
+    var caPath: String { Self.authority.caPath }
 
     func makeServer(minimumVersion: String = "tls1.2", limits: HTTPLimits = HTTPLimits()) throws -> TestServer {
-        let tls = TLSConfiguration(certificatePath: Self.dir.appendingPathComponent("server.pem").path,
-                                   keyPath: Self.dir.appendingPathComponent("server.key").path,
+        let tls = TLSConfiguration(certificatePath: Self.authority.serverCertificatePath,
+                                   keyPath: Self.authority.serverKeyPath,
                                    minimumVersion: minimumVersion)
         return try TestServer(limits: limits, tls: tls)
     }
@@ -53,16 +40,14 @@ final class TLSTests: XCTestCase {
     func testUploadHashStreamAndFileOverTLS() async throws {
         let ts = try makeServer()
         let url = "https://127.0.0.1:\(ts.port)"
-        let payload = TestServer.generated(3_000_000)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tls-up-\(UUID().uuidString)")
-        try payload.write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
+        let payload = GeneratedContent.bytes(3_000_000)
+        let file = try makeScratchFile(payload, prefix: "tls-up")
         var (status, out, err) = try runCurl(["--cacert", caPath, "--data-binary", "@\(file.path)", "\(url)/hash"])
         XCTAssertEqual(status, 0, err)
         XCTAssertEqual(String(decoding: out, as: UTF8.self), "3000000 \(DigestHasher.hex(payload))")
         (status, out, err) = try runCurl(["--cacert", caPath, "\(url)/stream?n=2500000"])
         XCTAssertEqual(status, 0, err)
-        XCTAssertEqual(out, TestServer.generated(2_500_000))
+        XCTAssertEqual(out, GeneratedContent.bytes(2_500_000))
         (status, out, err) = try runCurl(["--cacert", caPath, "\(url)/file"])
         XCTAssertEqual(status, 0, err)
         XCTAssertEqual(out, ts.fileContents)
@@ -88,7 +73,7 @@ final class TLSTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("/nonexistent/cert.pem"), "\(error)")
         }
         // A key that does not match the certificate.
-        let mismatched = TLSConfiguration(certificatePath: caPath, keyPath: Self.dir.appendingPathComponent("server.key").path)
+        let mismatched = TLSConfiguration(certificatePath: caPath, keyPath: Self.authority.serverKeyPath)
         let s2 = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, tls: mismatched),
                             logger: Logger(level: .error), handler: { _ in .text(200, "") })
         XCTAssertThrowsError(try s2.start())

@@ -1,6 +1,7 @@
 import Foundation
 import WharfCrypto
 @testable import WharfHTTP
+import WharfTestSupport
 import XCTest
 
 /// Counters the test handlers update, read by tests to check what the server side saw.
@@ -22,14 +23,15 @@ final class TestServer {
     let observations = ServerObservations()
     let fileURL: URL
     let fileContents: Data
+    private let scratch: ScratchDirectory
     var port: Int { server.localPort }
 
     init(limits: HTTPLimits = HTTPLimits(), tls: TLSConfiguration? = nil, host: String = "127.0.0.1") throws {
         var contents = Data(count: 300_000)
         for i in 0..<contents.count { contents[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
         fileContents = contents
-        fileURL = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-http-test-\(UUID().uuidString)")
-        try contents.write(to: fileURL)
+        scratch = try ScratchDirectory(prefix: "wharf-http-test")
+        fileURL = try scratch.file("file", contents: contents)
         let router = Self.makeRouter(observations: observations, fileURL: fileURL)
         let logger = Logger(level: ProcessInfo.processInfo.environment["WHARF_TEST_LOG"] != nil ? .trace : .error)
         server = HTTPServer(configuration: HTTPServerConfiguration(host: host, port: 0, tls: tls, limits: limits),
@@ -39,21 +41,7 @@ final class TestServer {
 
     func stop() async {
         await server.shutdown(gracePeriod: 2)
-        try? FileManager.default.removeItem(at: fileURL)
-    }
-
-    /// A repeating pattern long enough to slice any generated piece of up to 1 MiB from.
-    static let pattern: Data = {
-        var bytes = [UInt8](repeating: 0, count: (1 << 20) + 251)
-        for i in 0..<bytes.count { bytes[i] = UInt8(truncatingIfNeeded: i % 251) }
-        return Data(bytes)
-    }()
-
-    static func generated(_ n: Int, offset: Int = 0) -> Data {
-        if n <= 1 << 20 { let start = offset % 251; return pattern.subdata(in: start..<(start + n)) }
-        var bytes = [UInt8](repeating: 0, count: n)
-        for i in 0..<n { bytes[i] = UInt8(truncatingIfNeeded: (offset + i) % 251) }
-        return Data(bytes)
+        scratch.remove()
     }
 
     static func makeRouter(observations: ServerObservations, fileURL: URL) -> Router {
@@ -112,7 +100,7 @@ final class TestServer {
                 var sent = 0
                 while sent < n {
                     let piece = min(64 * 1024, n - sent)
-                    try await writer.write(TestServer.generated(piece, offset: sent))
+                    try await writer.write(GeneratedContent.bytes(piece, offset: sent))
                     sent += piece
                 }
             })

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WharfTestSupport
 import WharfStorage
 @testable import WharfRegistry
 
@@ -16,12 +17,7 @@ final class LinkCacheTests: XCTestCase {
     var scratch: URL!
 
     override func setUpWithError() throws {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-linkcache-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: scratch)
+        scratch = try makeScratchDirectory("wharf-linkcache").url
     }
 
     /// Links through a driver counting its `getContent` calls, with a clock `ahead` of real time.

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WharfTestSupport
 import WharfHTTP
 @testable import WharfRegistry
 @testable import WharfStorage
@@ -48,12 +49,8 @@ final class CountingListDriver: ForwardingDriver, @unchecked Sendable {
 final class ListingCacheTests: XCTestCase {
     var scratch: URL!
 
-    override func setUp() {
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-listing-\(UUID().uuidString)")
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(at: scratch)
+    override func setUpWithError() throws {
+        scratch = try makeScratchDirectory("wharf-listing").url
     }
 
     func context(handles: Bool = true) throws -> (RegistryContext, CountingListDriver) {

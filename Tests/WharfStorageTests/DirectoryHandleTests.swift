@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 @testable import WharfStorage
+import WharfTestSupport
 
 /// `openDirectoryHandles` and `directoryVersions`: a handle reads the version of the
 /// directory object it was opened on, the same version a `stat` at its path reads while the

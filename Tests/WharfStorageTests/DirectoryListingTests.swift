@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 @testable import WharfStorage
+import WharfTestSupport
 
 /// `FilesystemDriver.listDirectories`: versions that change with the entries, listings
 /// withheld from reuse while a directory is fresh, kinds from `d_type`.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WharfCrypto
 @testable import WharfStorage
+import WharfTestSupport
 
 /// The shared driver suite, part 1: content in and out (putContent, getContent, reader,
 /// writer) and path validation. Every driver in ``DriverUnderTest/all`` must pass it.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WharfStorage
+import WharfTestSupport
 
 /// One driver kind the shared suite runs against; ``with(_:)`` builds a fresh, empty
 /// driver for one test and cleans up after it.
@@ -38,19 +39,7 @@ struct DriverUnderTest: Sendable, CustomTestStringConvertible {
     }
 }
 
-/// Temporary directories for tests.
-enum Scratch {
-    static func make() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("wharf-storage-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
-    static func remove(_ url: URL) {
-        try? FileManager.default.removeItem(at: url)
-    }
-
+extension Scratch {
     /// Runs `body` with a filesystem driver on a fresh scratch root (and that root's path),
     /// then removes the scratch directory.
     static func withFilesystemDriver(directWrites: Bool = true,
@@ -60,17 +49,6 @@ enum Scratch {
         let driver = try FilesystemDriver(root: scratch.appendingPathComponent("root").path, directWrites: directWrites)
         try await body(driver, driver.root)
     }
-}
-
-/// Deterministic test content: `count` bytes derived from `seed`.
-func testBytes(_ count: Int, seed: UInt8 = 1) -> Data {
-    var bytes = [UInt8](repeating: 0, count: count)
-    var x = UInt32(seed) &* 2_654_435_761 &+ 1
-    for i in 0..<count {
-        x ^= x << 13; x ^= x >> 17; x ^= x << 5
-        bytes[i] = UInt8(truncatingIfNeeded: x)
-    }
-    return Data(bytes)
 }
 
 /// Reads everything a reader returns, checking every chunk is non-empty.

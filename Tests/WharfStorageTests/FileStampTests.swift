@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 @testable import WharfStorage
+import WharfTestSupport
 
 /// `FilesystemDriver.fileStamp`: what the registry's link cache revalidates with.
 @Suite("FileStamp")

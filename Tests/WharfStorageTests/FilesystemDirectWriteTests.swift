@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 @testable import WharfStorage
+import WharfTestSupport
 
 /// `storage.filesystem.directwrites`: uploads past their first MiB go to the disk with
 /// `O_DIRECT` through aligned buffers (``DirectWriteStaging``). Every byte must land where

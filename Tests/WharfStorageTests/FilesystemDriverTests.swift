@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 @testable import WharfStorage
+import WharfTestSupport
 
 /// What only the filesystem driver promises: its root, its temporary files, staying inside
 /// the root, local files for sendfile, and errno mapping.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WharfStorage
+import WharfTestSupport
 
 /// Collects what an ``InstrumentedDriver`` reports.
 final class ObservedCalls: @unchecked Sendable {

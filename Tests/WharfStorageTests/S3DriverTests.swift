@@ -4,6 +4,7 @@ import Testing
 import FoundationNetworking
 #endif
 @testable import WharfStorage
+import WharfTestSupport
 
 /// S3-specific behaviour on moto (see ``MotoServer``): multipart parts and resuming,
 /// server-side copies, paging, multi-delete, presigned URLs, configuration and errors.

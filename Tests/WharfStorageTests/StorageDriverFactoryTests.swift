@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WharfStorage
+import WharfTestSupport
 
 @Suite("StorageDriverFactory")
 struct StorageDriverFactoryTests {

@@ -1,10 +1,10 @@
 import Dispatch
 import Foundation
 
-/// A protocol engine on one connection (HTTP/1.1 now, HTTP/2 later), chosen after the
-/// TLS handshake by ALPN. The connection owns the socket, the transport and the output
-/// queue; the codec turns bytes into requests and responses into bytes. Every method is
-/// called on the connection's queue.
+/// A protocol engine on one connection (``HTTP1Codec`` or ``HTTP2Codec``), chosen after
+/// the TLS handshake by ALPN, or on a plain h2c listener by ``PrefaceDetectingCodec``. The
+/// connection owns the socket, the transport and the output queue; the codec turns bytes
+/// into requests and responses into bytes. Every method is called on the connection's queue.
 protocol ConnectionCodec: AnyObject {
     /// The transport is ready (handshake done).
     func start()

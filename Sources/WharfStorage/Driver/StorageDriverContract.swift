@@ -1,5 +1,5 @@
 /// The rules every ``StorageDriver`` keeps, and what the registry stores through it.
-/// Documentation only; `Tests/WharfStorageTests/DriverConformanceTests.swift` checks the
+/// Documentation only; `Tests/WharfStorageTests/Driver*ConformanceTests.swift` check the
 /// rules against every driver.
 ///
 /// ## Contract

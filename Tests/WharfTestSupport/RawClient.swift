@@ -2,10 +2,12 @@ import Foundation
 
 /// A blocking POSIX socket client for raw protocol tests: it writes exactly the bytes a
 /// test gives and reads responses without any HTTP library in between.
-final class RawClient {
-    let fd: Int32
+public final class RawClient {
+    /// The connected socket, for tests that need a socket option or a half-close.
+    public let fd: Int32
 
-    init(port: Int, host: String = "127.0.0.1", timeout: Double = 10) throws {
+    /// Connects to `host:port`; reads and writes time out after `timeout` seconds.
+    public init(port: Int, host: String = "127.0.0.1", timeout: Double = 10) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawClientError("socket failed") }
         var addr = sockaddr_in()
@@ -24,11 +26,11 @@ final class RawClient {
     deinit { Glibc.close(fd) }
 
     /// Ends the connection from the client side (both directions).
-    func hangUp() { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+    public func hangUp() { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
 
     /// Sends all of `bytes`; returns false if the peer closed or reset.
     @discardableResult
-    func send(_ bytes: [UInt8]) -> Bool {
+    public func send(_ bytes: [UInt8]) -> Bool {
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
@@ -38,11 +40,12 @@ final class RawClient {
         return true
     }
 
+    /// Sends the UTF-8 bytes of `s`; returns false if the peer closed or reset.
     @discardableResult
-    func send(_ s: String) -> Bool { send(Array(s.utf8)) }
+    public func send(_ s: String) -> Bool { send(Array(s.utf8)) }
 
     /// Reads whatever arrives next (up to `max` bytes); empty at EOF, nil on timeout or error.
-    func readSome(max: Int = 65536) -> [UInt8]? {
+    public func readSome(max: Int = 65536) -> [UInt8]? {
         var buf = [UInt8](repeating: 0, count: max)
         let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, max, 0) }
         if n < 0 { return nil }
@@ -50,14 +53,14 @@ final class RawClient {
     }
 
     /// Reads until EOF (or timeout); returns everything received.
-    func readToEnd() -> [UInt8] {
+    public func readToEnd() -> [UInt8] {
         var all: [UInt8] = []
         while let chunk = readSome(), !chunk.isEmpty { all += chunk }
         return all
     }
 
     /// True if the server closed the connection (EOF or reset) within the timeout.
-    func isClosedByPeer() -> Bool {
+    public func isClosedByPeer() -> Bool {
         while true {
             var buf = [UInt8](repeating: 0, count: 4096)
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
@@ -67,7 +70,7 @@ final class RawClient {
     }
 
     /// Reads one complete response (sized, chunked or 1xx) and returns it.
-    func readResponse(headRequest: Bool = false) throws -> RawResponse {
+    public func readResponse(headRequest: Bool = false) throws -> RawResponse {
         var buffer = pending
         pending = []
         func fill() throws {
@@ -124,46 +127,19 @@ final class RawClient {
     private var pending: [UInt8] = []
 }
 
-struct RawResponse {
-    let status: Int
-    let headers: [(String, String)]
-    let body: [UInt8]
-    var text: String { String(decoding: body, as: UTF8.self) }
-    func header(_ name: String) -> String? { headers.first { $0.0 == name.lowercased() }?.1 }
+/// One response as `RawClient` read it: header names lowercased, body de-chunked.
+public struct RawResponse {
+    public let status: Int
+    public let headers: [(String, String)]
+    public let body: [UInt8]
+    /// The body as UTF-8 text.
+    public var text: String { String(decoding: body, as: UTF8.self) }
+    /// The first value of header `name` (any case).
+    public func header(_ name: String) -> String? { headers.first { $0.0 == name.lowercased() }?.1 }
 }
 
-struct RawClientError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
-
-/// Runs curl and returns (exit status, stdout, stderr).
-func runCurl(_ args: [String], stdin: FileHandle? = nil) throws -> (Int32, Data, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    p.arguments = ["-sS", "--max-time", "120"] + args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    if let stdin { p.standardInput = stdin }
-    try p.run()
-    // Drain stderr on another thread while stdout is read here, so neither pipe fills up.
-    final class Box: @unchecked Sendable { var data = Data() }
-    let errBox = Box()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    p.waitUntilExit()
-    return (p.terminationStatus, outData, String(decoding: errBox.data, as: UTF8.self))
-}
-
-/// Resident set size of this process in KiB (from /proc/self/status).
-func residentKiB() -> Int {
-    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in s.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-    }
-    return 0
+/// Why a raw exchange failed (timeout, early close, refused connection).
+public struct RawClientError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
 }

@@ -1,43 +1,18 @@
 import XCTest
 import WharfConfig
+import WharfTestSupport
 
 /// Runs the built `wharf` binary (next to the test bundle in .build/debug) as a user would.
 final class WharfCLITests: XCTestCase {
     struct Outcome { var status: Int32; var stdout: String; var stderr: String }
 
-    private func wharfBinary() throws -> URL {
-        // The test bundle sits in the products directory (.build/debug) with the executables;
-        // depending on the platform Bundle reports the bundle itself or that directory.
-        let bundle = Bundle(for: WharfCLITests.self).bundleURL
-        let candidates = [bundle.appendingPathComponent("wharf"), bundle.deletingLastPathComponent().appendingPathComponent("wharf")]
-        guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            XCTFail("wharf binary not found in \(candidates.map(\.path)): run swift build first")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return binary
-    }
-
     private func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = try wharfBinary()
-        process.arguments = arguments
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+        let r = try WharfBinary.run(arguments, environment: environment)
+        return Outcome(status: r.status, stdout: r.stdoutText, stderr: r.stderrText)
     }
 
     private func temporaryFile(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-cli-\(UUID().uuidString).yml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
+        try makeScratchFile(text, prefix: "wharf-cli", suffix: ".yml")
     }
 
     func testVersion() throws {
