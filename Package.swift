@@ -21,8 +21,9 @@ let package = Package(
         // Layers, lowest first. Arrows only point down (see docs/architecture.md).
         .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
         .target(name: "WharfHTTP", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
-        .target(name: "WharfConfig"),
         .target(name: "WharfStorage", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
+        // WharfConfig validates `storage.<driver>` sections through WharfStorage's driver registry.
+        .target(name: "WharfConfig", dependencies: ["WharfStorage"]),
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
                 dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig", "WharfMetrics"]),
@@ -44,7 +45,7 @@ let package = Package(
 
         .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto"]),
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto"]),
-        .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig"]),
+        .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig", "WharfStorage"]),
         .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto"], exclude: ["Support"]),
         .testTarget(name: "WharfMetricsTests", dependencies: ["WharfMetrics"]),
         .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto"]),
