@@ -36,7 +36,7 @@ public struct StorageDriverRegistration: Sendable {
                 }
                 continue
             }
-            if parameter.required && value.isEmpty {
+            if parameter.required && value.isEmpty && parameter.kind != .nonEmptyString {
                 throw StorageDriverParameterError(driver: name, parameter: parameter.name, reason: "required")
             }
             try parameter.check(value, driver: name)
