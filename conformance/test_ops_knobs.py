@@ -124,7 +124,7 @@ def test_health_503_when_storage_fails(tmp_path):
 
 
 # storage.filesystem.* reaches the driver `serve` runs: the page cache shows directwrites,
-# the storage I/O threads (named wharf-storage-io) show maxthreads.
+# the storage I/O threads (named wharf-storage) show maxthreads.
 
 def resident_fraction(path):
     """The fraction of `path`'s pages in the page cache (mmap + mincore through ctypes)."""
@@ -176,7 +176,7 @@ def test_directwrites_true_writes_an_upload_past_the_page_cache():
 
 
 def storage_io_threads_under_load(maxthreads=None, env=None):
-    """The most `wharf-storage-io` threads seen while 16 clients push blobs at once."""
+    """The most `wharf-storage` threads seen while 16 clients push blobs at once."""
     import threading
     from ocihelpers import push_blob, random_bytes
     config = {"storage": {"filesystem": {"maxthreads": maxthreads}}} if maxthreads else None
