@@ -19,8 +19,9 @@ let package = Package(
         // Layers, lowest first. Arrows only point down (see docs/architecture.md).
         .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
         .target(name: "WharfHTTP", dependencies: ["COpenSSL", "CLinux"]),
-        .target(name: "WharfConfig"),
         .target(name: "WharfStorage", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
+        // WharfConfig validates `storage.<driver>` sections through WharfStorage's driver registry.
+        .target(name: "WharfConfig", dependencies: ["WharfStorage"]),
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
                 dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfMetrics"]),
@@ -45,7 +46,7 @@ let package = Package(
         .target(name: "WharfTestSupport", path: "Tests/WharfTestSupport"),
         .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto", "WharfTestSupport"]),
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto", "WharfTestSupport"]),
-        .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig", "WharfTestSupport"]),
+        .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig", "WharfStorage", "WharfTestSupport"]),
         .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto", "WharfTestSupport"], exclude: ["Support"]),
         .testTarget(name: "WharfMetricsTests", dependencies: ["WharfMetrics", "WharfTestSupport"]),
         .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto", "WharfTestSupport"]),

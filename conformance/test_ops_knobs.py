@@ -121,3 +121,113 @@ def test_health_503_when_storage_fails(tmp_path):
         if os.path.islink(base):
             os.unlink(base)
         r.cleanup()
+
+
+# storage.filesystem.* reaches the driver `serve` runs: the page cache shows directwrites,
+# the storage I/O threads (named wharf-storage) show maxthreads.
+
+def resident_fraction(path):
+    """The fraction of `path`'s pages in the page cache (mmap + mincore through ctypes)."""
+    import ctypes
+    import mmap
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_ubyte)]
+    size = os.path.getsize(path)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        addr = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        assert addr not in (None, ctypes.c_void_p(-1).value), os.strerror(ctypes.get_errno())
+        try:
+            page = os.sysconf("SC_PAGE_SIZE")
+            pages = (size + page - 1) // page
+            vec = (ctypes.c_ubyte * pages)()
+            assert libc.mincore(ctypes.c_void_p(addr), size, vec) == 0, os.strerror(ctypes.get_errno())
+            return sum(v & 1 for v in vec) / pages
+        finally:
+            libc.munmap(ctypes.c_void_p(addr), size)
+    finally:
+        os.close(fd)
+
+
+def pushed_blob_residency(directwrites):
+    from ocihelpers import push_blob, random_bytes
+    from harness import sha256
+    r = RegistryProcess(config={"storage": {"filesystem": {"directwrites": directwrites}}}).start()
+    try:
+        data = random_bytes(8 << 20)
+        push_blob(r, "ops/direct", data)
+        hexdigest = sha256(data).split(":", 1)[1]
+        path = os.path.join(r.storage_dir, "docker/registry/v2/blobs/sha256", hexdigest[:2], hexdigest, "data")
+        assert os.path.getsize(path) == len(data)
+        return resident_fraction(path)
+    finally:
+        r.cleanup()
+
+
+def test_directwrites_false_keeps_an_upload_in_the_page_cache():
+    assert pushed_blob_residency(False) > 0.9
+
+
+def test_directwrites_true_writes_an_upload_past_the_page_cache():
+    assert pushed_blob_residency(True) < 0.5
+
+
+def storage_io_threads_under_load(maxthreads=None, env=None):
+    """The most `wharf-storage` threads seen while 16 clients push blobs at once."""
+    import threading
+    from ocihelpers import push_blob, random_bytes
+    config = {"storage": {"filesystem": {"maxthreads": maxthreads}}} if maxthreads else None
+    r = RegistryProcess(config=config, env=env).start()
+    seen, done = [0], threading.Event()
+
+    def sample():
+        task_dir = f"/proc/{r.proc.pid}/task"
+        while not done.is_set():
+            count = 0
+            for tid in os.listdir(task_dir):
+                try:
+                    with open(f"{task_dir}/{tid}/comm") as f:
+                        count += f.read().startswith("wharf-storage")
+                except OSError:
+                    pass
+            seen[0] = max(seen[0], count)
+
+    def client(i):
+        for j in range(6):
+            push_blob(r, f"ops/threads{i}", random_bytes(256 << 10))
+
+    try:
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        clients = [threading.Thread(target=client, args=(i,)) for i in range(16)]
+        for c in clients:
+            c.start()
+        for c in clients:
+            c.join()
+        done.set()
+        sampler.join()
+        return seen[0]
+    finally:
+        done.set()
+        r.cleanup()
+
+
+def test_maxthreads_bounds_the_storage_io_threads():
+    assert 1 <= storage_io_threads_under_load(maxthreads=2) <= 2
+    # The same load with the environment variable, and unbounded enough to need more.
+    assert storage_io_threads_under_load(env={"REGISTRY_STORAGE_FILESYSTEM_MAXTHREADS": "1"}) == 1
+    assert storage_io_threads_under_load(maxthreads=64) > 2
+
+
+def test_check_config_refuses_maxthreads_zero_as_serve_does(tmp_path):
+    import subprocess
+    from harness import wharf_bin
+    path = tmp_path / "config.yml"
+    path.write_text(f"storage:\n  filesystem:\n    rootdirectory: {tmp_path}/data\n    maxthreads: 0\n")
+    message = "storage.filesystem.maxthreads: expected an integer ≥ 1, found '0'"
+    for command in (["check-config", str(path)], ["serve", str(path)]):
+        r = subprocess.run([wharf_bin()] + command, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and f"config.yml:4: {message}" in r.stderr, (command, r.returncode, r.stderr)

@@ -5,6 +5,10 @@
 // to link. Used by WharfHTTP (epoll event loops) and WharfStorage (statx, O_DIRECT).
 #ifdef __linux__
 #include <sys/epoll.h>
+#include <sys/prctl.h>
+// Names the calling thread (at most 15 bytes; longer names are cut), as `ps -T` and
+// /proc/<pid>/task/*/comm show it: the filesystem driver's blocking-I/O threads.
+static inline void wharf_name_current_thread(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
 // statx(2) with AT_STATX_FORCE_SYNC for the filesystem driver's file stamps (glibc declares
 // statx only under _GNU_SOURCE, which Swift's Glibc module does not set). Fills
 // out[0..5] = device, inode, size, ctime ns, mtime ns; returns 0 for a regular file, -1 otherwise.

@@ -1,4 +1,5 @@
 import Foundation
+import WharfStorage
 
 /// The shape of config.yml: which keys exist and what kind of value each takes. One tree
 /// serves both checks that must agree: unknown keys in the file are errors naming their
@@ -41,7 +42,9 @@ public indirect enum ConfigSchema: Sendable {
                 ("uploadpurging", .section([("enabled", .scalar), ("age", .scalar), ("interval", .scalar), ("dryrun", .scalar)])),
             ])),
             ("cache", .section([("blobdescriptor", .scalar)])),
-        ] + StorageDriverSpec.all.map { spec in (spec.name, ConfigSchema.section(spec.parameters.map { ($0, .scalar) })) })),
+        ] + StorageDriverFactory.registrations.map { driver in
+            (driver.name, ConfigSchema.section(driver.parameters.map { ($0.name, .scalar) }))
+        })),
         ("openshift", .section(OperationsConfiguration.schemaKeys)),
         ("auth", Configuration.Auth.schema),
     ])
@@ -62,9 +65,9 @@ public indirect enum ConfigSchema: Sendable {
             for entry in try node.entries(at: path.isEmpty ? "top level" : path) {
                 let childPath = path.isEmpty ? entry.key : "\(path).\(entry.key)"
                 guard let schema = children.first(where: { $0.0 == entry.key })?.1 else {
-                    if path == "storage" && StorageDriverSpec.planned.contains(entry.key) {
+                    if path == "storage" && StorageDriverFactory.planned.contains(entry.key) {
                         throw YAMLError(origin: entry.value.origin, line: entry.keyLine,
-                                        message: "\(childPath): storage driver '\(entry.key)' is not supported yet (supported: \(StorageDriverSpec.all.map(\.name).joined(separator: ", ")))")
+                                        message: "\(childPath): storage driver '\(entry.key)' is not supported yet (supported: \(StorageDriverFactory.knownNames.joined(separator: ", ")))")
                     }
                     throw YAMLError(origin: entry.value.origin, line: entry.keyLine, message: "\(childPath): unknown key")
                 }

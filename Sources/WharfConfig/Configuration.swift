@@ -1,4 +1,5 @@
 import Foundation
+import WharfStorage
 
 /// The registry's settings: distribution's config.yml schema (lower-case keys) plus Wharf's
 /// own `http.limits`, with distribution's defaults. Plain values only, so every layer can
@@ -111,11 +112,11 @@ public struct Configuration: Equatable, Sendable {
 
     /// `storage.*`: the driver and the registry's storage behaviour.
     public struct Storage: Equatable, Sendable {
-        /// The chosen driver, with its typed parameters.
-        public var driver: StorageDriverConfiguration = .filesystem(rootDirectory: "./data")
-        /// The chosen driver's raw parameters as written (strings), for drivers that read
-        /// more than the typed ones.
-        public var driverParameters: [String: String] = ["rootdirectory": "./data"]
+        /// The chosen driver's name: a registered driver (see `StorageDriverFactory`).
+        public var driverName: String = FilesystemDriver.registration.name
+        /// The chosen driver's parameters as written (strings), plus the defaults of its
+        /// required ones; validated by its registration, which builds the driver from them.
+        public var driverParameters: [String: String] = ["rootdirectory": FilesystemDriver.defaultRootDirectory]
         /// `storage.delete.enabled`.
         public var deleteEnabled: Bool = false
         /// `storage.redirect.disable`.
@@ -145,22 +146,44 @@ public struct Configuration: Equatable, Sendable {
     }
 }
 
-/// The storage driver section chosen in `storage:` (exactly one), with typed parameters.
-/// Adding a driver: a case here and a ``StorageDriverSpec`` entry.
+/// The storage driver chosen in `storage:`, as a value to compare and match on; derived
+/// from ``Configuration/Storage/driverName`` and its parameters, so a new driver needs no
+/// case here (it is ``named(_:)``).
 public enum StorageDriverConfiguration: Equatable, Sendable {
     /// `storage.filesystem`: files under `rootdirectory`.
     case filesystem(rootDirectory: String)
     /// `storage.inmemory`: nothing persists (tests, demos).
     case inMemory
-    /// `storage.s3`: objects in a bucket; the parameters are in `Storage.driverParameters`.
-    case s3
+    /// Any other registered driver; its parameters are in `Storage.driverParameters`.
+    case named(String)
 
-    /// The section name (`filesystem`, `inmemory`).
+    /// `storage.s3`.
+    public static let s3 = StorageDriverConfiguration.named("s3")
+
+    /// The section name (`filesystem`, `inmemory`, `s3`).
     public var name: String {
         switch self {
         case .filesystem: return "filesystem"
         case .inMemory: return "inmemory"
-        case .s3: return "s3"
+        case .named(let name): return name
+        }
+    }
+}
+
+extension Configuration.Storage {
+    /// The chosen driver as a ``StorageDriverConfiguration``; setting it selects the driver
+    /// (and, for the filesystem, its root).
+    public var driver: StorageDriverConfiguration {
+        get {
+            switch driverName {
+            case "filesystem": return .filesystem(rootDirectory: driverParameters["rootdirectory"] ?? FilesystemDriver.defaultRootDirectory)
+            case "inmemory": return .inMemory
+            default: return .named(driverName)
+            }
+        }
+        set {
+            driverName = newValue.name
+            if case .filesystem(let root) = newValue { driverParameters["rootdirectory"] = root }
         }
     }
 }

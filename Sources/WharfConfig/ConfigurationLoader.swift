@@ -1,4 +1,5 @@
 import Foundation
+import WharfStorage
 
 /// A configuration and the warnings found while loading it (ignored variables,
 /// deprecated keys), which the caller logs.
@@ -160,22 +161,35 @@ extension Configuration {
         }
     }
 
+    /// The defaults a driver section always records: those of its required parameters
+    /// (the filesystem's `rootdirectory`); the others apply when the driver is built.
+    private static func recordedDefaults(_ registration: StorageDriverRegistration) -> [String: String] {
+        var values: [String: String] = [:]
+        for p in registration.parameters where p.required { values[p.name] = p.defaultValue }
+        return values
+    }
+
     private static func decodeStorage(_ storage: YAMLNode, into s: inout Storage) throws {
         let entries = try storage.entries(at: "storage")
-        let drivers = entries.filter { e in StorageDriverSpec.all.contains { $0.name == e.key } }
+        let drivers = entries.filter { e in StorageDriverFactory.registrations.contains { $0.name == e.key } }
         if drivers.count > 1 {
             throw YAMLError(origin: drivers[1].value.origin, line: drivers[1].keyLine,
                             message: "storage: more than one storage driver configured (\(drivers.map(\.key).joined(separator: ", "))); choose one")
         }
-        if let chosen = drivers.first, let spec = StorageDriverSpec.named(chosen.key) {
-            var params = spec.defaults
+        if let chosen = drivers.first, let registration = StorageDriverFactory.registration(named: chosen.key) {
+            var params = recordedDefaults(registration)
             for e in try chosen.value.entries(at: "storage.\(chosen.key)") where !e.value.isNull {
                 params[e.key] = try e.value.string(at: "storage.\(chosen.key).\(e.key)")
             }
-            s.driver = try spec.build(params, chosen.value)
+            do {
+                _ = try registration.validate(params)
+            } catch {
+                throw (error.parameter.flatMap { chosen.value[$0] } ?? chosen.value).error(error.description)
+            }
+            s.driverName = registration.name
             s.driverParameters = params
         } else {
-            s.driverParameters = StorageDriverSpec.named("filesystem")?.defaults ?? [:]
+            s.driverParameters = recordedDefaults(FilesystemDriver.registration)
         }
         if let node = storage["delete"]?["enabled"], !node.isNull { s.deleteEnabled = try node.bool(at: "storage.delete.enabled") }
         if let node = storage["redirect"]?["disable"], !node.isNull { s.redirectDisabled = try node.bool(at: "storage.redirect.disable") }

@@ -1,10 +1,11 @@
 import Foundation
+import WharfStorage
 
 /// Writes a ``Configuration`` back as config.yml YAML: every effective value, defaults
 /// included, so `wharf check-config` shows what the server will actually run with.
 ///
-/// Secrets are masked as `*****`: `http.secret`, and any driver parameter or log field
-/// whose name contains `secret`, `password`, `token`, `credential` or `key` (e.g. S3
+/// Secrets are masked as `*****`: `http.secret`, the driver parameters their driver's
+/// registration declares secret, and any log field whose name contains `secret`, `password`, `token`, `credential` or `key` (e.g. S3
 /// `accesskey`/`secretkey`, Azure `accountkey`), except names that are file paths
 /// (`...file`, `...path`, `...directory`). `http.tls.key` is a path, so it is shown.
 public enum ConfigurationPrinter {
@@ -71,11 +72,11 @@ public enum ConfigurationPrinter {
 
         let s = c.storage
         // Only the chosen driver's own parameters, so the output always reads back.
-        let known = Set(StorageDriverSpec.named(s.driver.name)?.parameters ?? [])
-        var params = s.driverParameters.filter { known.contains($0.key) }
-        if case .filesystem(let rootDirectory) = s.driver { params["rootdirectory"] = rootDirectory }
-        var storage: [YAMLEntry] = [entry(s.driver.name, map(params.sorted { $0.key < $1.key }.map {
-            entry($0.key, scalar(secret($0.key, $0.value)))
+        let registration = StorageDriverFactory.registration(named: s.driverName)
+        let params = s.driverParameters.filter { registration?.parameter($0.key) != nil }
+        var storage: [YAMLEntry] = [entry(s.driverName, map(params.sorted { $0.key < $1.key }.map {
+            let isSecret = registration?.parameter($0.key)?.isSecret ?? true
+            return entry($0.key, scalar(maskSecrets && isSecret && !$0.value.isEmpty ? mask : $0.value))
         }))]
         storage.append(entry("delete", map([entry("enabled", scalar(String(s.deleteEnabled)))])))
         storage.append(entry("redirect", map([entry("disable", scalar(String(s.redirectDisabled)))])))

@@ -1,4 +1,5 @@
 import Foundation
+import WharfStorage
 
 /// Applies `REGISTRY_*` environment variables to a parsed config tree, as distribution
 /// does: each variable names a key path (`REGISTRY_HTTP_ADDR` → `http.addr`) and its value
@@ -24,11 +25,11 @@ public enum EnvironmentOverrides {
         if let driver = environment["REGISTRY_STORAGE"] {
             let origin = "$REGISTRY_STORAGE"
             let name = driver.trimmingCharacters(in: .whitespaces).lowercased()
-            guard StorageDriverSpec.named(name) != nil else {
-                throw YAMLError(origin: origin, line: 0, message: "unsupported storage driver '\(driver)' (supported: \(StorageDriverSpec.all.map(\.name).joined(separator: ", ")))")
+            guard StorageDriverFactory.registration(named: name) != nil else {
+                throw YAMLError(origin: origin, line: 0, message: "unsupported storage driver '\(driver)' (supported: \(StorageDriverFactory.knownNames.joined(separator: ", ")))")
             }
             if var storage = root["storage"], storage.mapping != nil || storage.isNull {
-                for other in StorageDriverSpec.all.map(\.name) + StorageDriverSpec.planned where other != name {
+                for other in StorageDriverFactory.knownNames + StorageDriverFactory.planned where other != name {
                     storage.removeValue(forKey: other)
                 }
                 if storage.isNull { storage = YAMLNode(.mapping([]), line: 0, origin: origin) }

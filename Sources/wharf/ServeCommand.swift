@@ -45,12 +45,8 @@ enum ServeCommand: WharfCommand {
         let operations = OperationsWiring(config.operations)
         let driver: StorageDriver
         do {
-            let backend: StorageDriver
-            switch config.storage.driver {
-            case .filesystem(let root): backend = try FilesystemDriver(root: root)
-            case .inMemory: backend = InMemoryDriver()
-            case .s3: backend = try StorageDriverFactory.make(name: "s3", parameters: config.storage.driverParameters)
-            }
+            // The registry builds it from every parameter the section gave (maxthreads, directwrites, ...).
+            let backend = try StorageDriverFactory.make(name: config.storage.driverName, parameters: config.storage.driverParameters)
             // Every driver sits behind the instrumented base: paths validated, calls timed.
             driver = InstrumentedDriver(backend) { [logger] operation, seconds, error in
                 operations.storageCall(operation, seconds, error?.code)
@@ -60,7 +56,7 @@ enum ServeCommand: WharfCommand {
                                                                ("error", error.map { "\($0)" } ?? "")])
             }
         } catch {
-            logger.error("cannot open storage", ["driver": config.storage.driver.name, "error": "\(error)"])
+            logger.error("cannot open storage", ["driver": config.storage.driverName, "error": "\(error)"])
             return ExitCode.failure
         }
 

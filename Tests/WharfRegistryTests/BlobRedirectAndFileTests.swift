@@ -4,7 +4,7 @@ import WharfStorage
 
 /// An in-memory driver that also offers redirect URLs and local files, like cloud and
 /// filesystem drivers do.
-final class CapableDriver: ForwardingDriver, @unchecked Sendable {
+final class CapableDriver: ForwardingDriver, LocalFileAccess, @unchecked Sendable {
     let inner = InMemoryDriver()
     let redirects: Bool
     let localFiles: Bool

@@ -1,10 +1,10 @@
 import Foundation
 import WharfStorage
 
-/// A test driver that passes the eleven ``StorageDriver`` calls on to `inner`: a test type
-/// conforms and writes only the calls it observes or changes. The optional extensions
-/// (local files, directory versions, file stamps) keep ``StorageDriver``'s defaults unless
-/// the type forwards them itself.
+/// A test driver that passes the ``StorageDriver`` core calls on to `inner`: a test type
+/// conforms and writes only the calls it observes or changes. It has none of the optional
+/// capabilities (local files, directory versions, file stamps, scratch writes) unless the
+/// type declares the capability protocol and implements it.
 ///
 /// ```swift
 /// final class SlowStat: ForwardingDriver, @unchecked Sendable {

@@ -8,7 +8,7 @@ import WharfHTTP
 /// A filesystem driver that counts how many directories `listDirectories` actually read
 /// and how many it was asked about (each a `stat` by path); with `handles` false it holds no
 /// directories open, as a driver without handles.
-final class CountingListDriver: ForwardingDriver, @unchecked Sendable {
+final class CountingListDriver: ForwardingDriver, DirectoryVersioning, @unchecked Sendable {
     let inner: FilesystemDriver
     let handles: Bool
     private let lock = NSLock()

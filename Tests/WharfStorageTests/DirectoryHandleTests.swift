@@ -15,7 +15,7 @@ struct DirectoryHandleTests {
         try await Scratch.withFilesystemDriver(body)
     }
 
-    func open(_ driver: StorageDriver, _ path: String) async throws -> DirectoryHandle? {
+    func open(_ driver: any DirectoryVersioning, _ path: String) async throws -> DirectoryHandle? {
         let handles = try #require(try await driver.openDirectoryHandles([path]))
         return handles.first ?? nil
     }
@@ -117,7 +117,10 @@ struct DirectoryHandleTests {
     @Test func inMemoryDriverHasNoHandles() async throws {
         let driver = InMemoryDriver()
         try await driver.putContent("/d/x", Data("x".utf8))
-        #expect(try await driver.openDirectoryHandles(["/d"]) == nil)
-        #expect(try await driver.directoryVersions([.path("/d")]) == [nil])
+        #expect(driver.capabilities.directories == nil)
+        let instrumented = InstrumentedDriver(driver)
+        #expect(instrumented.capabilities.directories == nil)
+        #expect(try await instrumented.openDirectoryHandles(["/d"]) == nil)
+        #expect(try await instrumented.directoryVersions([.path("/d")]) == [nil])
     }
 }

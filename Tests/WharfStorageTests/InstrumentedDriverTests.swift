@@ -19,7 +19,7 @@ final class ObservedCalls: @unchecked Sendable {
 }
 
 /// A driver that fails every call with a non-storage error and counts the calls it got.
-final class FailingDriver: StorageDriver, @unchecked Sendable {
+final class FailingDriver: StorageDriver, LocalFileAccess, @unchecked Sendable {
     struct Boom: Error, CustomStringConvertible { var description: String { "boom from the backend" } }
 
     let name = "failing"
@@ -160,5 +160,26 @@ struct InstrumentedDriverTests {
         let memory = InstrumentedDriver(InMemoryDriver())
         try await memory.putContent("/f", Data("hello".utf8))
         #expect(try memory.openLocalFile("/f") == nil)
+    }
+
+    /// The wrapper offers exactly the capabilities of the driver it wraps, itself in their
+    /// place, so calls through them are still checked and timed.
+    @Test func capabilitiesAreThoseOfTheWrappedDriver() async throws {
+        let memory = InstrumentedDriver(InMemoryDriver()).capabilities
+        #expect(memory.localFiles == nil && memory.directories == nil && memory.fileStamps == nil && memory.scratchWrites == nil)
+
+        let scratch = try Scratch.make()
+        defer { Scratch.remove(scratch) }
+        let calls = ObservedCalls()
+        let fs = InstrumentedDriver(try FilesystemDriver(root: scratch.path), observer: calls.observer)
+        let capabilities = fs.capabilities
+        #expect(capabilities.localFiles as AnyObject? === fs && capabilities.directories as AnyObject? === fs)
+        #expect(capabilities.fileStamps as AnyObject? === fs && capabilities.scratchWrites as AnyObject? === fs)
+        try await #require(capabilities.scratchWrites).putScratchContent("/u/startedat", Data("x".utf8))
+        _ = try await #require(capabilities.directories).listDirectories([DirectoryQuery(path: "/u", known: nil)])
+        #expect(calls.operations == ["StorageDriver.PutContent", "StorageDriver.List"])
+        await #expect(throws: StorageError.invalidPath("/u/../x")) {
+            try await #require(capabilities.scratchWrites).putScratchContent("/u/../x", Data())
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import WharfStorage
 
 /// One node of a YAML document read by ``YAMLReader``: a scalar, a sequence or a mapping,
 /// with the line it starts on. Mappings keep their keys in document order.
@@ -95,11 +96,8 @@ public struct YAMLNode: Equatable, Sendable {
     /// A boolean: `true`/`false` (also `yes`/`no`/`on`/`off`, as YAML 1.1 readers accept), any case.
     public func bool(at path: String) throws -> Bool {
         let s = try string(at: path)
-        switch s.lowercased() {
-        case "true", "yes", "on": return true
-        case "false", "no", "off": return false
-        default: throw error("\(path): expected true or false, found '\(s)'")
-        }
+        guard let value = StorageDriverParameter.boolean(s) else { throw error("\(path): expected true or false, found '\(s)'") }
+        return value
     }
 
     /// A non-negative decimal integer that fits in `Int`.

@@ -82,7 +82,7 @@ struct BlobStore: Sendable {
     /// local file (sendfile), else a stream from the driver's reader.
     func body(_ path: String, start: Int64, length: Int64) async throws -> ResponseBody {
         if length == 0 { return .empty }
-        if let local = try driver.openLocalFile(path) {
+        if let local = try context.storage.localFiles?.openLocalFile(path) {
             guard start + length <= local.size else {
                 close(local.descriptor)
                 throw StorageError.invalidOffset(path: path, offset: start + length)

@@ -12,7 +12,8 @@ struct CatalogHandler: Sendable {
         let max = context.options.catalogMaxEntries
         let pagination = try Pagination(request: request, defaultLimit: max, maximum: max)
         let page: CatalogPageCache.Page
-        if let listing = try await context.catalog.listing(driver: context.driver, root: context.paths.repositoriesRoot) {
+        if let directories = context.storage.directories,
+           let listing = try await context.catalog.listing(directories: directories, root: context.paths.repositoriesRoot) {
             page = context.catalogPages.page(generation: listing.generation, pagination) { Self.page(listing.names, pagination) }
         } else {
             page = Self.page(try await walkedRepositories(), pagination)

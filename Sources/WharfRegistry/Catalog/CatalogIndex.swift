@@ -71,12 +71,14 @@ final class CatalogIndex: @unchecked Sendable {
     /// Every repository name under `root`, sorted; nil when `driver` cannot version
     /// directories.
     func repositories(driver: StorageDriver, root: String) async throws -> [String]? {
-        try await listing(driver: driver, root: root)?.names
+        guard let directories = driver.capabilities.directories else { return nil }
+        return try await listing(directories: directories, root: root)?.names
     }
 
-    /// Every repository name under `root`, sorted, with its generation; nil when `driver`
-    /// cannot version directories.
-    func listing(driver: StorageDriver, root: String) async throws -> Listing? {
+    /// Every repository name under `root`, sorted, with its generation, read and
+    /// revalidated through the driver's directory versions (resolved once by the caller);
+    /// nil when they turn out to be unavailable.
+    func listing(directories driver: any DirectoryVersioning, root: String) async throws -> Listing? {
         var current = lock.withLock { state }
         let kept = current.reachable
         var trusted = [Bool](repeating: false, count: kept.count)
@@ -161,7 +163,7 @@ final class CatalogIndex: @unchecked Sendable {
     /// rest through their handles, each only when every handle between it and the root shows
     /// its kept version too. All false when the root changed: a name under it may lead
     /// elsewhere now, so everything is checked by path.
-    private static func confirmed(_ kept: [Kept], driver: StorageDriver) async throws -> [Bool] {
+    private static func confirmed(_ kept: [Kept], driver: any DirectoryVersioning) async throws -> [Bool] {
         var trusted = [Bool](repeating: false, count: kept.count)
         guard let rootVersion = kept[0].version else { return trusted }
         var indices: [Int] = []
@@ -195,7 +197,7 @@ final class CatalogIndex: @unchecked Sendable {
     /// changed less than 2 s ago has none and is listed again on every request, so the
     /// handles under it would be checked by path anyway). They are opened now, after every
     /// version this request read, as ``confirmed(_:driver:)`` needs.
-    private static func openHandles(_ reachable: inout [Kept], driver: StorageDriver) async throws {
+    private static func openHandles(_ reachable: inout [Kept], driver: any DirectoryVersioning) async throws {
         guard let first = reachable.first, first.version != nil else { return }
         var settled = [Bool](repeating: false, count: reachable.count)
         settled[0] = true

@@ -7,6 +7,9 @@ import WharfStorage
 final class RegistryContext: @unchecked Sendable {
     let options: RegistryOptions
     let driver: StorageDriver
+    /// The driver's optional capabilities, resolved once: the catalog, tag lists, link
+    /// cache and blob serving read them on every request.
+    let storage: StorageCapabilities
     let logger: Logger
     let paths: RegistryPaths
     let links: LinkFiles
@@ -27,6 +30,7 @@ final class RegistryContext: @unchecked Sendable {
         self.metrics = metrics
         self.options = options
         self.driver = driver
+        self.storage = driver.capabilities
         self.logger = logger
         self.paths = RegistryPaths()
         self.links = LinkFiles(driver: driver, cache: LinkCache(capacity: options.linkCacheEntries), metrics: metrics)

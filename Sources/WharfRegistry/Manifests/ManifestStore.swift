@@ -100,7 +100,7 @@ struct ManifestStore: Sendable {
     func tags(_ name: RepositoryName) async throws -> [String]? {
         let root = paths.tagsRoot(name)
         let cached = context.tagLists.get(name.value)
-        if let snapshot = try await context.driver.listDirectories([DirectoryQuery(path: root, known: cached?.version)])?.first {
+        if let snapshot = try await context.storage.directories?.listDirectories([DirectoryQuery(path: root, known: cached?.version)])?.first {
             switch snapshot {
             case .unchanged:
                 if let cached { return cached.tags }

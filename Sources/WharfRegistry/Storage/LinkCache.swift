@@ -7,7 +7,7 @@ import WharfStorage
 ///
 /// Every lookup is validated against storage first (``LinkFiles/read(_:)`` takes the
 /// current stamp, then asks here): a link another replica moved or deleted has a new stamp
-/// or none, and is read again. Only drivers with ``StorageDriver/fileStamp(_:)`` (the
+/// or none, and is read again. Only drivers with ``FileStamping/fileStamp(_:)`` (the
 /// filesystem driver) use it. Bounded: past `capacity` entries an arbitrary one is dropped.
 final class LinkCache: @unchecked Sendable {
     private var entries: [String: (stamp: FileStamp, digest: Digest)] = [:]

@@ -5,12 +5,21 @@ import WharfStorage
 /// Reading and writing distribution's `link` files (a digest string, no newline).
 struct LinkFiles: Sendable {
     let driver: StorageDriver
-    /// Links already read, revalidated by ``StorageDriver/fileStamp(_:)``; nil: read every time.
+    /// The driver's file stamps, resolved once; nil: the cache is not used.
+    let fileStamps: (any FileStamping)?
+    /// Links already read, revalidated by ``FileStamping/fileStamp(_:)``; nil: read every time.
     var cache: LinkCache? = nil
     /// Counts each cached lookup as `imageregistry_digest_cache_scoped_requests_total{type}`:
     /// tag and revision links are the repository-scoped digest lookups of the OpenShift
     /// registry's scoped blob-descriptor cache.
     var metrics: RegistryMetrics? = nil
+
+    init(driver: StorageDriver, cache: LinkCache? = nil, metrics: RegistryMetrics? = nil) {
+        self.driver = driver
+        self.fileStamps = driver.capabilities.fileStamps
+        self.cache = cache
+        self.metrics = metrics
+    }
 
     /// The digest a link holds, or nil when the link does not exist.
     /// A link with unparsable content counts as missing.
@@ -19,7 +28,7 @@ struct LinkFiles: Sendable {
     /// it was read is answered from memory; the stamp is taken before the read, so content
     /// that changes during the read is stored under the old stamp and read again next time.
     func read(_ path: String) async throws -> Digest? {
-        guard let cache, let stamp = driver.fileStamp(path) else { return try await readStored(path) }
+        guard let cache, let stamp = fileStamps?.fileStamp(path) else { return try await readStored(path) }
         if let digest = cache.digest(path, stamp: stamp) {
             metrics?.digestCacheLookup(hit: true, scoped: true)
             return digest

@@ -27,8 +27,9 @@ struct BlobUploadSession: Sendable {
         let startedAt = Self.rfc3339(Date())
         // Scratch (no fsync): after a crash the client starts the upload over, as it must
         // anyway for the data, which is not synced before the commit either.
-        try await context.driver.putScratchContent(context.paths.uploadStartedAt(name, uuid), Data(startedAt.utf8))
-        try await context.driver.putScratchContent(session.dataPath, Data())
+        try await context.driver.putScratchContent(context.paths.uploadStartedAt(name, uuid), Data(startedAt.utf8),
+                                                   capabilities: context.storage)
+        try await context.driver.putScratchContent(session.dataPath, Data(), capabilities: context.storage)
         return (session, startedAt)
     }
 

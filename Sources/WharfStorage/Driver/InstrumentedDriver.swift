@@ -19,7 +19,12 @@ import Foundation
 /// Errors from a driver that are not a ``StorageError`` become
 /// ``StorageError/unknown(driver:message:)``; a `CancellationError` and errors thrown by a
 /// ``walk(_:_:)`` visitor are the caller's own and pass through unchanged.
-public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
+///
+/// It forwards the optional capabilities of the driver it wraps, still checking (and,
+/// where cheap enough, timing) them: ``capabilities`` lists only those the wrapped driver
+/// has, resolved once at init.
+public final class InstrumentedDriver: StorageDriver, LocalFileAccess, DirectoryVersioning, FileStamping, ScratchWrites,
+                                       @unchecked Sendable {
     /// Receives `(operation, seconds, error)` after every call.
     public typealias Observer = @Sendable (_ operation: String, _ seconds: Double, _ error: StorageError?) -> Void
 
@@ -40,6 +45,10 @@ public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
     /// The wrapped driver.
     public let inner: StorageDriver
     private let observer: Observer
+    /// The wrapped driver's capabilities, resolved once.
+    private let innerCapabilities: StorageCapabilities
+    /// This wrapper in the place of each capability the wrapped driver has (set once, in init).
+    public private(set) var capabilities = StorageCapabilities()
 
     /// The wrapped driver's name, so config and metrics see `filesystem`, `s3`, ...
     public var name: String { inner.name }
@@ -47,6 +56,12 @@ public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
     public init(_ inner: StorageDriver, observer: @escaping Observer = { _, _, _ in }) {
         self.inner = inner
         self.observer = observer
+        let wrapped = inner.capabilities
+        innerCapabilities = wrapped
+        capabilities = StorageCapabilities(localFiles: wrapped.localFiles == nil ? nil : self,
+                                           directories: wrapped.directories == nil ? nil : self,
+                                           fileStamps: wrapped.fileStamps == nil ? nil : self,
+                                           scratchWrites: wrapped.scratchWrites == nil ? nil : self)
     }
 
     public func getContent(_ path: String) async throws -> Data {
@@ -66,7 +81,11 @@ public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
     public func putScratchContent(_ path: String, _ content: Data) async throws {
         try await observed(Operation.putContent) {
             try Self.checkWritable(path)
-            try await self.inner.putScratchContent(path, content)
+            if let scratch = self.innerCapabilities.scratchWrites {
+                try await scratch.putScratchContent(path, content)
+            } else {
+                try await self.inner.putContent(path, content)
+            }
         }
     }
 
@@ -150,7 +169,7 @@ public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
     public func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? {
         try await observed(Operation.list) {
             for q in queries { try StoragePath.check(q.path) }
-            return try await self.inner.listDirectories(queries)
+            return try await self.innerCapabilities.directories?.listDirectories(queries)
         }
     }
 
@@ -158,7 +177,7 @@ public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
     public func openDirectoryHandles(_ paths: [String]) async throws -> [DirectoryHandle?]? {
         try await observed(Operation.list) {
             for p in paths { try StoragePath.check(p) }
-            return try await self.inner.openDirectoryHandles(paths)
+            return try await self.innerCapabilities.directories?.openDirectoryHandles(paths)
         }
     }
 
@@ -166,21 +185,22 @@ public final class InstrumentedDriver: StorageDriver, @unchecked Sendable {
     /// of the catalog (one `fstat` a directory), cheaper than its own timing.
     public func directoryVersions(_ directories: [DirectoryReference]) async throws -> [DirectoryVersion?] {
         for case .path(let p) in directories { try StoragePath.check(p) }
-        return try await inner.directoryVersions(directories)
+        guard let versioning = innerCapabilities.directories else { return directories.map { _ in nil } }
+        return try await versioning.directoryVersions(directories)
     }
 
     /// Passed through unobserved after the path check: a stamp is one inline syscall on the
     /// hot path, and timing it would cost more than it does. An invalid path has no stamp.
     public func fileStamp(_ path: String) -> FileStamp? {
         guard StoragePath.isValid(path) else { return nil }
-        return inner.fileStamp(path)
+        return innerCapabilities.fileStamps?.fileStamp(path)
     }
 
     /// Forwards to the wrapped driver after checking the path (not timed: it is a local open).
     public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? {
         do {
             try StoragePath.check(path)
-            return try inner.openLocalFile(path)
+            return try innerCapabilities.localFiles?.openLocalFile(path)
         } catch {
             throw normalize(error).thrown
         }

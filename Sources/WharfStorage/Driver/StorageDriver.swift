@@ -97,13 +97,18 @@ public protocol StorageWriter: AnyObject, Sendable {
     func commit() async throws
 }
 
-/// The storage layer under the registry: 11 operations, in the spirit of CNCF
-/// distribution's `storagedriver.StorageDriver`.
+/// The storage layer under the registry, in the spirit of CNCF distribution's
+/// `storagedriver.StorageDriver`: ten operations every backend implements (filesystem,
+/// in-memory, S3, and the object stores to come).
 ///
 /// Paths are absolute, `/`-separated, with components of `[A-Za-z0-9._-]` (see
 /// ``StoragePath``); a driver never touches anything outside its root. Every error is a
 /// ``StorageError``. Content-addressed layout on top of it: see `RegistryPaths` in
 /// WharfRegistry.
+///
+/// What only some backends can do faster (a local file to `sendfile`, directory versions,
+/// file stamps, scratch writes) are optional capability protocols, reached through
+/// ``capabilities``: callers resolve them once and fall back to the core when absent.
 public protocol StorageDriver: AnyObject, Sendable {
     /// The driver's name as in config (`filesystem`, `inmemory`, `s3`, ...).
     var name: String { get }
@@ -111,11 +116,6 @@ public protocol StorageDriver: AnyObject, Sendable {
     func getContent(_ path: String) async throws -> Data
     /// Writes a small file atomically (readers see the old or the new content, never a mix).
     func putContent(_ path: String, _ content: Data) async throws
-    /// Writes a small file that need not survive a crash (upload bookkeeping such as
-    /// `startedat`, which a client recreates by starting over): as ``putContent(_:_:)``, but
-    /// the driver may skip what only durability needs (the filesystem driver's fsyncs).
-    /// Defaults to ``putContent(_:_:)``.
-    func putScratchContent(_ path: String, _ content: Data) async throws
     /// A reader from `offset`; `offset` past the end throws ``StorageError/invalidOffset(path:offset:)``.
     func reader(_ path: String, offset: Int64) async throws -> StorageReader
     /// A writer for `path`; `append: true` resumes the content written earlier.
@@ -130,48 +130,17 @@ public protocol StorageDriver: AnyObject, Sendable {
     /// A URL the client can fetch the content from directly, or nil when the driver has none.
     func redirectURL(_ path: String, method: String) async throws -> String?
     /// Visits every file and directory below `path`, in lexical order, depth first.
+    /// Object stores without a faster native walk use ``walkByListing(_:_:)``.
     func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws
 
-    /// An open file descriptor and size for a local file, so the HTTP layer can sendfile it.
-    /// Drivers without local files return nil (the default).
-    func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)?
-
-    /// Lists several directories in one call, skipping those whose version still equals
-    /// the caller's (``DirectorySnapshot/unchanged``), so a caller can keep listings in memory
-    /// and validate them against storage for the price of a `stat` each. One answer per
-    /// query, in order. Nil when the driver cannot version directories (object stores have
-    /// no directories; the default): callers then use ``list(_:)`` or ``walk(_:_:)``.
-    func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]?
-
-    /// Opens a ``DirectoryHandle`` on each directory, in order: nil for one that is missing,
-    /// not a directory, or beyond the driver's budget of open handles. Nil when the driver
-    /// has no handles (the default): callers then validate with ``listDirectories(_:)``.
-    func openDirectoryHandles(_ paths: [String]) async throws -> [DirectoryHandle?]?
-
-    /// The current version of each directory, in order, in one call: read at its path, or
-    /// through its handle (see ``DirectoryHandle`` for when that is the version at its path);
-    /// nil for one that is missing, removed or cannot be read, and for every one when the
-    /// driver has no directory versions (the default).
-    func directoryVersions(_ directories: [DirectoryReference]) async throws -> [DirectoryVersion?]
-
-    /// A cheap identity of the regular file at `path` as stored now (see ``FileStamp``):
-    /// one local syscall on the calling thread, no thread hop, no network round trip.
-    /// Nil when the driver has no such check (the default), the file is missing, or the
-    /// check failed: the caller then reads the file the ordinary way.
-    func fileStamp(_ path: String) -> FileStamp?
+    /// The optional capabilities this driver has (see ``StorageCapabilities``). The default
+    /// finds them by conformance; a wrapper such as ``InstrumentedDriver`` reports those of
+    /// the driver it wraps.
+    var capabilities: StorageCapabilities { get }
 }
 
 extension StorageDriver {
-    public func putScratchContent(_ path: String, _ content: Data) async throws {
-        try await putContent(path, content)
-    }
-
-    public func openLocalFile(_ path: String) throws -> (descriptor: Int32, size: Int64)? { nil }
-
-    public func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? { nil }
-    public func openDirectoryHandles(_ paths: [String]) async throws -> [DirectoryHandle?]? { nil }
-    public func directoryVersions(_ directories: [DirectoryReference]) async throws -> [DirectoryVersion?] { directories.map { _ in nil } }
-    public func fileStamp(_ path: String) -> FileStamp? { nil }
+    public var capabilities: StorageCapabilities { StorageCapabilities(of: self) }
 }
 
 /// Validation of driver paths, shared by every driver.

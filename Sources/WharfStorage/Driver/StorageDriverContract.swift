@@ -1,6 +1,6 @@
 /// The rules every ``StorageDriver`` keeps, and what the registry stores through it.
-/// Documentation only; `Tests/WharfStorageTests/Driver*ConformanceTests.swift` check the
-/// rules against every driver.
+/// Documentation only; the shared driver suite (`Tests/WharfStorageTests/Driver*Tests.swift`,
+/// run against every case of `DriverUnderTest`) checks the rules against every driver.
 ///
 /// ## Contract
 /// - Paths are ``StoragePath``s: absolute, `/`-separated, components of `[A-Za-z0-9._-]`,

@@ -1,3 +1,6 @@
+#if canImport(CLinux)
+import CLinux
+#endif
 import Foundation
 
 /// Runs blocking syscalls off Swift's cooperative thread pool, on threads of its own.
@@ -59,8 +62,14 @@ final class BlockingIOQueue: @unchecked Sendable {
         if spawn { threads += 1 } else { condition.signal() }
         condition.unlock()
         if spawn {
-            let thread = Thread { [self] in work() }
-            thread.name = "wharf-storage-io"
+            let thread = Thread { [self] in
+                // Named from inside (Foundation on Linux does not apply `Thread.name` set before
+                // start), at most 15 bytes: `ps -T`, /proc/<pid>/task/*/comm show the I/O threads.
+                #if os(Linux)
+                wharf_name_current_thread("wharf-storage")
+                #endif
+                work()
+            }
             thread.start()
         }
     }

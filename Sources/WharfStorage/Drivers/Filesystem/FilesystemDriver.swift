@@ -25,8 +25,13 @@ import Foundation
 /// let driver = try FilesystemDriver(root: "/var/lib/wharf")
 /// try await driver.putContent("/docker/registry/v2/repositories/app/_manifests/tags/v1/current/link", Data("sha256:ab…".utf8))
 /// ```
-public final class FilesystemDriver: StorageDriver, @unchecked Sendable {
+public final class FilesystemDriver: StorageDriver, LocalFileAccess, DirectoryVersioning, FileStamping, ScratchWrites,
+                                    @unchecked Sendable {
     public let name = "filesystem"
+    /// Every capability: local files, directory versions and handles, file stamps, scratch writes.
+    public var capabilities: StorageCapabilities {
+        StorageCapabilities(localFiles: self, directories: self, fileStamps: self, scratchWrites: self)
+    }
     /// The absolute root directory all driver paths live under.
     public let root: String
     /// The largest chunk a ``StorageReader`` returns (1 MiB by default).

@@ -117,22 +117,9 @@ public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
         return nil
     }
 
+    /// The shared walk over `list` + `stat`.
     public func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws {
-        _ = try await walkFrom(path, visit)
-    }
-
-    /// Returns false when the visitor asked to stop.
-    private func walkFrom(_ dir: String, _ visit: (FileInfo) async throws -> WalkAction) async throws -> Bool {
-        for child in try await list(dir) {
-            let info = try await stat(child)
-            switch try await visit(info) {
-            case .stop: return false
-            case .skipDirectory: continue
-            case .continue:
-                if info.isDirectory, !(try await walkFrom(child, visit)) { return false }
-            }
-        }
-        return true
+        try await walkByListing(path, visit)
     }
 
     private func isDirectoryLocked(_ path: String) -> Bool {

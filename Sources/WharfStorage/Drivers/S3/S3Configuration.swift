@@ -56,11 +56,10 @@ public struct S3Configuration: Sendable, Equatable {
     public init(parameters p: [String: String], environment env: [String: String] = ProcessInfo.processInfo.environment) throws {
         func bool(_ key: String, _ fallback: Bool) throws -> Bool {
             guard let v = p[key]?.lowercased(), !v.isEmpty else { return fallback }
-            switch v {
-            case "true", "yes", "on", "1": return true
-            case "false", "no", "off", "0": return false
-            default: throw StorageError.unsupported("storage.s3.\(key): expected true or false, got \"\(v)\"")
+            guard let b = StorageDriverParameter.boolean(v) else {
+                throw StorageError.unsupported("storage.s3.\(key): expected true or false, got \"\(v)\"")
             }
+            return b
         }
         guard let bucket = p["bucket"], !bucket.isEmpty else { throw StorageError.unsupported("storage.s3.bucket is required") }
         self.bucket = bucket

@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+import WharfConfig
+import WharfStorage
+
+/// `storage.<driver>` sections are checked by the driver registry itself: `check-config`
+/// (with file and line) and the factory `serve` builds through refuse the same values
+/// with the same message, and the registry's declarations drive masking and variables.
+final class StorageDriverRegistryConfigTests: XCTestCase {
+    private func configError(_ yaml: String) -> String? {
+        do {
+            _ = try Configuration.parse(Data(yaml.utf8), origin: "config.yml")
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    private func factoryError(_ name: String, _ parameters: [String: String]) -> String? {
+        do {
+            _ = try StorageDriverFactory.make(name: name, parameters: parameters)
+            return nil
+        } catch StorageError.unsupported(let message) {
+            return message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func testMaxThreadsZeroIsOneRuleForConfigAndFactory() {
+        let message = "storage.filesystem.maxthreads: expected an integer ≥ 1, found '0'"
+        XCTAssertEqual(configError("storage:\n  filesystem:\n    rootdirectory: /tmp/x\n    maxthreads: 0\n"), "config.yml:4: \(message)")
+        XCTAssertEqual(factoryError("filesystem", ["rootdirectory": "/tmp/x", "maxthreads": "0"]), message)
+    }
+
+    func testEveryDeclaredParameterValidatesTheSameBothWays() {
+        let cases: [(driver: String, parameter: String, value: String)] = [
+            ("filesystem", "directwrites", "maybe"), ("filesystem", "maxthreads", "lots"),
+            ("s3", "chunksize", "1048576"), ("s3", "secure", "maybe"), ("s3", "redirectexpiry", "0"),
+        ]
+        for c in cases {
+            var params = c.driver == "s3" ? ["bucket": "b", "accesskey": "a", "secretkey": "s"] : ["rootdirectory": "/tmp/x"]
+            params[c.parameter] = c.value
+            let yaml = "storage:\n  \(c.driver):\n" + params.sorted { $0.key < $1.key }.map { "    \($0.key): '\($0.value)'\n" }.joined()
+            guard let fromFactory = factoryError(c.driver, params) else { return XCTFail("factory accepted \(c)") }
+            guard let fromConfig = configError(yaml) else { return XCTFail("config accepted \(c)") }
+            XCTAssertTrue(fromFactory.hasPrefix("storage.\(c.driver).\(c.parameter): "), fromFactory)
+            XCTAssertTrue(fromConfig.hasSuffix(": " + fromFactory), "\(fromConfig) vs \(fromFactory)")
+        }
+    }
+
+    func testSchemaSecretsAndVariablesComeFromTheRegistrations() throws {
+        for registration in StorageDriverFactory.registrations {
+            for parameter in registration.parameters {
+                let variable = parameter.environmentVariable(driver: registration.name)
+                XCTAssertEqual(variable, "REGISTRY_STORAGE_\(registration.name.uppercased())_\(parameter.name.uppercased())")
+                let components = variable.dropFirst("REGISTRY_".count).split(separator: "_").map { $0.lowercased() }
+                XCTAssertEqual(ConfigSchema.root.resolve(components[...])?.path, ["storage", registration.name, parameter.name])
+            }
+        }
+        let loaded = try Configuration.load(file: nil, environment: [
+            "REGISTRY_STORAGE": "s3", "REGISTRY_STORAGE_S3_BUCKET": "b", "REGISTRY_STORAGE_S3_ACCESSKEY": "AKIA",
+            "REGISTRY_STORAGE_S3_REGION": "eu-west-1"])
+        let printed = ConfigurationPrinter.yaml(loaded.configuration)
+        XCTAssertTrue(printed.contains("accesskey: \"*****\"") || printed.contains("accesskey: *****"), printed)
+        XCTAssertTrue(printed.contains("eu-west-1"), printed)
+    }
+
+    func testFilesystemParametersReachTheDriver() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-registry-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let loaded = try Configuration.parse(Data("storage:\n  filesystem:\n    rootdirectory: \(root)\n    maxthreads: 3\n    directwrites: no\n".utf8), origin: "c")
+        let storage = loaded.configuration.storage
+        let driver = try XCTUnwrap(try StorageDriverFactory.make(name: storage.driverName, parameters: storage.driverParameters) as? FilesystemDriver)
+        XCTAssertEqual(driver.maxThreads, 3)
+        XCTAssertFalse(driver.directWrites)
+    }
+}
