@@ -21,14 +21,15 @@ let package = Package(
         // Layers, lowest first. Arrows only point down (see docs/architecture.md).
         .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
         .target(name: "WharfHTTP", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
+        .target(name: "WharfAPI", dependencies: ["WharfHTTP", "WharfCrypto"]),
         .target(name: "WharfConfig"),
         .target(name: "WharfStorage", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
-                dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig", "WharfMetrics"]),
-        .target(name: "WharfAuth", dependencies: ["WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
+                dependencies: ["WharfAPI", "WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig", "WharfMetrics"]),
+        .target(name: "WharfAuth", dependencies: ["WharfAPI", "WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
         .executableTarget(name: "wharf",
-                          dependencies: ["WharfAuth", "WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
+                          dependencies: ["WharfAPI", "WharfAuth", "WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
 
         // Fuzz targets: a replay driver in a normal build, a libFuzzer entry with -DFUZZING
         // (see Tests/Fuzz/README.md).
@@ -44,11 +45,12 @@ let package = Package(
 
         .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto"]),
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto"]),
+        .testTarget(name: "WharfAPITests", dependencies: ["WharfAPI", "WharfHTTP"]),
         .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig"]),
         .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto"], exclude: ["Support"]),
         .testTarget(name: "WharfMetricsTests", dependencies: ["WharfMetrics"]),
-        .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto"]),
-        .testTarget(name: "WharfRegistryTests", dependencies: ["WharfRegistry", "WharfStorage", "WharfHTTP"]),
+        .testTarget(name: "WharfAuthTests", dependencies: ["WharfAPI", "WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto"]),
+        .testTarget(name: "WharfRegistryTests", dependencies: ["WharfAPI", "WharfRegistry", "WharfStorage", "WharfHTTP"]),
     ],
     swiftLanguageModes: [.v5]
 )
