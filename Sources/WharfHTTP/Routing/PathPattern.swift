@@ -13,18 +13,31 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
     }
 
     let segments: [Segment]
+    /// Each segment's literal bytes (empty for parameters), compared without building strings.
+    private let literalBytes: [[UInt8]]
+    /// The index of the only `{x*}` segment; nil when there is none or more than one.
+    private let singleRest: Int?
+    /// True when the pattern has more than one `{x*}` (matched by the general search).
+    private let manyRests: Bool
     /// The pattern as written, e.g. `/v2/{name*}/manifests/{reference}`.
     public let description: String
 
     /// Parses `pattern` (a path whose segments may be `{param}` or `{param*}`).
     public init(_ pattern: String) {
         description = pattern
-        segments = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { s in
+        let segments: [Segment] = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { s in
             if s.hasPrefix("{") && s.hasSuffix("*}") { return .rest(String(s.dropFirst().dropLast(2))) }
             if s.hasPrefix("{") && s.hasSuffix("}") { return .param(String(s.dropFirst().dropLast())) }
             return .literal(String(s))
         }
+        self.segments = segments
+        literalBytes = segments.map { if case .literal(let l) = $0 { return Array(l.utf8) } else { return [] } }
+        let rests = segments.indices.filter { if case .rest = segments[$0] { return true } else { return false } }
+        singleRest = rests.count == 1 ? rests[0] : nil
+        manyRests = rests.count > 1
     }
+
+    public static func == (a: PathPattern, b: PathPattern) -> Bool { a.segments == b.segments }
 
     /// The names of the pattern's parameters, in order.
     public var parameterNames: [String] {
@@ -44,13 +57,68 @@ public struct PathPattern: Sendable, Equatable, CustomStringConvertible {
 
     /// `path` cut at its slashes, the part before the leading `/` dropped: the parts
     /// ``match(_:)`` takes. The parts are views into `path`; nothing is copied.
+    /// Splits by UTF-8 bytes: `String.split` walks Characters (grapheme breaking), which
+    /// was most of the cost of routing.
     public static func split(_ path: String) -> ArraySlice<Substring> {
-        path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        var parts: [Substring] = []
+        parts.reserveCapacity(8)
+        let bytes = path.utf8
+        var start: String.Index? = nil
+        var i = bytes.startIndex
+        while i != bytes.endIndex {
+            if bytes[i] == UInt8(ascii: "/") {
+                if let start { parts.append(path[start..<i]) }
+                start = bytes.index(after: i)
+            }
+            bytes.formIndex(after: &i)
+        }
+        if let start { parts.append(path[start..<bytes.endIndex]) }
+        return parts[...]
     }
 
     /// The captured parameters when `parts` (from ``split(_:)``) match, else nil.
     public func match(_ parts: ArraySlice<Substring>) -> [String: String]? {
-        Self.match(segments[...], parts)
+        if manyRests { return Self.match(segments[...], parts) }
+        // At most one `{x*}`: every other segment takes exactly one part, so the capture is
+        // what lies between the head and the tail; check the cheap segments first and build
+        // the parameters only on success (most routes tried for a request do not match).
+        let count = segments.count
+        let restCount = parts.count - (count - 1)
+        if singleRest == nil ? parts.count != count : restCount < 1 { return nil }
+        var i = parts.startIndex
+        for s in 0..<count {
+            if s == singleRest {
+                let end = i + restCount
+                for j in i..<end where parts[j].isEmpty { return nil }
+                i = end
+                continue
+            }
+            let part = parts[i]
+            let literal = literalBytes[s]
+            if literal.isEmpty {
+                if case .literal = segments[s] { guard part.isEmpty else { return nil } } else if part.isEmpty { return nil }
+            } else if part.utf8.count != literal.count || !part.utf8.elementsEqual(literal) {
+                return nil
+            }
+            i += 1
+        }
+        var params: [String: String] = [:]
+        i = parts.startIndex
+        for s in 0..<count {
+            switch segments[s] {
+            case .literal:
+                i += 1
+            case .param(let name):
+                params[name] = String(parts[i])
+                i += 1
+            case .rest(let name):
+                // The parts are views into one path: the capture is its span, slashes included.
+                let first = parts[i], last = parts[i + restCount - 1]
+                params[name] = String(first.base[first.startIndex..<last.endIndex])
+                i += restCount
+            }
+        }
+        return params
     }
 
     static func match(_ pattern: ArraySlice<Segment>, _ parts: ArraySlice<Substring>) -> [String: String]? {
