@@ -3,15 +3,25 @@ import WharfHTTP
 /// The name of every route the registry serves; ``RouteTable`` gives each its pattern,
 /// method, access and metric name.
 public enum RouteID: String, Sendable, Hashable, CaseIterable {
+    /// `GET /v2/` and `GET /v2`: the API version check.
     case base, baseWithoutSlash
+    /// `GET /healthz`, `GET /` and `GET /debug/health`: probes.
     case health, root, debugHealth
+    /// `GET /extensions/v2/metrics`: the Prometheus exposition.
     case metrics
+    /// `GET /openshift/token`: the token endpoint (served by WharfAuth's middleware).
     case token
+    /// `GET /v2/_catalog`.
     case catalog
+    /// The blob upload session: start (POST), status (GET), chunk (PATCH), commit (PUT), cancel (DELETE).
     case uploadStart, uploadStartWithoutSlash, uploadStatus, uploadPatch, uploadPut, uploadCancel
+    /// `GET`/`HEAD` and `DELETE` of `/v2/<name>/blobs/<digest>`.
     case blobGet, blobDelete
+    /// `GET`/`HEAD`, `PUT` and `DELETE` of `/v2/<name>/manifests/<reference>`.
     case manifestGet, manifestPut, manifestDelete
+    /// `GET /v2/<name>/tags/list`.
     case tagsList
+    /// `GET /v2/<name>/referrers/<digest>`.
     case referrers
 }
 

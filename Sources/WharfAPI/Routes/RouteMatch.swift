@@ -29,6 +29,7 @@ public struct RouteMatch: MatchedRoute, Equatable {
         self.access = access
     }
 
+    /// Same route (by identity), outcome and access.
     public static func == (a: RouteMatch, b: RouteMatch) -> Bool {
         a.route === b.route && a.outcome == b.outcome && a.access == b.access
     }

@@ -13,6 +13,7 @@ public enum RouteTableError: Error, Equatable, CustomStringConvertible {
     /// A second handler for the same route.
     case duplicateHandler(RouteID)
 
+    /// What is wrong, for the start-up error.
     public var description: String {
         switch self {
         case .duplicateID(let id): return "route \(id) is defined twice"
