@@ -19,15 +19,17 @@ let package = Package(
         // Layers, lowest first. Arrows only point down (see docs/architecture.md).
         .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
         .target(name: "WharfHTTP", dependencies: ["COpenSSL", "CLinux"]),
+        // The API contract: every route named once, OCI error codes and JSON, shared value types.
+        .target(name: "WharfAPI", dependencies: ["WharfHTTP", "WharfCrypto"]),
         .target(name: "WharfStorage", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
         // WharfConfig validates `storage.<driver>` sections through WharfStorage's driver registry.
         .target(name: "WharfConfig", dependencies: ["WharfStorage"]),
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
-                dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfMetrics"]),
-        .target(name: "WharfAuth", dependencies: ["WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
+                dependencies: ["WharfAPI", "WharfHTTP", "WharfStorage", "WharfCrypto", "WharfMetrics"]),
+        .target(name: "WharfAuth", dependencies: ["WharfAPI", "WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
         .executableTarget(name: "wharf",
-                          dependencies: ["WharfAuth", "WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
+                          dependencies: ["WharfAPI", "WharfAuth", "WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
 
         // Fuzz targets: a replay driver in a normal build, a libFuzzer entry with -DFUZZING
         // (see Tests/Fuzz/README.md).
@@ -46,11 +48,12 @@ let package = Package(
         .target(name: "WharfTestSupport", path: "Tests/WharfTestSupport"),
         .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto", "WharfTestSupport"]),
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto", "WharfTestSupport"]),
+        .testTarget(name: "WharfAPITests", dependencies: ["WharfAPI", "WharfHTTP", "WharfTestSupport"]),
         .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig", "WharfStorage", "WharfTestSupport"]),
         .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto", "WharfTestSupport"], exclude: ["Support"]),
         .testTarget(name: "WharfMetricsTests", dependencies: ["WharfMetrics", "WharfTestSupport"]),
-        .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto", "WharfTestSupport"]),
-        .testTarget(name: "WharfRegistryTests", dependencies: ["WharfRegistry", "WharfStorage", "WharfHTTP", "WharfCrypto", "WharfTestSupport"]),
+        .testTarget(name: "WharfAuthTests", dependencies: ["WharfAPI", "WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto", "WharfTestSupport"]),
+        .testTarget(name: "WharfRegistryTests", dependencies: ["WharfAPI", "WharfRegistry", "WharfStorage", "WharfHTTP", "WharfCrypto", "WharfTestSupport"]),
         // Runs the built `wharf` executable (needs `swift build` first).
         .testTarget(name: "WharfCLITests", dependencies: ["WharfConfig", "WharfTestSupport"]),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import WharfCrypto
 import WharfHTTP
 import WharfMetrics
@@ -36,7 +37,8 @@ public struct RegistryOptions: Sendable {
     public init() {}
 }
 
-/// The OCI distribution API over a storage driver: builds the `/v2` routes.
+/// The OCI distribution API over a storage driver: binds the handlers of WharfAPI's
+/// route table (`RouteTable.standard`).
 ///
 /// ```swift
 /// let registry = Registry(options: options, driver: FilesystemDriver(root: "./data"), logger: logger)
@@ -50,9 +52,9 @@ public final class Registry: @unchecked Sendable {
     /// Where failures (500s) are logged.
     public let logger: Logger
     private let context: RegistryContext
-    private let router: Router
+    private let routes: RouteHandlers
 
-    /// Builds the routes; an empty `httpSecret` is replaced by a random per-process key (logged).
+    /// Binds the handlers to the standard route table; an empty `httpSecret` is replaced by a random per-process key (logged).
     /// With `metrics`, each operation's duration and the manifest cache's hits and misses are recorded.
     public init(options: RegistryOptions, driver: StorageDriver, logger: Logger, metrics: RegistryMetrics? = nil) {
         self.options = options
@@ -64,23 +66,35 @@ public final class Registry: @unchecked Sendable {
             secret = SecureRandom.bytes(32)
         }
         context = RegistryContext(options: options, driver: driver, logger: logger, secret: secret, metrics: metrics)
-        router = Self.makeRouter(context)
+        do {
+            routes = try Self.bindRoutes(context, table: .standard)
+        } catch {
+            // A handler for a route the table does not define: a programming error, so start-up fails.
+            fatalError("cannot bind the registry's routes: \(error)")
+        }
     }
 
-    /// Adds a route beside the registry's own (e.g. `/extensions/v2/metrics`); call before serving.
-    public func addRoute(_ method: String, _ pattern: String, _ handler: @escaping HTTPHandler) {
-        router.add(method, pattern, handler)
+    /// Serves the table route `id` (e.g. ``RouteID/metrics``) beside the registry's own; call
+    /// before serving. Throws when the route table does not define `id` or it has a handler.
+    public func addRoute(_ id: RouteID, _ handler: @escaping HTTPHandler) throws {
+        try routes.bind(id, handler)
     }
 
-    /// The handler for every request the registry serves (`/v2/...`, `/healthz`).
-    public var handler: HTTPHandler {
-        let router = self.router
+    /// The handler for every request the registry serves (`/v2/...`, `/healthz`), with no middleware.
+    public var handler: HTTPHandler { handler(middleware: []) }
+
+    /// The server's handler: matches the route once and attaches it to the request, runs
+    /// `middleware` (outermost first; it reads the attached route), then the route's handler.
+    public func handler(middleware: [HTTPMiddleware]) -> HTTPHandler {
+        let routes = self.routes
         let logger = self.logger
-        return { request in
-            let isV2 = request.path == "/v2" || request.path.hasPrefix("/v2/")
+        let metrics = context.metrics
+        return routes.handler(middleware: middleware) { request in
+            let match = request.routeMatch
+            let start = metrics == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             var response: HTTPResponse
             do {
-                response = try await router.handle(request)
+                response = try await routes.dispatch(request)
             } catch {
                 let e = RegistryError.from(error)
                 if e.status >= 500 {
@@ -89,13 +103,17 @@ public final class Registry: @unchecked Sendable {
                 }
                 response = e.response
             }
-            if isV2 { response.headers.set("Docker-Distribution-API-Version", "registry/2.0") }
+            // `imageregistry_request_duration_seconds{operation}`, named by the route table.
+            if let metrics, match.outcome == .found, let operation = match.route?.operation(for: request.method) {
+                metrics.operation(operation, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            if match.isAPI { response.headers.set("Docker-Distribution-API-Version", "registry/2.0") }
             return response
         }
     }
 
-    static func makeRouter(_ context: RegistryContext) -> Router {
-        let router = Router()
+    static func bindRoutes(_ context: RegistryContext, table: RouteTable) throws -> RouteHandlers {
+        let routes = RouteHandlers(table: table)
         let blobs = BlobHandlers(context: context)
         let uploads = UploadHandlers(context: context)
         let manifests = ManifestHandlers(context: context)
@@ -104,57 +122,43 @@ public final class Registry: @unchecked Sendable {
         let referrers = ReferrersHandler(context: context)
 
         let upload = context.options.maxUploadRequestSize
-        let metrics = context.metrics
-        // Records the handler's duration as `imageregistry_request_duration_seconds{operation}`
-        // (`head` names the HEAD variant of a GET route).
-        func timed(_ operation: String, head: String? = nil, _ handler: @escaping HTTPHandler) -> HTTPHandler {
-            guard let metrics else { return handler }
-            return { request in
-                let start = DispatchTime.now().uptimeNanoseconds
-                defer {
-                    let name = request.method == "HEAD" ? (head ?? operation) : operation
-                    metrics.operation(name, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                }
-                return try await handler(request)
-            }
-        }
         let base: HTTPHandler = { _ in
             HTTPResponse(status: 200, headers: ["Content-Type": "application/json; charset=utf-8"], body: .bytes(Data("{}".utf8)))
         }
-        router.add("GET", "/v2/", base)
-        router.add("GET", "/v2", base)
+        try routes.bind(.base, base)
+        try routes.bind(.baseWithoutSlash, base)
         let health = HealthCheck(driver: context.driver)
-        router.add("GET", "/healthz") { _ in await health.plainResponse() }
-        router.add("GET", "/") { _ in await health.plainResponse() }
-        router.add("GET", "/debug/health") { _ in await health.jsonResponse() }
-        router.add("GET", "/v2/_catalog", timed("Catalog.Repositories") { try await catalog.list($0) })
+        try routes.bind(.health) { _ in await health.plainResponse() }
+        try routes.bind(.root) { _ in await health.plainResponse() }
+        try routes.bind(.debugHealth) { _ in await health.jsonResponse() }
+        try routes.bind(.catalog) { try await catalog.list($0) }
 
-        router.add("POST", "/v2/{name*}/blobs/uploads/", maxBodySize: upload, timed("BlobStore.Create") { try await uploads.start($0) })
-        router.add("POST", "/v2/{name*}/blobs/uploads", maxBodySize: upload, timed("BlobStore.Create") { try await uploads.start($0) })
-        router.add("GET", "/v2/{name*}/blobs/uploads/{uuid}", timed("BlobStore.Resume") { try await uploads.status($0) })
-        router.add("PATCH", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, timed("BlobWriter.ReadFrom") { try await uploads.patch($0) })
-        router.add("PUT", "/v2/{name*}/blobs/uploads/{uuid}", maxBodySize: upload, timed("BlobWriter.Commit") { try await uploads.put($0) })
-        router.add("DELETE", "/v2/{name*}/blobs/uploads/{uuid}", timed("BlobWriter.Cancel") { try await uploads.cancel($0) })
+        try routes.bind(.uploadStart, maxBodySize: upload) { try await uploads.start($0) }
+        try routes.bind(.uploadStartWithoutSlash, maxBodySize: upload) { try await uploads.start($0) }
+        try routes.bind(.uploadStatus) { try await uploads.status($0) }
+        try routes.bind(.uploadPatch, maxBodySize: upload) { try await uploads.patch($0) }
+        try routes.bind(.uploadPut, maxBodySize: upload) { try await uploads.put($0) }
+        try routes.bind(.uploadCancel) { try await uploads.cancel($0) }
 
-        router.add("GET", "/v2/{name*}/blobs/{digest}", timed("BlobStore.ServeBlob", head: "BlobStore.Stat") { try await blobs.get($0) })
-        router.add("DELETE", "/v2/{name*}/blobs/{digest}", timed("BlobStore.Delete") { try await blobs.delete($0) })
+        try routes.bind(.blobGet) { try await blobs.get($0) }
+        try routes.bind(.blobDelete) { try await blobs.delete($0) }
 
-        router.add("GET", "/v2/{name*}/manifests/{reference}", timed("ManifestService.Get", head: "ManifestService.Exists") { try await manifests.get($0) })
-        router.add("PUT", "/v2/{name*}/manifests/{reference}", maxBodySize: Int64(context.options.maxManifestSize), timed("ManifestService.Put") { try await manifests.put($0) })
-        router.add("DELETE", "/v2/{name*}/manifests/{reference}", timed("ManifestService.Delete") { try await manifests.delete($0) })
+        try routes.bind(.manifestGet) { try await manifests.get($0) }
+        try routes.bind(.manifestPut, maxBodySize: Int64(context.options.maxManifestSize)) { try await manifests.put($0) }
+        try routes.bind(.manifestDelete) { try await manifests.delete($0) }
 
-        router.add("GET", "/v2/{name*}/tags/list", timed("TagService.All") { try await tags.list($0) })
-        router.add("GET", "/v2/{name*}/referrers/{digest}", timed("ReferrerService.List") { try await referrers.list($0) })
+        try routes.bind(.tagsList) { try await tags.list($0) }
+        try routes.bind(.referrers) { try await referrers.list($0) }
 
-        router.notFound = { request in
+        routes.notFound = { request in
             if request.path.hasPrefix("/v2") {
                 return RegistryError(.unsupported, message: "not found", detail: "no such endpoint: \(request.path.prefix(200))", status: 404).response
             }
             return .text(404, "404 page not found\n")
         }
-        router.methodNotAllowed = { request in
+        routes.methodNotAllowed = { request in
             RegistryError(.unsupported, detail: "method \(request.method) not allowed on \(request.path.prefix(200))").response
         }
-        return router
+        return routes
     }
 }

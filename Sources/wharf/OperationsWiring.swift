@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import WharfConfig
 import WharfHTTP
 import WharfMetrics
@@ -23,17 +24,18 @@ struct OperationsWiring {
         let read = Self.limiter(config.readLimits)
         let write = Self.limiter(config.writeLimits)
         if read != nil || write != nil {
-            // Probes and scrapes must not be refused under load.
-            let exempt: Set<String> = ["/", "/healthz", "/debug/health", MetricsEndpoint.path]
-            middleware.append(RequestLimiterMiddleware(read: read, write: write, exemptPaths: exempt))
+            // Probes and scrapes must not be refused under load: the route table says which.
+            middleware.append(RequestLimiterMiddleware(read: read, write: write, exempt: { request in
+                request.routeMatch.route?.access.bypassesRequestLimits == true
+            }))
         }
         self.middleware = middleware
     }
 
     /// Adds the metrics route to `registry` (behind the secret check of ``MetricsEndpoint``).
-    func addRoutes(to registry: Registry, config: OperationsConfiguration) {
+    func addRoutes(to registry: Registry, config: OperationsConfiguration) throws {
         guard let metrics else { return }
-        registry.addRoute("GET", MetricsEndpoint.path, MetricsEndpoint(metrics: metrics, secret: config.metricsSecret).handler)
+        try registry.addRoute(.metrics, MetricsEndpoint(metrics: metrics, secret: config.metricsSecret).handler)
     }
 
     /// Feeds one storage call into the metrics.

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import WharfAuth
 import WharfConfig
 import WharfHTTP
@@ -68,7 +69,12 @@ enum ServeCommand: WharfCommand {
             return ExitCode.usage
         }
         let registry = Registry(options: settings.registry, driver: driver, logger: logger, metrics: operations.metrics)
-        operations.addRoutes(to: registry, config: config.operations)
+        do {
+            try operations.addRoutes(to: registry, config: config.operations)
+        } catch {
+            logger.error("cannot add routes", ["error": "\(error)"])
+            return ExitCode.failure
+        }
         // Abandoned uploads are purged as distribution does; never on a read-only registry.
         let purging = config.storage.uploadPurging
         let purger = purging.enabled && !config.storage.readOnly
@@ -79,11 +85,11 @@ enum ServeCommand: WharfCommand {
         let secretHolder = operations.metrics.map { MetricsEndpoint(metrics: $0, secret: config.operations.metricsSecret) }
         let guarded = auth.map { auth in
             secretHolder.map { endpoint in
-                auth.exempting { $0.path == MetricsEndpoint.path && endpoint.carriesSecret($0) }
+                auth.exempting { $0.routeMatch.route?.id == .metrics && endpoint.carriesSecret($0) }
             } ?? auth
         }
-        let handler = MiddlewareChain.build([AccessLogMiddleware(logger: logger)] + operations.middleware + (guarded.map { [$0] } ?? []),
-                                            handler: registry.handler)
+        // The route is matched once, before the middleware, which reads it.
+        let handler = registry.handler(middleware: [AccessLogMiddleware(logger: logger)] + operations.middleware + (guarded.map { [$0] } ?? []))
         let server = HTTPServer(configuration: settings.server, logger: logger, handler: handler)
         let shutdown = ShutdownSignal()
         do {

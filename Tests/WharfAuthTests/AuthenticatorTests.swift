@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import WharfAuth
 import WharfCrypto
 import WharfHTTP

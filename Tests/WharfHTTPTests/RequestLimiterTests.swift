@@ -67,7 +67,7 @@ final class RequestLimiterTests: XCTestCase {
 
     func testExemptPathsBypassAFullLimiter() async throws {
         let read = RequestLimiter(maxRunning: 1, maxInQueue: 0, maxWaitInQueue: 0)
-        let m = RequestLimiterMiddleware(read: read, write: nil, exemptPaths: ["/healthz"])
+        let m = RequestLimiterMiddleware(read: read, write: nil, exempt: { $0.path == "/healthz" })
         _ = await read.acquire()
         let probe = try await m.respond(to: HTTPRequest(method: "GET", target: "/healthz"), next: { _ in .text(200, "ok") })
         XCTAssertEqual(probe.status, 200)

@@ -1,3 +1,4 @@
+import WharfAPI
 import XCTest
 import WharfStorage
 @testable import WharfRegistry

@@ -1,3 +1,4 @@
+import WharfAPI
 import XCTest
 import WharfHTTP
 @testable import WharfRegistry

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import XCTest
 import WharfTestSupport
 import WharfHTTP

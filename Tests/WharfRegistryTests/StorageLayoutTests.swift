@@ -1,3 +1,4 @@
+import WharfAPI
 import XCTest
 @testable import WharfRegistry
 

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import WharfHTTP
 
 /// Guards `/v2` and `/extensions/v2/metrics` and serves the token endpoint
@@ -6,16 +7,17 @@ import WharfHTTP
 ///
 /// Without credentials a protected request gets 401 with a `Bearer` challenge naming
 /// the token endpoint (or a `Basic` one in htpasswd mode); bad credentials get 401, a
-/// known caller without the access 403 `DENIED`. The decision is made before routing, so
-/// a denied caller never learns whether a repository exists.
+/// known caller without the access 403 `DENIED`. The access is the matched route's (the
+/// router attaches it before middleware runs); the decision is made before the route's
+/// handler, so a denied caller never learns whether a repository exists.
 ///
 /// ```swift
 /// let auth = AuthMiddleware(authenticator: authenticator, logger: logger)
-/// let handler = MiddlewareChain.build([AccessLogMiddleware(logger: logger), auth], handler: registry.handler)
+/// let handler = registry.handler(middleware: [AccessLogMiddleware(logger: logger), auth])
 /// ```
 public struct AuthMiddleware: HTTPMiddleware {
     /// Path of the token endpoint.
-    public static let tokenPath = "/openshift/token"
+    public static let tokenPath = RouteTable.standard[.token]!.pattern.description
     /// Request attribute the registry's cross-repository mount reads: `denied` when the
     /// caller may not pull the `from` repository (the mount then becomes a normal upload).
     public static let mountAttribute = "wharf.auth.mount"
@@ -47,19 +49,20 @@ public struct AuthMiddleware: HTTPMiddleware {
 
     /// Serves the token endpoint, or checks access and calls `next`.
     public func respond(to request: HTTPRequest, next: HTTPHandler) async throws -> HTTPResponse {
-        if request.path == Self.tokenPath, case .openshift = settings.mode {
+        let match = request.routeMatch
+        if match.route?.access == .tokenEndpoint, case .openshift = settings.mode {
             guard request.method == "GET" || request.method == "HEAD" else {
-                return AuthErrorResponse.make(status: 405, code: "UNSUPPORTED", message: "method not allowed", detail: nil)
+                return AuthErrorResponse.make(status: 405, code: .unsupported, message: "method not allowed", detail: nil)
             }
             return await TokenEndpoint(authenticator: authenticator, logger: logger).respond(to: request)
         }
-        let required = RequiredAccess.of(method: request.method, path: request.path)
+        let required = RequiredAccess.of(match, name: request.pathParameters["name"])
         if required == .none { return try await next(request) }
         if let exempt, exempt(request) { return try await next(request) }
 
         if case .repository(let name, _) = required, settings.strictNames, case .openshift = settings.mode,
            !RepositoryProject.isProjectName(name) {
-            return AuthErrorResponse.make(status: 401, code: "UNAUTHORIZED", message: "authentication required",
+            return AuthErrorResponse.make(status: 401, code: .unauthorized, message: "authentication required",
                                           detail: "repository name must be <project>/<name> (exactly two components)",
                                           challenge: challenge(request, required), apiHeader: true)
         }
@@ -78,14 +81,14 @@ public struct AuthMiddleware: HTTPMiddleware {
             markMount(request, credential)
             return try await next(request)
         case .unauthorized(let detail):
-            return AuthErrorResponse.make(status: 401, code: "UNAUTHORIZED", message: "authentication required",
+            return AuthErrorResponse.make(status: 401, code: .unauthorized, message: "authentication required",
                                           detail: detail, challenge: challenge(request, required), apiHeader: true)
         case .insufficientScope:
-            return AuthErrorResponse.make(status: 403, code: "DENIED", message: "requested access to the resource is denied",
+            return AuthErrorResponse.make(status: 403, code: .denied, message: "requested access to the resource is denied",
                                           detail: "insufficient_scope: the token does not cover this request",
                                           challenge: challenge(request, required, insufficientScope: true), apiHeader: true)
         case .denied:
-            return AuthErrorResponse.make(status: 403, code: "DENIED", message: "requested access to the resource is denied",
+            return AuthErrorResponse.make(status: 403, code: .denied, message: "requested access to the resource is denied",
                                           detail: nil, apiHeader: true)
         }
     }

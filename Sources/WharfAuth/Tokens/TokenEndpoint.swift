@@ -17,7 +17,7 @@ struct TokenEndpoint {
         case .none: identity = .anonymous
         case .invalid, .token:
             let realm = Self.baseURL(request, tokenRealm: authenticator.settings.tokenRealm)
-            return AuthErrorResponse.make(status: 401, code: "UNAUTHORIZED", message: "authentication required",
+            return AuthErrorResponse.make(status: 401, code: .unauthorized, message: "authentication required",
                                           detail: "invalid credentials",
                                           challenge: "Basic realm=\"\(realm.url)\(AuthMiddleware.tokenPath)\"")
         }

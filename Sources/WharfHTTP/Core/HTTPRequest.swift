@@ -11,6 +11,10 @@ public struct HTTPVersion: Sendable, Equatable, CustomStringConvertible {
     public var description: String { major == 2 ? "HTTP/2" : "HTTP/\(major).\(minor)" }
 }
 
+/// What a router attached to a request (WharfAPI's `RouteMatch`): declared here, below the
+/// route table, so the request can carry it to every layer.
+public protocol MatchedRoute: Sendable {}
+
 /// One request as a handler sees it, whichever codec (HTTP/1.1 or HTTP/2) carried it.
 ///
 /// The body is a stream (``RequestBody``): a handler reads it at its own pace and the
@@ -37,6 +41,10 @@ public final class HTTPRequest: @unchecked Sendable {
     public let requestID: String
     /// Values captured by the router, e.g. `name` and `digest` for `/v2/{name*}/blobs/{digest}`.
     public var pathParameters: [String: String] = [:]
+    /// The route the router matched, attached before any middleware runs, so middleware
+    /// (auth, metrics, limits) reads it instead of parsing the path again. WharfAPI's
+    /// `RouteMatch`; nil until a router has matched the request.
+    public var route: (any MatchedRoute)?
     /// Free-form values middleware attaches for later layers (e.g. `user` after auth).
     public var attributes: [String: String] = [:]
     /// The ``attributes`` key an access-control middleware sets to `"true"` once it has

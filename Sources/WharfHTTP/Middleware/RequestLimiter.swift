@@ -101,21 +101,22 @@ public final class RequestLimiter: @unchecked Sendable {
 /// Limits concurrent requests: GET, HEAD and OPTIONS go through the read limiter, every
 /// other method through the write limiter (nil: unlimited). Refused requests get 429
 /// `Too many requests, please try again later.` with `Retry-After: 1`, and their body
-/// is never read. A slot is held while the handler runs. Paths in `exemptPaths` (health
-/// probes, metrics scrapes) are never limited, so load never fails a liveness probe.
+/// is never read. A slot is held while the handler runs. Requests `exempt` picks (health
+/// probes, metrics scrapes: the matched route says) are never limited, so load never
+/// fails a liveness probe.
 public struct RequestLimiterMiddleware: HTTPMiddleware {
     /// Limits GET, HEAD and OPTIONS; nil: unlimited.
     public let read: RequestLimiter?
     /// Limits every other method; nil: unlimited.
     public let write: RequestLimiter?
-    /// Exact paths that bypass the limits.
-    public let exemptPaths: Set<String>
+    /// True for requests that bypass the limits; nil: none do.
+    public let exempt: (@Sendable (HTTPRequest) -> Bool)?
 
     /// A middleware with these limiters.
-    public init(read: RequestLimiter?, write: RequestLimiter?, exemptPaths: Set<String> = []) {
+    public init(read: RequestLimiter?, write: RequestLimiter?, exempt: (@Sendable (HTTPRequest) -> Bool)? = nil) {
         self.read = read
         self.write = write
-        self.exemptPaths = exemptPaths
+        self.exempt = exempt
     }
 
     /// True for the methods counted as reads.
@@ -125,7 +126,7 @@ public struct RequestLimiterMiddleware: HTTPMiddleware {
 
     /// Waits for a slot of the request's class, then calls `next`; 429 when refused.
     public func respond(to request: HTTPRequest, next: HTTPHandler) async throws -> HTTPResponse {
-        guard let limiter = Self.isRead(request.method) ? read : write, !exemptPaths.contains(request.path) else {
+        guard let limiter = Self.isRead(request.method) ? read : write, exempt?(request) != true else {
             return try await next(request)
         }
         guard await limiter.acquire() else {

@@ -1,3 +1,4 @@
+import WharfAPI
 import WharfHTTP
 
 /// `GET|HEAD|DELETE /v2/<name>/blobs/<digest>`.

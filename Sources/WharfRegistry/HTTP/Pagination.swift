@@ -1,3 +1,4 @@
+import WharfAPI
 import WharfHTTP
 
 /// `n` and `last` of the tags list and catalog: lexical pages with a `Link` to the next one.

@@ -1,3 +1,4 @@
+import WharfAPI
 /// An OCI content descriptor as found in manifests (`mediaType`, `digest`, `size`, ...).
 struct Descriptor: Sendable, Equatable {
     var mediaType: String

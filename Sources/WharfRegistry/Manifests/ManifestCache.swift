@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 
 /// A small LRU cache of manifests by digest. Manifests are content-addressed, so an entry
 /// can never be stale; whether a repository still links it is checked in storage each time.

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 
 /// A manifest's structure, parsed only to validate it and find what it references; the
 /// stored bytes are always the bytes received.

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import WharfHTTP
 
 /// `GET|HEAD|PUT|DELETE /v2/<name>/manifests/<reference>`.

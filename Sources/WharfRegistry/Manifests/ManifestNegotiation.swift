@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import WharfHTTP
 
 /// Content negotiation for manifest GET/HEAD by the `Accept` header, as distribution 2.8

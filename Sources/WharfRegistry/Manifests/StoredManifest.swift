@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 
 /// A manifest as stored: its exact bytes, digest and what serving it needs.
 struct StoredManifest: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import WharfCrypto
 import WharfHTTP
 import WharfMetrics
@@ -11,7 +12,7 @@ import WharfMetrics
 /// route (the metrics role) can grant access by other means and call ``serve(_:)``.
 public struct MetricsEndpoint: Sendable {
     /// The route's path.
-    public static let path = "/extensions/v2/metrics"
+    public static let path = RouteTable.standard[.metrics]!.pattern.description
     /// The metrics served.
     public let metrics: RegistryMetrics
     /// The bearer secret; nil means no secret grants access.

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import WharfStorage
 
 /// The digests of link files this replica has read, each kept with the ``FileStamp`` it

@@ -1,3 +1,4 @@
+import WharfAPI
 /// Where everything lives in storage: CNCF distribution's v2 layout, byte-compatible
 /// with distribution 2.8 so either server can serve the other's directory or bucket.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import WharfHTTP
 
 /// `GET /v2/<name>/tags/list?n=&last=`: tags in lexical order, paginated with `Link`.

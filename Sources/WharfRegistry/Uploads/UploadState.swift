@@ -1,4 +1,5 @@
 import Foundation
+import WharfAPI
 import WharfCrypto
 
 /// What the `_state` query parameter of an upload URL carries, signed with `http.secret`.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Manifest and layer media types the registry understands.
 public enum MediaTypes {
     /// OCI image manifest (also used for OCI 1.1 artifacts).
@@ -25,7 +27,7 @@ public enum MediaTypes {
     ]
 
     /// `type/subtype` of a header value, without parameters, lower-cased.
-    static func essence(_ value: String?) -> String? {
+    public static func essence(_ value: String?) -> String? {
         guard let value else { return nil }
         let e = value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         return e.isEmpty ? nil : e

@@ -1,8 +1,9 @@
 import Foundation
 import WharfHTTP
-import WharfStorage
 
-/// An error the registry answers with: the OCI error JSON and an HTTP status.
+/// An error the registry answers with: the OCI error JSON and an HTTP status. The one
+/// builder of the error JSON: auth failures, handler errors and unknown endpoints all
+/// answer through it.
 ///
 /// ```swift
 /// throw RegistryError(.blobUnknown, detail: digest.string)
@@ -46,30 +47,5 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         var h = headers
         h.set("Content-Type", "application/json; charset=utf-8")
         return HTTPResponse(status: status, headers: h, body: .bytes(jsonBody))
-    }
-
-    /// Maps any error thrown below the handlers to a registry error: storage failures
-    /// become 500 `UNKNOWN` (their text in `detail`), body limits 413, truncated bodies 400.
-    public static func from(_ error: Error) -> RegistryError {
-        if let e = error as? RegistryError { return e }
-        if let e = error as? RequestBodyError {
-            switch e {
-            case .tooLarge(let limit):
-                return RegistryError(.sizeInvalid, message: "request body too large", detail: "limit \(limit) bytes", status: 413)
-            case .truncated:
-                return RegistryError(.blobUploadInvalid, message: "request body ended early", status: 400)
-            case .malformed(let m):
-                return RegistryError(.blobUploadInvalid, message: "malformed request body", detail: m, status: 400)
-            case .alreadyConsumed:
-                return RegistryError(.unknown, detail: "request body already consumed")
-            }
-        }
-        if let e = error as? StorageError {
-            if case .unavailable = e {
-                return RegistryError(.unknown, message: "storage unavailable", detail: e.description, status: 503)
-            }
-            return RegistryError(.unknown, message: "storage error", detail: e.description, status: 500)
-        }
-        return RegistryError(.unknown, detail: String(describing: error))
     }
 }

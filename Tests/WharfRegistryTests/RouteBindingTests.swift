@@ -1,0 +1,24 @@
+import WharfAPI
+import WharfHTTP
+import WharfStorage
+import XCTest
+@testable import WharfRegistry
+
+/// The registry's handlers bind only to routes the table defines (with their access).
+final class RouteBindingTests: XCTestCase {
+    func testEveryHandlerBindsToTheStandardTable() throws {
+        let context = RegistryContext(options: RegistryOptions(), driver: InMemoryDriver(), logger: Logger(level: .error), secret: [1])
+        let routes = try Registry.bindRoutes(context, table: .standard)
+        for route in RouteTable.standard.routes where route.id != .metrics && route.id != .token {
+            XCTAssertTrue(routes.isBound(route.id), "\(route) has no handler")
+        }
+    }
+
+    func testAHandlerForARouteMissingFromTheTableFailsStartUp() throws {
+        let context = RegistryContext(options: RegistryOptions(), driver: InMemoryDriver(), logger: Logger(level: .error), secret: [1])
+        let table = try RouteTable(RouteTable.standard.routes.filter { $0.id != .tagsList })
+        XCTAssertThrowsError(try Registry.bindRoutes(context, table: table)) { error in
+            XCTAssertEqual(error as? RouteTableError, .undefinedRoute(.tagsList))
+        }
+    }
+}
