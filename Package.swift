@@ -21,8 +21,9 @@ let package = Package(
         // Layers, lowest first. Arrows only point down (see docs/architecture.md).
         .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
         .target(name: "WharfHTTP", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
+        .target(name: "WharfHTTPClient", dependencies: ["WharfHTTP", "COpenSSL"]),
         .target(name: "WharfConfig"),
-        .target(name: "WharfStorage", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
+        .target(name: "WharfStorage", dependencies: ["WharfCrypto", "WharfHTTPClient", "COpenSSL", "CLinux"]),
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
                 dependencies: ["WharfHTTP", "WharfStorage", "WharfCrypto", "WharfConfig", "WharfMetrics"]),
@@ -44,8 +45,9 @@ let package = Package(
 
         .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto"]),
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto"]),
+        .testTarget(name: "WharfHTTPClientTests", dependencies: ["WharfHTTPClient", "WharfHTTP"]),
         .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig"]),
-        .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto"], exclude: ["Support"]),
+        .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto", "WharfHTTPClient"], exclude: ["Support"]),
         .testTarget(name: "WharfMetricsTests", dependencies: ["WharfMetrics"]),
         .testTarget(name: "WharfAuthTests", dependencies: ["WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto"]),
         .testTarget(name: "WharfRegistryTests", dependencies: ["WharfRegistry", "WharfStorage", "WharfHTTP"]),

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Testing
+import WharfHTTPClient
 @testable import WharfStorage
 
 /// What only the filesystem driver promises: its root, its temporary files, staying inside

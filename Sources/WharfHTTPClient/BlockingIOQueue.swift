@@ -1,6 +1,7 @@
 import Foundation
 
-/// Runs blocking syscalls off Swift's cooperative thread pool, on threads of its own.
+/// Runs blocking syscalls off Swift's cooperative thread pool, on threads of its own: the
+/// filesystem driver's file I/O and ``HTTPClient``'s socket I/O.
 ///
 /// The cooperative pool has one thread per core; a `read` or `fsync` that stalls on a slow
 /// disk (or an NFS/RWX volume) would stall every task in the process. Jobs go to a queue
@@ -17,12 +18,12 @@ import Foundation
 /// let io = BlockingIOQueue(maxThreads: 100)
 /// let data = try await io.run { try POSIXFileSystem.readAll(host, path: path) }
 /// ```
-final class BlockingIOQueue: @unchecked Sendable {
+package final class BlockingIOQueue: @unchecked Sendable {
     /// A queue for callers that do not configure their own.
-    static let shared = BlockingIOQueue(maxThreads: 100)
+    package static let shared = BlockingIOQueue(maxThreads: 100)
 
     /// The most threads running jobs at once.
-    let maxThreads: Int
+    package let maxThreads: Int
     private let idleTimeout: TimeInterval
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
@@ -30,25 +31,25 @@ final class BlockingIOQueue: @unchecked Sendable {
     private var threads = 0
     private var idle = 0
 
-    init(maxThreads: Int, idleTimeout: TimeInterval = 5) {
+    package init(maxThreads: Int, idleTimeout: TimeInterval = 5) {
         self.maxThreads = max(1, maxThreads)
         self.idleTimeout = idleTimeout
     }
 
     /// Runs `body` on one of the queue's threads and returns (or throws) what it did.
-    func run<T>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    package func run<T>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             submit { continuation.resume(with: Result { try body() }) }
         }
     }
 
     /// Runs `job` on one of the queue's threads without waiting for it.
-    func enqueue(_ job: @escaping @Sendable () -> Void) {
+    package func enqueue(_ job: @escaping @Sendable () -> Void) {
         submit(job)
     }
 
     /// The number of threads alive now (for tests).
-    var threadCount: Int { condition.withLock { threads } }
+    package var threadCount: Int { condition.withLock { threads } }
 
     private func submit(_ job: @escaping () -> Void) {
         condition.lock()
@@ -60,7 +61,7 @@ final class BlockingIOQueue: @unchecked Sendable {
         condition.unlock()
         if spawn {
             let thread = Thread { [self] in work() }
-            thread.name = "wharf-storage-io"
+            thread.name = "wharf-blocking-io"
             thread.start()
         }
     }
