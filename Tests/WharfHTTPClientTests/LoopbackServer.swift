@@ -47,7 +47,7 @@ final class LoopbackServer: @unchecked Sendable {
     }
 
     func stop() {
-        lock.withLock { stopped = true }
+        guard !lock.withLock({ defer { stopped = true }; return stopped }) else { return }
         Glibc.shutdown(listener, Int32(SHUT_RDWR))
         Glibc.close(listener)
     }
