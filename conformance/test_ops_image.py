@@ -7,16 +7,24 @@ Runs by default: the release build takes about 2 minutes cold on two cores (40 s
 incremental), the rest seconds. WHARF_IMAGE_TEST=0 skips it; WHARF_RELEASE_BIN=<path>
 reuses a release binary already built. Needs root (buildah, mount, chroot), as CI has.
 """
+import hashlib
+import http.client
 import json
 import os
+import shutil
+import signal
+import ssl
 import subprocess
 import tarfile
 import tempfile
+import time
+import types
 
 import pytest
 
-from harness import RegistryProcess, ROOT
-from clienthelpers import skopeo, skopeo_copy, run
+import kustomizelite
+from harness import RegistryProcess, ROOT, free_port, make_tls
+from clienthelpers import push_image, run, sample_image, skopeo, skopeo_copy
 
 pytestmark = [
     pytest.mark.wharf_only,
@@ -102,14 +110,6 @@ def test_image_runs_as_the_deployment_runs_it(image_archive, tmp_path):
     Not with podman run: on this machine crun refuses the VM's hybrid cgroup hierarchy and
     runc cannot mount the container's cgroup, so the pod is assembled with bind mounts and
     chroot, as the test above runs the binary."""
-    import http.client
-    import signal
-    import ssl
-    import time
-    import hashlib
-    import kustomizelite
-    from clienthelpers import push_image, sample_image
-    from harness import free_port, make_tls
 
     objects = kustomizelite.render(os.path.join(ROOT, "config", "kubernetes", "overlays", "filesystem"))
     get = lambda kind, name: next(o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name)
@@ -173,7 +173,7 @@ def test_image_runs_as_the_deployment_runs_it(image_archive, tmp_path):
                "REGISTRY_HTTP_ADDR": f"127.0.0.1:{port}"}
         env.update(get("Secret", "image-registry-private-configuration-user")["stringData"])
         log = open(tmp_path / "serve.log", "wb")
-        proc = subprocess.Popen(["chroot", f"--userspec={sc['runAsUser']}:{sc['runAsGroup']}", str(rootfs),
+        proc = subprocess.Popen([shutil.which("chroot"), f"--userspec={sc['runAsUser']}:{sc['runAsGroup']}", str(rootfs),
                                  "/usr/local/bin/wharf", *c["args"]], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             ctx = ssl.create_default_context(cafile=ca)
@@ -198,11 +198,8 @@ def test_image_runs_as_the_deployment_runs_it(image_archive, tmp_path):
                     time.sleep(0.1)
             assert probe["scheme"] == "HTTPS" and st == 200, body
 
-            class Registry:
-                request = staticmethod(request)
-
             img = sample_image("amd64", "deployment")
-            push_image(Registry, "proj/app", "v1", img)
+            push_image(types.SimpleNamespace(request=request), "proj/app", "v1", img)
             assert request("GET", "/v2/proj/app/manifests/v1", headers={"Accept": img.media_type})[0] == 200
             assert list((tmp_path / "volumes" / "registry-storage").rglob("data")), "nothing stored on the volume"
             st, _, body = request("GET", "/extensions/v2/metrics", headers={"Authorization": "Bearer metrics-test"})
