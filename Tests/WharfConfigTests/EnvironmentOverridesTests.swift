@@ -58,8 +58,11 @@ final class EnvironmentOverridesTests: XCTestCase {
         XCTAssertEqual(same.storage.driver, .filesystem(rootDirectory: "/var/lib/registry"))
         let noFile = try load("", ["REGISTRY_STORAGE": "filesystem", "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/x"]).configuration
         XCTAssertEqual(noFile.storage.driver, .filesystem(rootDirectory: "/x"))
+        XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "swift"])) {
+            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: unsupported storage driver 'swift' (supported: filesystem, inmemory, s3, gcs)")
+        }
         XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "gcs"])) {
-            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: unsupported storage driver 'gcs' (supported: filesystem, inmemory, s3)")
+            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: storage.gcs.bucket: required")
         }
         XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "s3"])) {
             XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: storage.s3.bucket: required")

@@ -62,25 +62,15 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
     // MARK: keys
 
     /// The object key of a driver path (`""` for the root without a root directory).
-    func key(_ path: String) -> String {
-        let p = path == "/" ? "" : String(path.dropFirst())
-        let root = configuration.rootDirectory
-        if root.isEmpty { return p }
-        return p.isEmpty ? root : root + "/" + p
-    }
+    func key(_ path: String) -> String { keyspace.key(path) }
 
     /// The key prefix of everything below a directory path.
-    func directoryPrefix(_ path: String) -> String {
-        let k = key(path)
-        return k.isEmpty ? "" : k + "/"
-    }
+    func directoryPrefix(_ path: String) -> String { keyspace.directoryPrefix(path) }
 
     /// The driver path of a key below the root.
-    func path(ofKey key: String) -> String {
-        let root = configuration.rootDirectory
-        let relative = root.isEmpty ? key : String(key.dropFirst(root.count + 1))
-        return "/" + relative
-    }
+    func path(ofKey key: String) -> String { keyspace.path(ofKey: key) }
+
+    private var keyspace: ObjectKeyspace { ObjectKeyspace(rootDirectory: configuration.rootDirectory) }
 
     private func checkFilePath(_ path: String) throws {
         try StoragePath.check(path)
@@ -500,12 +490,5 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
         return f.date(from: s)
     }
 
-    static func isoDate(_ s: String?) -> Date? {
-        guard let s else { return nil }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: s)
-    }
+    static func isoDate(_ s: String?) -> Date? { ObjectKeyspace.isoDate(s) }
 }
