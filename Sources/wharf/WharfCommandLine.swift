@@ -6,6 +6,7 @@ struct WharfCommandLine {
     /// Every command, in the order `wharf --help` lists them.
     static let commands: [WharfCommand.Type] = [
         ServeCommand.self,
+        GarbageCollectCommand.self,
         CheckConfigCommand.self,
         TokenCommand.self,
         HashPasswordCommand.self,
