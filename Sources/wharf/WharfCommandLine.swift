@@ -7,6 +7,7 @@ struct WharfCommandLine {
     static let commands: [WharfCommand.Type] = [
         ServeCommand.self,
         GarbageCollectCommand.self,
+        PruneCommand.self,
         CheckConfigCommand.self,
         TokenCommand.self,
         HashPasswordCommand.self,

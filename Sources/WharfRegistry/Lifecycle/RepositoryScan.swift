@@ -23,7 +23,7 @@ struct RepositoryScan: Sendable {
                      load: (Digest) async throws -> ManifestReferences?, problems: inout [String]) async throws -> RepositoryScan {
         var scan = RepositoryScan(name: name)
         let links = LinkFiles(driver: driver)
-        for (path, digest) in try await linkFiles(under: paths.manifestsRoot(name) + "/revisions", links: links, problems: &problems) {
+        for (path, digest) in try await linkFiles(under: paths.revisionsRoot(name), links: links, problems: &problems) {
             guard let references = try await load(digest) else {
                 scan.danglingRevisions.append(digest)
                 problems.append("\(name.value): revision \(digest) has no manifest bytes (link \(path))")
@@ -63,11 +63,17 @@ struct RepositoryScan: Sendable {
     /// manifest read conservatively (what it is cannot be known, so it is not removed).
     func kept(deleteUntagged: Bool) -> Set<Digest> {
         guard deleteUntagged, !keepAll else { return Set(revisions.keys) }
+        return reach(from: Set(revisions.keys.filter { tagged.contains($0) || revisions[$0]?.problem != nil }))
+    }
+
+    /// `seeds` with every revision they keep alive: the children of indexes and the
+    /// referrers (by `subject`) of manifests kept, transitively.
+    func reach(from seeds: Set<Digest>) -> Set<Digest> {
         var referrers: [Digest: [Digest]] = [:]
         for (digest, references) in revisions {
             if let subject = references.subject { referrers[subject, default: []].append(digest) }
         }
-        var kept = Set(revisions.keys.filter { tagged.contains($0) || revisions[$0]?.problem != nil })
+        var kept = seeds
         var queue = Array(kept)
         while let digest = queue.popLast() {
             let next = (revisions[digest]?.children ?? []) + (referrers[digest] ?? [])
@@ -76,6 +82,11 @@ struct RepositoryScan: Sendable {
             }
         }
         return kept
+    }
+
+    /// The revisions whose `subject` is `digest`.
+    func referrers(of digest: Digest) -> [Digest] {
+        revisions.filter { $0.value.subject == digest }.map(\.key).sorted()
     }
 
     /// The `link` files below `root` with the digest each holds (from the path when the
