@@ -76,7 +76,7 @@ enum PruneCommand: WharfCommand {
     static func table(_ report: Pruner.Report) -> String {
         var rows = [["REPOSITORY", "TAG", "REVISION", "AGE", "SIZE"]]
         for c in report.candidates {
-            rows.append([c.repository, c.subject.map { "(referrer of \($0.prefix(19)))" } ?? c.tag, c.digest,
+            rows.append([c.repository, c.subject.map { "referrer-of:\($0.prefix(19))" } ?? c.tag, c.digest,
                          ConfigValueParser.formatDuration(c.age.rounded()), "\(c.size)"])
         }
         let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }

@@ -50,4 +50,19 @@ final class LifecycleCommandTests: XCTestCase {
         XCTAssertEqual(summary?["sweptDigests"] as? [String], ["sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: blob))
     }
+
+    func testPruneChecksItsUsageAndPrintsAnEmptyTable() throws {
+        XCTAssertTrue(try run(["help"]).stdout.contains("  prune "))
+        let (config, _) = try storageWithOrphan()
+        for bad in [["--keep-tag-revisions", "-1"], ["--keep-tag-revisions=many"], ["--keep-younger-than", "soon"], ["--output=xml"]] {
+            let r = try run(["prune"] + bad + [config])
+            XCTAssertEqual(r.status, 2, "\(bad)")
+            XCTAssertTrue(r.stderr.hasPrefix("wharf prune: "), r.stderr)
+        }
+        let r = try run(["prune", "--keep-tag-revisions=1", "--keep-younger-than=0s", config])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").map { String($0) },
+                       ["REPOSITORY  TAG  REVISION  AGE  SIZE",
+                        "Would delete 0 revisions, 0 bytes (dry run: nothing deleted; add --confirm to delete)"])
+    }
 }
