@@ -60,9 +60,7 @@ enum GarbageCollectCommand: WharfCommand {
         line.finish()
         for problem in report.problems { Console.err("warning: \(problem)") }
         if output == "json" {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            Console.out(String(decoding: (try? encoder.encode(report)) ?? Data("{}".utf8), as: UTF8.self))
+            Console.json(report)
         } else {
             let verb = report.dryRun ? "would delete" : "deleted"
             Console.out("\(report.repositories) repositories, \(report.manifests) manifests, \(report.blobsMarked) blobs marked; "

@@ -58,9 +58,7 @@ enum PruneCommand: WharfCommand {
         }
         for problem in report.problems { Console.err("warning: \(problem)") }
         if output == "json" {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            Console.out(String(decoding: (try? encoder.encode(report)) ?? Data("{}".utf8), as: UTF8.self))
+            Console.json(report)
         } else {
             Console.out(table(report))
         }
