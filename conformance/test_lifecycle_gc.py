@@ -258,3 +258,49 @@ def test_same_blobs_as_distribution_delete_untagged(fx):
     assert report["manifestsRemoved"] == len(fx.untagged) + 1  # and the first skopeo push
     assert before - wharf == set(report["sweptDigests"])
     check_pulls(fx, root)
+
+
+def s3_blob_set(moto, bucket):
+    """Every blob stored in the bucket (keys `registry/docker/registry/v2/blobs/<alg>/<xx>/<hex>/data`)."""
+    found = set()
+    for key in moto.keys(bucket, "registry/docker/registry/v2/blobs/"):
+        parts = key.split("/")
+        if parts[-1] == "data":
+            found.add(f"{parts[-4]}:{parts[-2]}")
+    return found
+
+
+@pytest.mark.parametrize("flags", [[], ["--delete-untagged"]], ids=["all-revisions", "delete-untagged"])
+def test_same_blobs_on_s3_as_on_the_filesystem(fx, flags):
+    """The same layout uploaded into a bucket (moto) collects to the same blob set, and still pulls."""
+    if not shutil.which("moto_server"):
+        pytest.skip("moto_server is not installed")
+    from s3helpers import MotoServer, S3RegistryProcess
+    moto = MotoServer().start()
+    try:
+        bucket = moto.create_bucket()
+        for dirpath, _, files in os.walk(fx.storage):
+            for f in files:
+                path = os.path.join(dirpath, f)
+                with open(path, "rb") as fh:
+                    st, body = moto.request("PUT", f"/{bucket}/registry/{os.path.relpath(path, fx.storage)}", body=fh.read())
+                assert st == 200, body
+        reg = S3RegistryProcess(moto.endpoint, bucket, redirect=False)
+        try:
+            s3_report = json.loads(run_gc("wharf", reg.config_path, "--output", "json", *flags).stdout)
+            root = os.path.join(fx.tmp, "fs")
+            shutil.copytree(fx.storage, root)
+            config = os.path.join(fx.tmp, "fs.yml")
+            write_config(config, root)
+            fs_report = json.loads(run_gc("wharf", config, "--output", "json", *flags).stdout)
+            assert s3_report["sweptDigests"] == fs_report["sweptDigests"] and s3_report["blobsSwept"] > 0
+            assert s3_blob_set(moto, bucket) == blob_set(root)
+            for key in ("manifestsRemoved", "linksRemoved", "blobsMarked", "repositories", "bytesFreed"):
+                assert s3_report[key] == fs_report[key], key
+            reg.start()
+            for ref, manifest in fx.tagged.items():
+                pull(reg, ref.rsplit(":", 1)[0], manifest)
+        finally:
+            reg.cleanup()
+    finally:
+        moto.stop()
