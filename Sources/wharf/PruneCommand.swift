@@ -70,12 +70,23 @@ enum PruneCommand: WharfCommand {
         return ExitCode.usage
     }
 
+    /// An age in one coarse unit, rounded down, as `oc` prints ages: `42s`, `15m`, `3h`, `12d`.
+    static func age(_ seconds: TimeInterval) -> String {
+        let s = max(0, Int(seconds))
+        switch s {
+        case ..<60: return "\(s)s"
+        case ..<3600: return "\(s / 60)m"
+        case ..<(48 * 3600): return "\(s / 3600)h"
+        default: return "\(s / 86400)d"
+        }
+    }
+
     /// The candidates as aligned columns, then the total.
     static func table(_ report: Pruner.Report) -> String {
         var rows = [["REPOSITORY", "TAG", "REVISION", "AGE", "SIZE"]]
         for c in report.candidates {
             rows.append([c.repository, c.subject.map { "referrer-of:\($0.prefix(19))" } ?? c.tag, c.digest,
-                         ConfigValueParser.formatDuration(c.age.rounded()), "\(c.size)"])
+                         age(c.age), "\(c.size)"])
         }
         let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines = rows.map { row in

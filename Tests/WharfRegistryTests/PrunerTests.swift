@@ -49,7 +49,7 @@ final class PrunerTests: XCTestCase {
 
         XCTAssertEqual(report.candidates.map(\.digest), [v1[1].string, v1[0].string])
         XCTAssertEqual(report.candidates.map(\.tag), ["v1", "v1"])
-        XCTAssertEqual(report.candidates.map { Int($0.age / 3600) }, [3, 4])
+        XCTAssertEqual(report.candidates.map { Int(($0.age / 3600).rounded()) }, [3, 4])
         XCTAssertEqual(report.revisions, 2)
         XCTAssertGreaterThan(report.size, 64 * 2)
         for (i, digest) in v1.enumerated() {
