@@ -95,3 +95,28 @@ def test_keep_tag_revisions_dry_run_then_confirm(pushed):
                 assert st == 200
     finally:
         reg.cleanup()
+
+
+def test_scheduled_pruning_in_serve():
+    """storage.maintenance.pruning with schedule `* * * * *`: within a minute the old revisions go."""
+    tmp = tempfile.mkdtemp(prefix="wharf-prune-serve-")
+    storage = os.path.join(tmp, "storage")
+    reg = RegistryProcess(target="wharf", storage_dir=storage, config={"storage": {"maintenance": {"pruning": {
+        "enabled": True, "schedule": "* * * * *", "keeptagrevisions": 2, "keepyoungerthan": "30m"}}}})
+    try:
+        reg.start()
+        images = [push_image(reg, "prune/served", build_image(), "v1") for _ in range(3)]
+        index = os.path.join(storage, "docker/registry/v2/repositories/prune/served/_manifests/tags/v1/index/sha256")
+        now = time.time()
+        for hours, image in zip([3, 2, 1], images):
+            link = os.path.join(index, image.digest.split(":")[1], "link")
+            os.utime(link, (now - hours * 3600, now - hours * 3600))
+        deadline = time.time() + 75
+        while time.time() < deadline and status(reg, "prune/served", images[0].digest) == 200:
+            time.sleep(1)
+        assert [status(reg, "prune/served", m.digest) for m in images] == [404, 200, 200], reg.read_log()[-2000:]
+        log = reg.read_log()
+        assert "image prune: deleted" in log and "image prune: done" in log, log[-2000:]
+    finally:
+        reg.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
