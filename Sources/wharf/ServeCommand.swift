@@ -81,7 +81,7 @@ enum ServeCommand: WharfCommand {
             ? UploadPurger(driver: driver, age: purging.age, dryRun: purging.dryRun, logger: logger) : nil
         purger?.schedule(interval: purging.interval)
         // Old tag revisions are pruned on storage.maintenance.pruning.schedule.
-        let pruneSchedule = PruneSchedule.configured(config.storage, driver: driver, logger: logger)
+        let pruneSchedule = PruneSchedule.configured(config.storage, driver: driver, logger: logger, metrics: operations.metrics)
         pruneSchedule?.start()
         // openshift.metrics.secret works with auth on too: a metrics request carrying it skips
         // the role check, and the endpoint verifies the secret itself.

@@ -1,6 +1,7 @@
 import Foundation
 import WharfAPI
 import WharfHTTP
+import WharfMetrics
 import WharfStorage
 import WharfTestSupport
 import XCTest
@@ -30,12 +31,12 @@ final class PruneScheduleTests: XCTestCase {
         return digests
     }
 
-    private func schedule(confirm: Bool = true, suspend: Bool = false, ignoreInvalid: Bool = true,
+    private func schedule(confirm: Bool = true, suspend: Bool = false, ignoreInvalid: Bool = true, metrics: RegistryMetrics? = nil,
                           next: @escaping @Sendable (Date) -> Date? = { _ in nil }) -> PruneSchedule {
         var settings = PruneSchedule.Settings(options: .init(keepTagRevisions: 1, keepYoungerThan: 0, confirm: confirm),
                                               suspend: suspend, ignoreInvalidImageReferences: ignoreInvalid, next: next)
         settings.successfulJobsHistoryLimit = 2
-        return PruneSchedule(driver: layout.driver, settings: settings, logger: Logger(level: .error))
+        return PruneSchedule(driver: layout.driver, settings: settings, logger: Logger(level: .error), metrics: metrics)
     }
 
     private func revisions(_ digests: [Digest]) async -> [Bool] {
@@ -52,8 +53,12 @@ final class PruneScheduleTests: XCTestCase {
         let afterDry = await revisions(v1)
         XCTAssertEqual(afterDry, [true, true, true])
 
-        let real = await schedule().runOnce()
+        let metrics = RegistryMetrics(gitVersion: "v0", gitCommit: "x")
+        let real = await schedule(metrics: metrics).runOnce()
         XCTAssertTrue(real.succeeded)
+        XCTAssertEqual(metrics.prunerRuns.value("success"), 1)
+        XCTAssertEqual(metrics.prunerRevisionsDeleted.value(), 2)
+        XCTAssertTrue(metrics.exposition().contains("imageregistry_pruner_runs_total{result=\"success\"} 1"), metrics.exposition())
         XCTAssertEqual(real.revisions, 2)
         let afterReal = await revisions(v1)
         XCTAssertEqual(afterReal, [false, false, true])
@@ -72,8 +77,10 @@ final class PruneScheduleTests: XCTestCase {
         // A tag whose current link holds garbage: the repository cannot be read.
         try await layout.driver.putContent(layout.paths.tagCurrentLink(app, Tag("broken")!), Data("garbage".utf8))
 
-        let refused = await schedule(ignoreInvalid: false).runOnce()
+        let metrics = RegistryMetrics(gitVersion: "v0", gitCommit: "x")
+        let refused = await schedule(ignoreInvalid: false, metrics: metrics).runOnce()
         XCTAssertFalse(refused.succeeded)
+        XCTAssertEqual(metrics.prunerRuns.value("failure"), 1)
         XCTAssertTrue(refused.error?.contains("invalid image references") ?? false, refused.error ?? "")
         let s = schedule(ignoreInvalid: false)
         await s.runOnce()

@@ -1,5 +1,6 @@
 import Foundation
 import WharfHTTP
+import WharfMetrics
 import WharfStorage
 
 /// Scheduled pruning inside `serve` (`storage.maintenance.pruning`): a ``Pruner`` run at
@@ -52,15 +53,18 @@ public final class PruneSchedule: @unchecked Sendable {
     private let driver: StorageDriver
     private let settings: Settings
     private let logger: Logger
+    private let metrics: RegistryMetrics?
     private let lock = NSLock()
     private var successful: [Run] = []
     private var failed: [Run] = []
     private var task: Task<Void, Never>?
 
-    public init(driver: StorageDriver, settings: Settings, logger: Logger) {
+    /// A schedule over `driver`; each run is counted in `metrics` when given.
+    public init(driver: StorageDriver, settings: Settings, logger: Logger, metrics: RegistryMetrics? = nil) {
         self.driver = driver
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The latest runs, newest first, within the history limits.
@@ -99,6 +103,7 @@ public final class PruneSchedule: @unchecked Sendable {
         }
         run.finished = Date()
         record(run)
+        metrics?.prunerRun(succeeded: run.succeeded, revisionsDeleted: settings.options.confirm ? run.revisions : 0)
         if run.succeeded {
             logger.info("image prune: done", ["revisions": "\(run.revisions)", "bytes": "\(run.size)",
                                                "dryrun": "\(!settings.options.confirm)"])
