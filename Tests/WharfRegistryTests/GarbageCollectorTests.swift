@@ -18,8 +18,14 @@ final class GarbageCollectorTests: XCTestCase {
         let orphan = try await layout.layer(in: "ns/app")
         let (manifest, config) = try await layout.image("ns/app", layers: [used], tag: "v1")
         let name = try RepositoryName("ns/app")
+        // An upload in progress is never looked at.
+        let upload = layout.paths.uploadData(name, "5f1c7a3e-upload")
+        try await layout.driver.putContent(upload, Data("partial".utf8))
 
         let report = try await collect(layout.driver)
+
+        let uploadKept = await layout.exists(upload)
+        XCTAssertTrue(uploadKept)
 
         for d in [used, manifest, config] {
             let kept = await layout.stored(d)
