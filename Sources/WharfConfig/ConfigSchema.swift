@@ -40,6 +40,10 @@ public indirect enum ConfigSchema: Sendable {
             ("maintenance", .section([
                 ("readonly", .section([("enabled", .scalar)])),
                 ("uploadpurging", .section([("enabled", .scalar), ("age", .scalar), ("interval", .scalar), ("dryrun", .scalar)])),
+                ("pruning", .section([
+                    ("enabled", .scalar), ("schedule", .scalar), ("suspend", .scalar), ("keeptagrevisions", .scalar),
+                    ("keepyoungerthan", .scalar), ("ignoreinvalidimagereferences", .scalar), ("dryrun", .scalar),
+                ])),
             ])),
             ("cache", .section([("blobdescriptor", .scalar)])),
         ] + StorageDriverFactory.registrations.map { driver in

@@ -88,6 +88,15 @@ public enum ConfigurationPrinter {
                 entry("interval", scalar(ConfigValueParser.formatDuration(s.uploadPurging.interval))),
                 entry("dryrun", scalar(String(s.uploadPurging.dryRun))),
             ])),
+            entry("pruning", map([
+                entry("enabled", scalar(String(s.pruning.enabled))),
+                entry("schedule", scalar(s.pruning.schedule.description)),
+                entry("suspend", scalar(String(s.pruning.suspend))),
+                entry("keeptagrevisions", scalar(String(s.pruning.keepTagRevisions))),
+                entry("keepyoungerthan", scalar(ConfigValueParser.formatDuration(s.pruning.keepYoungerThan))),
+                entry("ignoreinvalidimagereferences", scalar(String(s.pruning.ignoreInvalidImageReferences))),
+                entry("dryrun", scalar(String(s.pruning.dryRun))),
+            ])),
         ])))
         if let v = s.blobDescriptorCache { storage.append(entry("cache", map([entry("blobdescriptor", scalar(v))]))) }
         root.append(entry("storage", map(storage)))
