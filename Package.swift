@@ -19,9 +19,15 @@ let package = Package(
         // Layers, lowest first. Arrows only point down (see docs/architecture.md).
         .target(name: "WharfCrypto", dependencies: ["COpenSSL"]),
         .target(name: "WharfHTTP", dependencies: ["COpenSSL", "CLinux"]),
+        // Threads of our own for blocking syscalls (file I/O, socket connects): the filesystem
+        // driver's and the HTTP client's.
+        .target(name: "WharfSystem", dependencies: ["CLinux"]),
+        // Our HTTP/1.1 client on WharfHTTP's transports and codec pieces: object stores,
+        // upstream registries, webhooks, token endpoints.
+        .target(name: "WharfHTTPClient", dependencies: ["WharfHTTP", "WharfSystem", "COpenSSL"]),
         // The API contract: every route named once, OCI error codes and JSON, shared value types.
         .target(name: "WharfAPI", dependencies: ["WharfHTTP", "WharfCrypto"]),
-        .target(name: "WharfStorage", dependencies: ["WharfCrypto", "COpenSSL", "CLinux"]),
+        .target(name: "WharfStorage", dependencies: ["WharfCrypto", "WharfHTTPClient", "WharfSystem", "COpenSSL", "CLinux"]),
         // WharfConfig validates `storage.<driver>` sections through WharfStorage's driver registry.
         .target(name: "WharfConfig", dependencies: ["WharfStorage"]),
         .target(name: "WharfMetrics"),
@@ -48,9 +54,10 @@ let package = Package(
         .target(name: "WharfTestSupport", path: "Tests/WharfTestSupport"),
         .testTarget(name: "WharfCryptoTests", dependencies: ["WharfCrypto", "WharfTestSupport"]),
         .testTarget(name: "WharfHTTPTests", dependencies: ["WharfHTTP", "WharfCrypto", "WharfTestSupport"]),
+        .testTarget(name: "WharfHTTPClientTests", dependencies: ["WharfHTTPClient", "WharfHTTP", "WharfTestSupport"]),
         .testTarget(name: "WharfAPITests", dependencies: ["WharfAPI", "WharfHTTP", "WharfTestSupport"]),
         .testTarget(name: "WharfConfigTests", dependencies: ["WharfConfig", "WharfStorage", "WharfTestSupport"]),
-        .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto", "WharfTestSupport"], exclude: ["Support"]),
+        .testTarget(name: "WharfStorageTests", dependencies: ["WharfStorage", "WharfCrypto", "WharfHTTPClient", "WharfSystem", "WharfTestSupport"], exclude: ["Support"]),
         .testTarget(name: "WharfMetricsTests", dependencies: ["WharfMetrics", "WharfTestSupport"]),
         .testTarget(name: "WharfAuthTests", dependencies: ["WharfAPI", "WharfAuth", "WharfConfig", "WharfHTTP", "WharfCrypto", "WharfTestSupport"]),
         .testTarget(name: "WharfRegistryTests", dependencies: ["WharfAPI", "WharfRegistry", "WharfStorage", "WharfHTTP", "WharfCrypto", "WharfTestSupport"]),

@@ -7,16 +7,24 @@ Runs by default: the release build takes about 2 minutes cold on two cores (40 s
 incremental), the rest seconds. WHARF_IMAGE_TEST=0 skips it; WHARF_RELEASE_BIN=<path>
 reuses a release binary already built. Needs root (buildah, mount, chroot), as CI has.
 """
+import hashlib
+import http.client
 import json
 import os
+import shutil
+import signal
+import ssl
 import subprocess
 import tarfile
 import tempfile
+import time
+import types
 
 import pytest
 
-from harness import RegistryProcess, ROOT
-from clienthelpers import skopeo, skopeo_copy, run
+import kustomizelite
+from harness import RegistryProcess, ROOT, free_port, make_tls
+from clienthelpers import push_image, run, sample_image, skopeo, skopeo_copy
 
 pytestmark = [
     pytest.mark.wharf_only,
@@ -76,3 +84,136 @@ def test_image_round_trips_through_wharf_and_runs(image_archive, tmp_path):
             run(["umount", str(rootfs / "proc")], check=False)
     finally:
         r.cleanup()
+
+
+def unpack_image(archive, tmp_path):
+    """The image's layers unpacked into tmp_path/rootfs (from the oci-archive, no registry)."""
+    layout = tmp_path / "layout"
+    skopeo("copy", "--quiet", f"oci-archive:{archive}:wharf:test", f"oci:{layout}:test")
+    index = json.loads((layout / "index.json").read_text())
+    manifest = json.loads((layout / "blobs" / "sha256" / index["manifests"][0]["digest"].split(":")[1]).read_text())
+    rootfs = tmp_path / "rootfs"
+    rootfs.mkdir()
+    for layer in manifest["layers"]:
+        with tarfile.open(layout / "blobs" / "sha256" / layer["digest"].split(":")[1]) as t:
+            t.extractall(rootfs, filter="tar")
+    return rootfs
+
+
+def test_image_runs_as_the_deployment_runs_it(image_archive, tmp_path):
+    """config/kubernetes' Deployment applied by hand to the image's filesystem: its user,
+    a read-only root, its volumes at their mount paths (config map, TLS and policy
+    secrets, trusted CA, storage, /tmp), its config and Secrets' variables. The replica
+    answers /healthz over TLS, takes a push with a token from the policy, serves metrics
+    with the metrics secret, and on SIGTERM drains and exits 0 within the grace period.
+
+    Not with podman run: on this machine crun refuses the VM's hybrid cgroup hierarchy and
+    runc cannot mount the container's cgroup, so the pod is assembled with bind mounts and
+    chroot, as the test above runs the binary."""
+
+    objects = kustomizelite.render(os.path.join(ROOT, "config", "kubernetes", "overlays", "filesystem"))
+    get = lambda kind, name: next(o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name)
+    pod = get("Deployment", "image-registry")["spec"]["template"]["spec"]
+    (c,) = pod["containers"]
+    sc = pod["securityContext"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    rootfs = unpack_image(image_archive, tmp_path)
+
+    # What each volume holds, made on the host.
+    ca, crt, key = make_tls(tmp_path)
+    token = "wharf_deployment_test_token"
+    content = {
+        "config": {"config.yml": get("ConfigMap", "image-registry-config")["data"]["config.yml"]},
+        "registry-tls": {"tls.crt": open(crt).read(), "tls.key": open(key).read()},
+        "auth-policy": {"policy.yml": f'users:\n  - name: admin\n    tokens: ["sha256:{hashlib.sha256(token.encode()).hexdigest()}"]\n'
+                        'bindings:\n  - role: registry-admin\n    subjects: ["user:admin"]\n    projects: ["*"]\n'},
+        "trusted-ca": {"tls-ca-bundle.pem": open("/etc/ssl/certs/ca-certificates.crt").read()},
+    }
+    mounts = []
+    run(["mount", "--bind", str(rootfs), str(rootfs)])
+    mounts.append(rootfs)
+    try:
+        for m in c["volumeMounts"]:
+            target = rootfs / m["mountPath"].lstrip("/")
+            target.mkdir(parents=True, exist_ok=True)  # the runtime makes mount points
+        (rootfs / "proc").mkdir(exist_ok=True)
+        run(["mount", "-o", "remount,bind,ro", str(rootfs)])
+        for m in c["volumeMounts"]:
+            target = rootfs / m["mountPath"].lstrip("/")
+            v = volumes[m["name"]]
+            if "emptyDir" in v:
+                run(["mount", "-t", "tmpfs", "-o", "mode=1777", "tmpfs", str(target)])
+            else:
+                source = tmp_path / "volumes" / m["name"]
+                source.mkdir(parents=True)
+                for name, text in content.get(m["name"], {}).items():
+                    (source / name).write_text(text)
+                os.chown(source, 0, sc["fsGroup"])  # fsGroup owns the volume
+                os.chmod(source, 0o2775)
+                for f in source.iterdir():
+                    os.chown(f, 0, sc["fsGroup"])
+                    os.chmod(f, 0o640)
+                run(["mount", "--bind", str(source), str(target)])
+                if m.get("readOnly"):
+                    run(["mount", "-o", "remount,bind,ro", str(target)])
+            mounts.append(target)
+        run(["mount", "-t", "proc", "proc", str(rootfs / "proc")])
+        mounts.append(rootfs / "proc")
+
+        # The root filesystem really is read-only for the registry's user.
+        p = run(["chroot", f"--userspec={sc['runAsUser']}:{sc['runAsGroup']}", str(rootfs),
+                 "/usr/local/bin/wharf", "check-config", "/etc/wharf/config.yml"])
+        assert b"/var/lib/registry" in p.stdout
+        assert run(["touch", str(rootfs / "etc" / "written")], check=False).returncode != 0
+
+        port = free_port()
+        env = {"PATH": "/usr/local/bin", "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
+               "REGISTRY_HTTP_SECRET": "deployment-test-secret", "REGISTRY_OPENSHIFT_METRICS_SECRET": "metrics-test",
+               # Port 5000 may be taken on the test machine; the pod's own network has it free.
+               "REGISTRY_HTTP_ADDR": f"127.0.0.1:{port}"}
+        env.update(get("Secret", "image-registry-private-configuration-user")["stringData"])
+        log = open(tmp_path / "serve.log", "wb")
+        proc = subprocess.Popen([shutil.which("chroot"), f"--userspec={sc['runAsUser']}:{sc['runAsGroup']}", str(rootfs),
+                                 "/usr/local/bin/wharf", *c["args"]], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            ctx = ssl.create_default_context(cafile=ca)
+
+            def request(method, path, body=None, headers=None, timeout=30):
+                conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=timeout)
+                try:
+                    conn.request(method, path, body=body, headers={"Authorization": f"Bearer {token}", **(headers or {})})
+                    r = conn.getresponse()
+                    return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+                finally:
+                    conn.close()
+
+            probe = c["readinessProbe"]["httpGet"]
+            deadline = time.time() + 20
+            while True:
+                try:
+                    st, _, body = request("GET", probe["path"])
+                    break
+                except OSError:
+                    assert proc.poll() is None and time.time() < deadline, (tmp_path / "serve.log").read_text()
+                    time.sleep(0.1)
+            assert probe["scheme"] == "HTTPS" and st == 200, body
+
+            img = sample_image("amd64", "deployment")
+            push_image(types.SimpleNamespace(request=request), "proj/app", "v1", img)
+            assert request("GET", "/v2/proj/app/manifests/v1", headers={"Accept": img.media_type})[0] == 200
+            assert list((tmp_path / "volumes" / "registry-storage").rglob("data")), "nothing stored on the volume"
+            st, _, body = request("GET", "/extensions/v2/metrics", headers={"Authorization": "Bearer metrics-test"})
+            assert st == 200 and b"imageregistry_http_requests_total" in body
+
+            grace = pod["terminationGracePeriodSeconds"] - c["lifecycle"]["preStop"]["sleep"]["seconds"]
+            start = time.time()
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(grace) == 0
+            assert time.time() - start < grace
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    finally:
+        for m in reversed(mounts):
+            run(["umount", "-l", str(m)], check=False)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Testing
+import WharfSystem
 @testable import WharfStorage
 import WharfTestSupport
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WharfHTTPClient
 @testable import WharfStorage
 
 /// SigV4 against published vectors (the AWS SigV4 test suite and the S3 documentation's
@@ -142,9 +143,8 @@ struct S3SignerTests {
 struct S3PayloadSigningTests {
     func client(_ scheme: String) throws -> S3Client {
         let signer = S3Signer(credentials: S3SignerTests.docCredentials, region: "us-east-1")
-        let transport = try S3SocketTransport(scheme: scheme, hostPort: "127.0.0.1:9", trustedCA: nil, timeout: 1)
         return S3Client(scheme: scheme, endpointHost: "127.0.0.1:9", bucket: "b", virtualHosted: false,
-                        signer: signer, transport: transport)
+                        signer: signer, http: try HTTPClient())
     }
 
     @Test func plainHTTPSignsTheBodyHash() throws {

@@ -158,7 +158,21 @@ public enum HTTP1Parser {
         if !(target.utf8.first == UInt8(ascii: "/") || target == "*" || method == "CONNECT" || target.hasPrefix("http://") || target.hasPrefix("https://")) {
             return .failure(HTTP1ParseError(400, "invalid request target"))
         }
-        // Header fields, up to the final CRLF.
+        let headers: HTTPHeaders
+        switch parseFields(b, from: i, headEnd: headEnd, limits: limits) {
+        case .success(let h): headers = h
+        case .failure(let e): return .failure(e)
+        }
+        if version == .http1_1 && !headers.contains("Host") { return .failure(HTTP1ParseError(400, "missing Host header")) }
+        if headers.values("Host").count > 1 { return .failure(HTTP1ParseError(400, "duplicate Host header")) }
+        return .success(HTTP1RequestHead(method: method, target: target, version: version, headers: headers))
+    }
+
+    /// Parses the header fields of a head from `from` (just past its first line) up to the
+    /// final CRLF at `headEnd`: strict about folding, names and control characters. Shared by
+    /// request heads and WharfHTTPClient's response heads.
+    package static func parseFields(_ b: UnsafeRawBufferPointer, from: Int, headEnd: Int, limits: HTTPLimits) -> Result<HTTPHeaders, HTTP1ParseError> {
+        var i = from
         var headers = HTTPHeaders()
         let fieldsEnd = headEnd - 2
         while i < fieldsEnd {
@@ -196,9 +210,7 @@ public enum HTTP1Parser {
             if headers.count >= limits.maxHeaderCount { return .failure(HTTP1ParseError(431, "too many header fields")) }
             headers.add(name, value)
         }
-        if version == .http1_1 && !headers.contains("Host") { return .failure(HTTP1ParseError(400, "missing Host header")) }
-        if headers.values("Host").count > 1 { return .failure(HTTP1ParseError(400, "duplicate Host header")) }
-        return .success(HTTP1RequestHead(method: method, target: target, version: version, headers: headers))
+        return .success(headers)
     }
 
     /// The body framing of `head`, rejecting ambiguous shapes: Content-Length with
@@ -256,7 +268,7 @@ public enum HTTP1Parser {
         }
     }
 
-    @inline(__always) static func ascii(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> String {
+    @inline(__always) package static func ascii(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> String {
         String(decoding: UnsafeRawBufferPointer(rebasing: b[from..<to]), as: UTF8.self)
     }
 }

@@ -1,17 +1,17 @@
 import Foundation
 
 /// TCP without encryption: read(2), writev(2) and sendfile(2).
-final class PlainTransport: Transport {
-    let descriptor: Int32
-    var isTLS: Bool { false }
-    var negotiatedProtocol: String? { nil }
-    var hasBufferedInput: Bool { false }
+package final class PlainTransport: Transport {
+    package let descriptor: Int32
+    package var isTLS: Bool { false }
+    package var negotiatedProtocol: String? { nil }
+    package var hasBufferedInput: Bool { false }
 
-    init(descriptor: Int32) { self.descriptor = descriptor }
+    package init(descriptor: Int32) { self.descriptor = descriptor }
 
-    func handshake() -> TransportResult { .bytes(0) }
+    package func handshake() -> TransportResult { .bytes(0) }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult {
         while true {
             let n = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
             if n > 0 { return .bytes(n) }
@@ -23,7 +23,7 @@ final class PlainTransport: Transport {
         }
     }
 
-    func write(_ buffers: [UnsafeRawBufferPointer]) -> TransportResult {
+    package func write(_ buffers: [UnsafeRawBufferPointer]) -> TransportResult {
         var iov = buffers.prefix(64).map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
         while true {
             let n = iov.withUnsafeMutableBufferPointer { Glibc.writev(descriptor, $0.baseAddress, Int32($0.count)) }
@@ -35,7 +35,7 @@ final class PlainTransport: Transport {
         }
     }
 
-    func sendFile(_ file: Int32, offset: Int64, count: Int) -> TransportResult {
+    package func sendFile(_ file: Int32, offset: Int64, count: Int) -> TransportResult {
         var off = off_t(offset)
         while true {
             let n = Glibc.sendfile(descriptor, file, &off, min(count, 1 << 30))
@@ -48,7 +48,7 @@ final class PlainTransport: Transport {
         }
     }
 
-    func shutdownWrite() { _ = Glibc.shutdown(descriptor, Int32(SHUT_WR)) }
+    package func shutdownWrite() { _ = Glibc.shutdown(descriptor, Int32(SHUT_WR)) }
 
-    func close() {}
+    package func close() {}
 }

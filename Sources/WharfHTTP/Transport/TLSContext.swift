@@ -10,7 +10,7 @@ public struct TLSConfigurationError: Error, CustomStringConvertible, Sendable {
 
 /// An OpenSSL server context built once per listener from a ``TLSConfiguration``:
 /// certificate chain and key from PEM files, minimum protocol version, ALPN selection.
-final class TLSContext: @unchecked Sendable {
+package final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
     /// ALPN protocols in wire format (length-prefixed), kept alive for the callback.
     private let alpnWire: UnsafeMutableBufferPointer<UInt8>
@@ -68,7 +68,7 @@ final class TLSContext: @unchecked Sendable {
     }
 
     /// The OpenSSL error queue as text (and cleared), prefixed with ": " when not empty.
-    static func drainErrors() -> String {
+    package static func drainErrors() -> String {
         var parts: [String] = []
         while true {
             let e = ERR_get_error()

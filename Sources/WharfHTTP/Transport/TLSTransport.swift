@@ -3,11 +3,12 @@ import Foundation
 
 /// TLS over a non-blocking socket: SSL_read/SSL_write driven by
 /// the event loop, honouring WANT_READ/WANT_WRITE in both directions.
-final class TLSTransport: Transport {
-    let descriptor: Int32
-    var isTLS: Bool { true }
+package final class TLSTransport: Transport {
+    package let descriptor: Int32
+    package var isTLS: Bool { true }
     private let ssl: OpaquePointer
-    private let context: TLSContext
+    /// Keeps the SSL_CTX the session was made from alive (a ``TLSContext`` or a client's).
+    private let context: AnyObject
     /// Bytes read from a file but not yet accepted by SSL_write (they must be offered again).
     private var fileChunk: [UInt8] = []
     private var fileChunkOffset: Int64 = -1
@@ -23,9 +24,34 @@ final class TLSTransport: Transport {
         SSL_set_accept_state(s)
     }
 
+    /// A client session over a connected socket, made from `sslContext` (kept alive by
+    /// `owner`). A DNS `serverName` is sent as SNI and checked against the certificate's
+    /// names; an IP address is checked against its IP SANs (no SNI for addresses).
+    package init?(descriptor: Int32, sslContext: OpaquePointer, owner: AnyObject, serverName: String) {
+        guard let s = SSL_new(sslContext) else { return nil }
+        self.descriptor = descriptor
+        self.context = owner
+        ssl = s
+        SSL_set_fd(s, descriptor)
+        SSL_set_connect_state(s)
+        var v4 = in_addr(), v6 = in6_addr()
+        if inet_pton(AF_INET, serverName, &v4) == 1 || inet_pton(AF_INET6, serverName, &v6) == 1 {
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), serverName)
+        } else {
+            _ = wharf_SSL_set_tlsext_host_name(s, serverName)
+            SSL_set1_host(s, serverName)
+        }
+    }
+
+    /// Why the peer's certificate was refused, or nil when it was not (after a handshake).
+    package var verificationFailure: String? {
+        let result = SSL_get_verify_result(ssl)
+        return result == X509_V_OK ? nil : String(cString: X509_verify_cert_error_string(result))
+    }
+
     deinit { SSL_free(ssl) }
 
-    var negotiatedProtocol: String? {
+    package var negotiatedProtocol: String? {
         var data: UnsafePointer<UInt8>?
         var len: UInt32 = 0
         SSL_get0_alpn_selected(ssl, &data, &len)
@@ -33,22 +59,22 @@ final class TLSTransport: Transport {
         return String(decoding: UnsafeBufferPointer(start: data, count: Int(len)), as: UTF8.self)
     }
 
-    var hasBufferedInput: Bool { SSL_pending(ssl) > 0 }
+    package var hasBufferedInput: Bool { SSL_pending(ssl) > 0 }
 
-    func handshake() -> TransportResult {
+    package func handshake() -> TransportResult {
         let r = SSL_do_handshake(ssl)
         if r == 1 { return .bytes(0) }
         return failure(r)
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult {
         ERR_clear_error()
         let n = SSL_read(ssl, buffer.baseAddress, Int32(min(buffer.count, Int(Int32.max))))
         if n > 0 { return .bytes(Int(n)) }
         return failure(n)
     }
 
-    func write(_ buffers: [UnsafeRawBufferPointer]) -> TransportResult {
+    package func write(_ buffers: [UnsafeRawBufferPointer]) -> TransportResult {
         guard let first = buffers.first else { return .bytes(0) }
         ERR_clear_error()
         // Small pieces (a head and a short body) go out in one record.
@@ -67,7 +93,7 @@ final class TLSTransport: Transport {
         return n > 0 ? .bytes(Int(n)) : failure(n)
     }
 
-    func sendFile(_ file: Int32, offset: Int64, count: Int) -> TransportResult {
+    package func sendFile(_ file: Int32, offset: Int64, count: Int) -> TransportResult {
         if fileChunkOffset + Int64(fileChunkSent) != offset || fileChunkSent >= fileChunk.count {
             let size = min(count, 256 * 1024)
             if fileChunk.count != size { fileChunk = [UInt8](repeating: 0, count: size) }
@@ -94,13 +120,13 @@ final class TLSTransport: Transport {
         return failure(n)
     }
 
-    func shutdownWrite() {
+    package func shutdownWrite() {
         ERR_clear_error()
         _ = SSL_shutdown(ssl)
         _ = Glibc.shutdown(descriptor, Int32(SHUT_WR))
     }
 
-    func close() {}
+    package func close() {}
 
     private func failure(_ r: Int32) -> TransportResult {
         let e = SSL_get_error(ssl, r)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The outcome of one non-blocking transport operation.
-enum TransportResult {
+package enum TransportResult {
     /// `n` bytes were moved (`n > 0`).
     case bytes(Int)
     /// Nothing can move now; retry when the socket is readable (`wantsRead`) or writable.
@@ -13,8 +13,10 @@ enum TransportResult {
 }
 
 /// The byte pipe under a codec: a plain TCP socket or TLS over one. Every call is
-/// non-blocking and made on the owning connection's queue.
-protocol Transport: AnyObject {
+/// non-blocking and made on the owning connection's queue (the server's); WharfHTTPClient
+/// uses the same transports over blocking sockets with send/receive timeouts, where
+/// `wouldBlock` means the timeout expired.
+package protocol Transport: AnyObject {
     /// The socket descriptor (registered with an ``EventLoop``).
     var descriptor: Int32 { get }
     var isTLS: Bool { get }

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import WharfSystem
 
 /// The embedded default: files under a root directory (`storage.filesystem.rootdirectory`,
 /// default `./data`), laid out exactly as CNCF distribution's filesystem driver lays them

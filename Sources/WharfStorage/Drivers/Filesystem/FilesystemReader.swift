@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import WharfSystem
 
 /// Reads an open file from an offset in chunks of at most `chunkSize` bytes, each read
 /// on ``BlockingIOQueue``. The descriptor is closed at the end, by ``close()``, or when

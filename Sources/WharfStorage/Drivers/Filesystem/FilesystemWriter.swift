@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import WharfSystem
 
 /// Appends to a file opened by ``FilesystemDriver/writer(_:append:)``.
 ///

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import WharfSystem
 #if os(Linux)
 import CLinux
 #endif

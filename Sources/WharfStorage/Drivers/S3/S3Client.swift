@@ -1,7 +1,9 @@
 import Foundation
+import WharfHTTP
+import WharfHTTPClient
 
-/// Signed S3 requests over our own HTTP/1.1 client (``S3SocketTransport``: POSIX sockets,
-/// OpenSSL for https).
+/// Signed S3 requests over Wharf's shared HTTP/1.1 client (``HTTPClient``: pooled
+/// keep-alive connections, OpenSSL for https, the operator's proxy settings).
 ///
 /// Why not FoundationNetworking's URLSession: it links libcurl, which a
 /// `--static-swift-stdlib` build (the container image) cannot link without adding
@@ -21,12 +23,20 @@ final class S3Client: @unchecked Sendable {
     let signer: S3Signer
     let maxAttempts: Int
     let baseBackoff: TimeInterval
-    /// The connection pool requests go through.
-    let transport: S3SocketTransport
+    /// The client requests go through (its own retries off: S3 retries by S3 error code here).
+    let http: HTTPClient
+    /// Where requests go (the bucket's host when virtual-hosted).
+    let endpoint: HTTPEndpoint
 
     init(scheme: String, endpointHost: String, bucket: String, virtualHosted: Bool, signer: S3Signer,
-         maxAttempts: Int = 4, baseBackoff: TimeInterval = 0.1, transport: S3SocketTransport) {
-        self.transport = transport
+         maxAttempts: Int = 4, baseBackoff: TimeInterval = 0.1, http: HTTPClient) {
+        self.http = http
+        let hostPort = virtualHosted ? "\(bucket).\(endpointHost)" : endpointHost
+        if let colon = hostPort.lastIndex(of: ":"), let port = Int(hostPort[hostPort.index(after: colon)...]) {
+            endpoint = HTTPEndpoint(scheme: scheme, host: String(hostPort[..<colon]), port: port)
+        } else {
+            endpoint = HTTPEndpoint(scheme: scheme, host: hostPort)
+        }
         self.scheme = scheme
         self.endpointHost = endpointHost
         self.bucket = bucket
@@ -65,24 +75,60 @@ final class S3Client: @unchecked Sendable {
     func send(_ method: String, key: String, query: [(String, String)] = [], headers: [String: String] = [:],
               body: Data? = nil, idempotent: Bool? = nil, accept: Set<Int> = []) async throws -> S3Response {
         try await retrying(idempotent ?? (method != "POST")) {
-            let response = try await transport.send(method: method, target: target(path: path(forKey: key), query: query),
-                                                    headers: signedHeaders(method, key: key, query: query, headers: headers, body: body),
-                                                    body: body)
+            let response = try await Self.transport {
+                let answer = try await http.execute(request(method, key: key, query: query, headers: headers, body: body))
+                return S3Response(status: answer.status, headers: Self.lowercased(answer.headers),
+                                  body: try await answer.body.collect(upTo: Self.maxAnswerBytes))
+            }
             if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
             throw Self.error(from: response)
         }
     }
 
-    /// A signed GET of `key` whose 2xx body is streamed (``S3BodyStream``), retried like
+    /// A signed GET of `key` whose 2xx body is streamed, retried like
     /// ``send(_:key:query:headers:body:idempotent:accept:)`` until the head arrives.
-    /// Non-2xx answers throw ``S3Error`` unless their status is in `accept` (then the stream is nil).
+    /// Non-2xx answers (and a 2xx without Content-Length) come back read whole with a nil
+    /// stream; they throw ``S3Error`` unless their status is in `accept`.
     func openStream(key: String, headers: [String: String] = [:], accept: Set<Int> = []) async throws
-        -> (response: S3Response, stream: S3BodyStream?) {
+        -> (response: S3Response, stream: HTTPClientResponseBody?) {
         try await retrying(true) {
-            let opened = try await transport.openStream(target: target(path: path(forKey: key), query: []),
-                                                        headers: signedHeaders("GET", key: key, query: [], headers: headers, body: nil))
+            let opened = try await Self.transport { () -> (response: S3Response, stream: HTTPClientResponseBody?) in
+                let answer = try await http.execute(request("GET", key: key, query: [], headers: headers, body: nil))
+                let head = S3Response(status: answer.status, headers: Self.lowercased(answer.headers), body: Data())
+                if (200..<300).contains(answer.status), answer.body.expectedLength != nil { return (head, answer.body) }
+                var whole = head
+                whole.body = try await answer.body.collect(upTo: Self.maxAnswerBytes)
+                return (whole, nil)
+            }
             if (200..<300).contains(opened.response.status) || accept.contains(opened.response.status) { return opened }
             throw Self.error(from: opened.response)
+        }
+    }
+
+    /// The largest answer read whole (listings, XML results and errors, not object bodies).
+    static let maxAnswerBytes = 64 << 20
+
+    /// The wire request for a signed S3 call.
+    func request(_ method: String, key: String, query: [(String, String)], headers: [String: String], body: Data?) -> HTTPClientRequest {
+        let signed = signedHeaders(method, key: key, query: query, headers: headers, body: body)
+        return HTTPClientRequest(method: method, endpoint: endpoint, target: target(path: path(forKey: key), query: query),
+                                 headers: HTTPHeaders(signed.map { ($0.key, $0.value) }),
+                                 body: body.map { .bytes($0) } ?? .empty)
+    }
+
+    /// Header fields with lower-case names (S3 answers are looked up that way).
+    static func lowercased(_ headers: HTTPHeaders) -> [String: String] {
+        var out: [String: String] = [:]
+        for f in headers { out[f.name.lowercased()] = f.value }
+        return out
+    }
+
+    /// Runs `body`, turning the HTTP client's failures into ``S3Error``s with status 0.
+    static func transport<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let e as HTTPClientError {
+            throw S3Error(transport: e)
         }
     }
 
@@ -154,7 +200,7 @@ final class S3Client: @unchecked Sendable {
         }
     }
 
-    /// Transport failures (from ``S3SocketTransport``) worth another attempt.
+    /// Transport failures (``S3Error/init(transport:)``) worth another attempt.
     static let transientTransportCodes: Set<String> = ["Timeout", "ConnectionReset", "ConnectionRefused", "ConnectFailed", "HostNotFound"]
 
     static func isTransient(_ error: S3Error) -> Bool {

@@ -15,7 +15,7 @@ import Foundation
 /// | `storageclass`       | `STANDARD` (default), `REDUCED_REDUNDANCY`, ..., `NONE` to send none |
 /// | `accesskey`, `secretkey` | credentials; else `REGISTRY_STORAGE_S3_ACCESSKEY`/`SECRETKEY`, else `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN` |
 /// | `redirectexpiry`     | seconds a presigned blob URL stays valid (default 1200)        |
-/// | `trustedca`          | PEM bundle for a private CA, trusted besides the system store (uses ``S3SocketTransport``) |
+/// | `trustedca`          | PEM bundle for a private CA, trusted besides the system store (``HTTPClientTrust``)        |
 public struct S3Configuration: Sendable, Equatable {
     /// The smallest part S3 accepts (5 MiB).
     public static let minimumChunkSize = 5 << 20

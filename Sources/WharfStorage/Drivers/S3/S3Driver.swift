@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import WharfHTTPClient
 
 /// Objects in an S3 bucket (AWS, Ceph RGW, NooBaa, MinIO, moto), laid out as
 /// distribution's s3 driver lays them out: key = `rootdirectory` + driver path, without
@@ -41,17 +42,21 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
     public init(configuration: S3Configuration, timeout: TimeInterval = 60, maxAttempts: Int = 4) throws {
         self.configuration = configuration
         let signer = S3Signer(credentials: configuration.credentials, region: configuration.region)
-        let hostPort = configuration.virtualHosted ? "\(configuration.bucket).\(configuration.endpointHost)" : configuration.endpointHost
-        let transport: S3SocketTransport
+        var http = HTTPClientConfiguration()
+        http.connectTimeout = timeout
+        http.readTimeout = timeout
+        http.trust = HTTPClientTrust(caBundlePath: configuration.trustedCA)
+        http.proxy = .environment()
+        http.retry = .never
+        let httpClient: HTTPClient
         do {
-            transport = try S3SocketTransport(scheme: configuration.scheme, hostPort: hostPort,
-                                              trustedCA: configuration.trustedCA, timeout: timeout)
+            httpClient = try HTTPClient(configuration: http)
         } catch {
             throw StorageError.unavailable(driver: "s3", message: "\(error)")
         }
         client = S3Client(scheme: configuration.scheme, endpointHost: configuration.endpointHost, bucket: configuration.bucket,
                           virtualHosted: configuration.virtualHosted, signer: signer, maxAttempts: maxAttempts,
-                          transport: transport)
+                          http: httpClient)
     }
 
     // MARK: keys

@@ -1,4 +1,5 @@
 import Foundation
+import WharfHTTPClient
 
 /// An S3 error answer or a transport failure, with the S3 error code when there is one.
 public struct S3Error: Error, Sendable, CustomStringConvertible {
@@ -10,6 +11,26 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// `S3 <code> (HTTP <status>): <message>`.
     public var description: String { "S3 \(code) (HTTP \(status)): \(message)" }
+}
+
+extension S3Error {
+    /// A failure of the HTTP client (status 0), with the code S3 retries are decided on.
+    init(transport e: HTTPClientError) {
+        let code: String
+        switch e.kind {
+        case .hostNotFound: code = "HostNotFound"
+        case .connectionRefused: code = "ConnectionRefused"
+        case .connectFailed: code = "ConnectFailed"
+        case .timeout: code = "Timeout"
+        case .tls: code = "TLSFailure"
+        case .connectionClosed, .truncatedBody: code = "ConnectionReset"
+        case .malformedResponse: code = "MalformedResponse"
+        case .proxy: code = "ProxyFailure"
+        case .io: code = "SocketError"
+        case .tooManyRedirects, .invalidURL: code = "RequestFailed"
+        }
+        self.init(status: 0, code: code, message: e.description)
+    }
 }
 
 /// One S3 answer: status, headers (lower-case names) and the body.

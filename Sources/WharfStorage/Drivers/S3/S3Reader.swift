@@ -1,6 +1,7 @@
 import Foundation
+import WharfHTTPClient
 
-/// Reads an object from an offset with one GET whose body is streamed (``S3BodyStream``),
+/// Reads an object from an offset with one GET whose body is streamed (``HTTPClientResponseBody``),
 /// handing it out in chunks of at most ``S3Driver/readChunkSize`` bytes.
 ///
 /// - The socket is read only when ``next()`` asks, so memory stays at one chunk plus the
@@ -16,7 +17,7 @@ final class S3Reader: StorageReader, @unchecked Sendable {
     /// Where the body ends (the size from the reader's HEAD until an answer says otherwise).
     private var end: Int64
     private var etag: String?
-    private var stream: S3BodyStream?
+    private var stream: HTTPClientResponseBody?
     private var reading = false
     private var closed = false
     private var failures = 0
@@ -30,7 +31,7 @@ final class S3Reader: StorageReader, @unchecked Sendable {
 
     func next() async throws -> Data? {
         while true {
-            let current: (stream: S3BodyStream?, offset: Int64)? = lock.withLock {
+            let current: (stream: HTTPClientResponseBody?, offset: Int64)? = lock.withLock {
                 if closed || offset >= end { return nil }
                 reading = true
                 return (stream, offset)
@@ -41,7 +42,7 @@ final class S3Reader: StorageReader, @unchecked Sendable {
                 if open == nil { open = try await self.open(from: current.offset) }
                 guard let s = open else { return finishReading(nil) }
                 let chunkSize = driver.readChunkSize
-                let chunk = try await driver.client.transport.run { try s.read(max: chunkSize) }
+                let chunk = try await S3Client.transport { try await s.read(max: chunkSize) } ?? Data()
                 if chunk.isEmpty {
                     // The answer ended where the object does (it may have shrunk since the HEAD).
                     lock.withLock { end = offset }
@@ -78,7 +79,7 @@ final class S3Reader: StorageReader, @unchecked Sendable {
     }
 
     private func finishReading(_ value: Data?) -> Data? {
-        let s: S3BodyStream? = lock.withLock {
+        let s: HTTPClientResponseBody? = lock.withLock {
             reading = false
             defer { stream = nil }
             return stream
@@ -88,7 +89,7 @@ final class S3Reader: StorageReader, @unchecked Sendable {
     }
 
     /// GETs the object from `start` and keeps the stream (nil when there is nothing to read).
-    private func open(from start: Int64) async throws -> S3BodyStream? {
+    private func open(from start: Int64) async throws -> HTTPClientResponseBody? {
         var headers: [String: String] = [:]
         if start > 0 { headers["range"] = "bytes=\(start)-" }
         if let etag { headers["if-match"] = etag }
@@ -109,7 +110,7 @@ final class S3Reader: StorageReader, @unchecked Sendable {
         let keep: Bool = lock.withLock {
             if closed { return false }
             if etag == nil { etag = response.headers["etag"] }
-            end = start + s.remaining
+            end = start + (s.remaining ?? 0)
             stream = s
             return true
         }
@@ -124,7 +125,7 @@ final class S3Reader: StorageReader, @unchecked Sendable {
     }
 
     func close() {
-        let s: S3BodyStream? = lock.withLock {
+        let s: HTTPClientResponseBody? = lock.withLock {
             closed = true
             return stream
         }

@@ -3,7 +3,8 @@ import CLinux
 #endif
 import Foundation
 
-/// Runs blocking syscalls off Swift's cooperative thread pool, on threads of its own.
+/// Runs blocking syscalls off Swift's cooperative thread pool, on threads of its own: the
+/// filesystem driver's file I/O and ``HTTPClient``'s socket I/O.
 ///
 /// The cooperative pool has one thread per core; a `read` or `fsync` that stalls on a slow
 /// disk (or an NFS/RWX volume) would stall every task in the process. Jobs go to a queue
@@ -20,38 +21,41 @@ import Foundation
 /// let io = BlockingIOQueue(maxThreads: 100)
 /// let data = try await io.run { try POSIXFileSystem.readAll(host, path: path) }
 /// ```
-final class BlockingIOQueue: @unchecked Sendable {
+package final class BlockingIOQueue: @unchecked Sendable {
     /// A queue for callers that do not configure their own.
-    static let shared = BlockingIOQueue(maxThreads: 100)
+    package static let shared = BlockingIOQueue(maxThreads: 100)
 
     /// The most threads running jobs at once.
-    let maxThreads: Int
+    package let maxThreads: Int
     private let idleTimeout: TimeInterval
+    /// What `ps -T` and /proc/<pid>/task/*/comm show for its threads (at most 15 bytes).
+    private let threadName: String
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var head = 0
     private var threads = 0
     private var idle = 0
 
-    init(maxThreads: Int, idleTimeout: TimeInterval = 5) {
+    package init(maxThreads: Int, idleTimeout: TimeInterval = 5, threadName: String = "wharf-storage") {
+        self.threadName = threadName
         self.maxThreads = max(1, maxThreads)
         self.idleTimeout = idleTimeout
     }
 
     /// Runs `body` on one of the queue's threads and returns (or throws) what it did.
-    func run<T>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    package func run<T>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             submit { continuation.resume(with: Result { try body() }) }
         }
     }
 
     /// Runs `job` on one of the queue's threads without waiting for it.
-    func enqueue(_ job: @escaping @Sendable () -> Void) {
+    package func enqueue(_ job: @escaping @Sendable () -> Void) {
         submit(job)
     }
 
     /// The number of threads alive now (for tests).
-    var threadCount: Int { condition.withLock { threads } }
+    package var threadCount: Int { condition.withLock { threads } }
 
     private func submit(_ job: @escaping () -> Void) {
         condition.lock()
@@ -66,7 +70,7 @@ final class BlockingIOQueue: @unchecked Sendable {
                 // Named from inside (Foundation on Linux does not apply `Thread.name` set before
                 // start), at most 15 bytes: `ps -T`, /proc/<pid>/task/*/comm show the I/O threads.
                 #if os(Linux)
-                wharf_name_current_thread("wharf-storage")
+                wharf_name_current_thread(threadName)
                 #endif
                 work()
             }
