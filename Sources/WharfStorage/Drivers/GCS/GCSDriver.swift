@@ -20,6 +20,8 @@ public final class GCSDriver: StorageDriver, @unchecked Sendable {
     /// The parameters the driver was built from.
     public let configuration: GCSConfiguration
     let client: GCSClient
+    /// The service account requests authenticate as (nil: no Authorization header).
+    let serviceAccount: GCSServiceAccount?
     let keyspace: ObjectKeyspace
     /// The most bytes a reader hands out per chunk.
     let readChunkSize = 1 << 20
@@ -43,10 +45,17 @@ public final class GCSDriver: StorageDriver, @unchecked Sendable {
         do { httpClient = try HTTPClient(configuration: http) } catch {
             throw StorageError.unavailable(driver: "gcs", message: "\(error)")
         }
-        if configuration.keyJSON != nil {
-            throw StorageError.unsupported("storage.gcs: service-account keys (\(configuration.keySource ?? "keyfile")) are not supported yet; use an endpoint without credentials")
+        if let json = configuration.keyJSON {
+            let account = try GCSServiceAccount(json: json, source: configuration.keySource ?? "keyfile", http: httpClient)
+            serviceAccount = account
+            client = try GCSClient(configuration: configuration, http: httpClient, authorization: { try await account.token() })
+        } else {
+            guard configuration.customEndpoint else {
+                throw StorageError.unsupported("storage.gcs: no credentials (set keyfile or credentials, REGISTRY_STORAGE_GCS_KEYFILE or GOOGLE_APPLICATION_CREDENTIALS; an endpoint without credentials sends none)")
+            }
+            serviceAccount = nil
+            client = try GCSClient(configuration: configuration, http: httpClient, authorization: nil)
         }
-        client = try GCSClient(configuration: configuration, http: httpClient, authorization: nil)
     }
 
     // MARK: names and errors
