@@ -133,8 +133,8 @@ def key_pair():
     return pem, private.public_key()
 
 
-@pytest.fixture
-def authed(tmp_path, key_pair):
+def _stack(tmp_path, key_pair, redirect):
+    """The token endpoint, the emulator behind the bearer proxy, and a registry with the key."""
     pem, public = key_pair
     tokens = TokenEndpoint(public).start()
     gcs = GCSEmulator().start()
@@ -144,16 +144,26 @@ def authed(tmp_path, key_pair):
            "client_email": EMAIL, "token_uri": tokens.token_uri}
     key_path = tmp_path / "key.json"
     key_path.write_text(json.dumps(key))
-    r = GCSRegistryProcess(proxy.endpoint, bucket, redirect=False, gcs={"keyfile": str(key_path)}).start()
-    yield r, tokens, proxy, str(key_path)
+    r = GCSRegistryProcess(proxy.endpoint, bucket, redirect=redirect, gcs={"keyfile": str(key_path)}).start()
+    yield r, tokens, proxy, gcs, bucket
     r.cleanup()
     proxy.stop()
     gcs.stop()
     tokens.stop()
 
 
+@pytest.fixture
+def authed(tmp_path, key_pair):
+    yield from _stack(tmp_path, key_pair, redirect=False)
+
+
+@pytest.fixture
+def redirecting(tmp_path, key_pair):
+    yield from _stack(tmp_path, key_pair, redirect=True)
+
+
 def test_the_proxy_refuses_requests_without_a_current_token(authed):
-    r, tokens, proxy, _ = authed
+    r, tokens, proxy, _, _ = authed
     import http.client
     conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10)
     conn.request("GET", "/storage/v1/b/x/o")
@@ -161,7 +171,7 @@ def test_the_proxy_refuses_requests_without_a_current_token(authed):
 
 
 def test_a_long_push_refreshes_its_token_and_pulls_back(authed):
-    r, tokens, proxy, key_path = authed
+    r, tokens, proxy, _, _ = authed
     chunks = [random_bytes(512 * 1024) for _ in range(4)]
     loc = start_upload(r, "auth/app")
     offset = 0
@@ -185,3 +195,38 @@ def test_a_long_push_refreshes_its_token_and_pulls_back(authed):
     assert proxy.refused == 0 and proxy.forwarded > 0
     log = r.read_log()
     assert "PRIVATE KEY" not in log
+
+
+def test_blob_gets_redirect_to_a_v4_signed_url_the_public_key_verifies(redirecting, key_pair):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    import hashlib
+    r, _, proxy, gcs, bucket = redirecting
+    img = build_image(layers=1, layer_size=4096)
+    push_image(r, "signed/app", img, tag="v1")
+    layer = img.blobs[-1]
+    st, h, body = r.request("GET", f"/v2/signed/app/blobs/{layer.digest}")
+    assert st == 307, (st, body)
+    url = urllib.parse.urlsplit(h["location"])
+    assert url.netloc == f"127.0.0.1:{proxy.port}"
+    hexdigest = layer.digest.split(":", 1)[1]
+    assert url.path == f"/{bucket}/registry/docker/registry/v2/blobs/sha256/{hexdigest[:2]}/{hexdigest}/data"
+    params = urllib.parse.parse_qsl(url.query, keep_blank_values=True)
+    signature = dict(params)["X-Goog-Signature"]
+    q = dict(params)
+    assert q["X-Goog-Algorithm"] == "GOOG4-RSA-SHA256"
+    assert q["X-Goog-Expires"] == "1200" and q["X-Goog-SignedHeaders"] == "host"
+    assert q["X-Goog-Credential"] == f"{EMAIL}/{q['X-Goog-Date'][:8]}/auto/storage/goog4_request"
+    # The canonical request, recomputed as GCS does, and the signature checked with the public key.
+    signed = sorted((k, v) for k, v in params if k != "X-Goog-Signature")
+    canonical_query = "&".join(f"{urllib.parse.quote(k, safe='-_.~')}={urllib.parse.quote(v, safe='-_.~')}" for k, v in signed)
+    canonical = "\n".join(["GET", url.path, canonical_query, f"host:{url.netloc}", "", "host", "UNSIGNED-PAYLOAD"])
+    to_sign = "\n".join(["GOOG4-RSA-SHA256", q["X-Goog-Date"], f"{q['X-Goog-Date'][:8]}/auto/storage/goog4_request",
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    key_pair[1].verify(bytes.fromhex(signature), to_sign.encode(), padding.PKCS1v15(), hashes.SHA256())
+    # The URL names the right object: the emulator (which does not check signatures) serves it.
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", gcs.port, timeout=30)
+    conn.request("GET", url.path + "?" + url.query)
+    answer = conn.getresponse()
+    assert answer.status == 200 and answer.read() == layer.data

@@ -11,6 +11,7 @@ import WharfHTTPClient
 ///   whatever a writer leaves on close is an ordinary object, so any replica continues it.
 /// - Reads stream `alt=media` GETs from an offset with `Range` (``GCSReader``).
 /// - `move` is objects.rewrite, looping on `rewriteToken`, then a delete.
+/// - `redirectURL` is a V4 signed URL when there is a service-account key (``GCSSignedURL``).
 /// - `delete` of a tree lists the prefix and deletes through the batch endpoint, 100 per call.
 /// - 404 is `pathNotFound`; connection failures, 429 and 5xx (after the client's retries),
 ///   401 and 403 are `unavailable` (the registry answers 503).
@@ -280,7 +281,11 @@ public final class GCSDriver: StorageDriver, @unchecked Sendable {
 
     public func redirectURL(_ path: String, method: String) async throws -> String? {
         try StoragePath.check(path)
-        return nil
+        guard let serviceAccount, method == "GET" || method == "HEAD" else { return nil }
+        return try await mapping(path, "SignURL") {
+            try GCSSignedURL.make(method: method, endpoint: configuration.endpoint, bucket: configuration.bucket, name: key(path),
+                                  account: serviceAccount, expires: configuration.redirectExpiry)
+        }
     }
 
     public func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws {

@@ -13,10 +13,10 @@ actor GCSServiceAccount {
     /// How long before its expiry a token is replaced.
     static let refreshMargin: TimeInterval = 60
 
-    let clientEmail: String
+    nonisolated let clientEmail: String
     let keyID: String?
     let tokenURI: String
-    private let signer: RSASigner
+    nonisolated let signer: RSASigner
     private let source: String
     private let http: HTTPClient
     private var cached: (token: String, expires: Date)?
