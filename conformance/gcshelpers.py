@@ -1,18 +1,17 @@
 """GCS storage for conformance tests: gcp-storage-emulator on loopback (started by the same
 script the Swift driver suite uses), and registries configured with `storage.gcs` on it."""
-import http.client
 import json
 import os
 import subprocess
 import uuid
 
-from storagehelpers import ReplicaSet, StorageRegistryProcess
+from storagehelpers import PeerProcess, ReplicaSet, StorageRegistryProcess
 
 EMULATOR_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "WharfStorageTests",
                                "Support", "gcs_emulator_for_parent.py")
 
 
-class GCSEmulator:
+class GCSEmulator(PeerProcess):
     """gcp-storage-emulator on a loopback port; `start()`, `stop()`. With `data_dir` its
     objects survive a stop and start on the same port (fault tests)."""
 
@@ -33,24 +32,6 @@ class GCSEmulator:
             raise RuntimeError("gcp-storage-emulator did not start (pip install gcp-storage-emulator)")
         self.port = int(line)
         return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse()
-            return r.status, r.read()
-        finally:
-            conn.close()
 
     def create_bucket(self, name=None):
         name = name or "wharf-" + uuid.uuid4().hex[:16]

@@ -9,14 +9,15 @@ import subprocess
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler
 
 from harness import free_port, make_tls
-from storagehelpers import RoundRobinProxy, ReplicaSet, StorageRegistryProcess, _LoopbackServer, _splice  # noqa: F401 (re-exported)
+from storagehelpers import (PeerProcess, RoundRobinProxy, ReplicaSet, StorageRegistryProcess,  # noqa: F401 (re-exported)
+                            _LoopbackServer, _ProxyHandler, _splice)
 
 
-class MotoServer:
-    """`moto_server` (PyPI moto[server]) on a free loopback port; `start()`, `stop()`."""
+class MotoServer(PeerProcess):
+    """`moto_server` (PyPI moto[server]) on a free loopback port; `start()`, `stop()`;
+    `request()` is unsigned (moto does not check signatures by default)."""
 
     def __init__(self, port=None, env=None):
         self.port = port or free_port()
@@ -41,25 +42,6 @@ class MotoServer:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError("moto_server did not listen")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def request(self, method, path, body=None, headers=None):
-        """An unsigned request (moto does not check signatures by default)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse()
-            return r.status, r.read()
-        finally:
-            conn.close()
 
     def create_bucket(self, name=None):
         name = name or "wharf-" + uuid.uuid4().hex[:16]
@@ -107,19 +89,6 @@ def follow_blob(registry, name, digest, headers=None):
     return status, body
 
 
-class _ProxyHandler(BaseHTTPRequestHandler):
-    """The request side shared by the S3 test proxies: HTTP/1.1 keep-alive, no logging,
-    and the request body read whole."""
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def read_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-
 class FaultyS3Proxy(_LoopbackServer):
     """An HTTP proxy in front of moto that can answer the next `fail_next` requests with
     503 SlowDown, or delay each request by `delay` seconds (a slow endpoint)."""
@@ -152,23 +121,7 @@ class FaultyS3Proxy(_LoopbackServer):
                     return
                 if proxy.delay:
                     time.sleep(proxy.delay)
-                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
-                try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
-                    conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
-                                 headers=headers)
-                    r = conn.getresponse()
-                    data = r.read()
-                    self.send_response(r.status)
-                    for k, v in r.getheaders():
-                        if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
-                            self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)) if self.command != "HEAD" else r.getheader("Content-Length", "0"))
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(data)
-                finally:
-                    conn.close()
+                self.forward(proxy.upstream_port, body)
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
 

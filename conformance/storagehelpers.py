@@ -4,7 +4,9 @@ replicas on one bucket behind it."""
 import http.client
 import socket
 import socketserver
+import subprocess
 import threading
+from http.server import BaseHTTPRequestHandler
 
 from harness import RegistryProcess, free_port, to_yaml
 
@@ -22,6 +24,63 @@ class StorageRegistryProcess(RegistryProcess):
         self.config["storage"] = st
         with open(self.config_path, "w") as f:
             f.write(to_yaml(self.config) + "\n")
+
+
+class PeerProcess:
+    """A storage peer (moto_server, gcp-storage-emulator) run as a child process on
+    `self.port`: `stop()` ends it, `request()` talks to it directly."""
+    proc = None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, r.read()
+        finally:
+            conn.close()
+
+
+class _ProxyHandler(BaseHTTPRequestHandler):
+    """The request side shared by the test proxies in front of storage peers: HTTP/1.1
+    keep-alive, no logging, the request body read whole, and `forward()` to the peer."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def forward(self, upstream_port, body, drop=("connection",)):
+        """Sends this request (minus the `drop` headers) to the loopback peer and relays its answer."""
+        conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in drop}
+            conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
+                         headers=headers)
+            r = conn.getresponse()
+            data = r.read()
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)) if self.command != "HEAD" else r.getheader("Content-Length", "0"))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        finally:
+            conn.close()
 
 
 class _LoopbackServer:

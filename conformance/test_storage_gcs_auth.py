@@ -12,8 +12,7 @@ import pytest
 from gcshelpers import GCSEmulator, GCSRegistryProcess
 from harness import free_port, sha256
 from ocihelpers import build_image, location_path, push_image, random_bytes, start_upload, with_query
-from s3helpers import _ProxyHandler
-from storagehelpers import _LoopbackServer
+from storagehelpers import _LoopbackServer, _ProxyHandler
 
 jwt = pytest.importorskip("jwt")
 rsa = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
@@ -83,7 +82,6 @@ class BearerProxy(_LoopbackServer):
     """Forwards to the emulator only requests with a current bearer token; others get 401."""
 
     def __init__(self, upstream_port, tokens):
-        import http.client
         self.port = free_port()
         self.refused = 0
         self.forwarded = 0
@@ -103,22 +101,7 @@ class BearerProxy(_LoopbackServer):
                     self.wfile.write(payload)
                     return
                 proxy.forwarded += 1
-                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
-                try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "authorization")}
-                    conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
-                                 headers=headers)
-                    r = conn.getresponse()
-                    data = r.read()
-                    self.send_response(r.status)
-                    for k, v in r.getheaders():
-                        if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
-                            self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                finally:
-                    conn.close()
+                self.forward(upstream_port, body, drop=("connection", "authorization"))
 
             do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _any
 

@@ -10,23 +10,7 @@ enum GCSEmulator {
         let env = ProcessInfo.processInfo.environment
         if env["WHARF_TEST_GCS"] == "off" { return nil }
         if let e = env["WHARF_TEST_GCS_ENDPOINT"], !e.isEmpty { return e }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/gcs_emulator_for_parent.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        // The first line is the port; EOF first means the emulator is not installed.
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line += byte
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else { return nil }
-        return "http://127.0.0.1:\(port)"
+        return LoopbackPeer.start(script: "gcs_emulator_for_parent.py")
     }()
 
     /// A driver on a fresh bucket of the endpoint, with the smallest chunk (256 KiB) so

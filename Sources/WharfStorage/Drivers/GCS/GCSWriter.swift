@@ -45,22 +45,11 @@ final class GCSWriter: StorageWriter, @unchecked Sendable {
         if data.isEmpty { return }
         lock.withLock { written += Int64(data.count) }
         let chunk = driver.configuration.chunkSize
-        var rest = data[...]
-        while !rest.isEmpty {
-            if buffer.isEmpty, rest.count >= chunk {
-                let whole = rest.prefix(chunk)
-                try await driver.mapping(path, "Upload") { try await sendChunk(whole, final: false) }
-                rest = rest.dropFirst(chunk)
-                continue
-            }
-            let take = min(chunk - buffer.count, rest.count)
-            if buffer.isEmpty { buffer.reserveCapacity(chunk) }
-            buffer.append(rest.prefix(take))
-            rest = rest.dropFirst(take)
-            if buffer.count == chunk {
-                try await driver.mapping(path, "Upload") { try await sendChunk(buffer, final: false) }
-                buffer.removeAll(keepingCapacity: true)
-            }
+        var chunks = ChunkBuffer(bytes: buffer)
+        buffer = Data()
+        defer { buffer = chunks.bytes }
+        try await chunks.append(data, chunk: chunk) { whole in
+            try await driver.mapping(path, "Upload") { try await sendChunk(whole, final: false) }
         }
     }
 

@@ -77,24 +77,11 @@ final class S3Writer: StorageWriter, @unchecked Sendable {
         dirty = true
         lock.withLock { written += Int64(data.count) }
         let chunk = driver.configuration.chunkSize
-        // Each byte is copied at most once (into the part buffer); whole parts of a large
-        // write go out as slices of it.
-        var rest = data[...]
-        while !rest.isEmpty {
-            if buffer.isEmpty, rest.count >= chunk {
-                let part = rest.prefix(chunk)
-                try await driver.mapping(path, "UploadPart") { try await uploadPart(part) }
-                rest = rest.dropFirst(chunk)
-                continue
-            }
-            let take = min(chunk - buffer.count, rest.count)
-            if buffer.isEmpty { buffer.reserveCapacity(chunk) }
-            buffer.append(rest.prefix(take))
-            rest = rest.dropFirst(take)
-            if buffer.count == chunk {
-                try await driver.mapping(path, "UploadPart") { try await uploadPart(buffer) }
-                buffer.removeAll(keepingCapacity: true)
-            }
+        var chunks = ChunkBuffer(bytes: buffer)
+        buffer = Data()
+        defer { buffer = chunks.bytes }
+        try await chunks.append(data, chunk: chunk) { part in
+            try await driver.mapping(path, "UploadPart") { try await uploadPart(part) }
         }
     }
 
