@@ -104,8 +104,7 @@ final class GCSWriter: StorageWriter, @unchecked Sendable {
     }
 
     func cancel() async throws {
-        guard state != .cancelled else { return }
-        state = .cancelled
+        guard state.cancel() else { return }
         buffer = Data()
         if let session {
             self.session = nil

@@ -125,8 +125,7 @@ final class S3Writer: StorageWriter, @unchecked Sendable {
     }
 
     func cancel() async throws {
-        guard state != .cancelled else { return }
-        state = .cancelled
+        guard state.cancel() else { return }
         buffer = Data()
         await abort()
         try await driver.mapping(path, "Cancel") {
