@@ -32,6 +32,7 @@ public indirect enum ConfigSchema: Sendable {
             ("limits", .section([
                 ("maxheaderbytes", .scalar), ("maxheadercount", .scalar), ("idletimeout", .scalar),
                 ("headertimeout", .scalar), ("maxconnections", .scalar), ("maxbodysize", .scalar),
+                ("reservedconnections", .scalar), ("iotimeout", .scalar),
             ])),
         ])),
         ("storage", .section([

@@ -106,6 +106,10 @@ public struct Configuration: Equatable, Sendable {
         public var maxConnections: Int? = nil
         /// `maxbodysize`: request body cap in bytes for routes that set none.
         public var maxBodySize: Int64? = nil
+        /// `reservedconnections`: slots past `maxconnections` for when every connection is busy (0 allowed).
+        public var reservedConnections: Int? = nil
+        /// `iotimeout`: seconds a body read, response write or flow-control wait may make no progress.
+        public var ioTimeout: Double? = nil
         /// Creates an empty set of overrides.
         public init() {}
     }

@@ -67,6 +67,8 @@ public enum ConfigurationPrinter {
         if let v = l.headerTimeout { limits.append(entry("headertimeout", scalar(ConfigValueParser.formatDuration(v)))) }
         if let v = l.maxConnections { limits.append(entry("maxconnections", scalar(String(v)))) }
         if let v = l.maxBodySize { limits.append(entry("maxbodysize", scalar(String(v)))) }
+        if let v = l.reservedConnections { limits.append(entry("reservedconnections", scalar(String(v)))) }
+        if let v = l.ioTimeout { limits.append(entry("iotimeout", scalar(ConfigValueParser.formatDuration(v)))) }
         if !limits.isEmpty { http.append(entry("limits", map(limits))) }
         root.append(entry("http", map(http)))
 

@@ -29,6 +29,8 @@ struct RuntimeSettings {
         if let v = l.headerTimeout { limits.headerTimeout = v }
         if let v = l.maxConnections { limits.maxConnections = v }
         if let v = l.maxBodySize { limits.defaultMaxBodySize = v }
+        if let v = l.reservedConnections { limits.reservedConnections = v }
+        if let v = l.ioTimeout { limits.ioTimeout = v }
         // ALPN offers h2 first unless http.http2.disabled; plain listeners then accept h2c prior knowledge.
         let alpn = config.http.http2Disabled ? ["http/1.1"] : ["h2", "http/1.1"]
         let tls = config.http.tls.map {

@@ -508,6 +508,8 @@ final class HTTP2Codec: ConnectionCodec {
         phase = .closed
     }
 
+    var isIdle: Bool { phase == .open && streams.isEmpty && headerBlock == nil }
+
     var deadline: DispatchTime? {
         switch phase {
         case .closed: return nil
