@@ -109,16 +109,19 @@ final class HTTP2Codec: ConnectionCodec {
         context.flush()
     }
 
+    /// End of input: an HTTP/2 client never half-closes while it still wants answers (it
+    /// would send GOAWAY), so every stream is reset at once and the connection closed. Streams
+    /// waiting on flow control would otherwise keep their open files until the I/O timeout.
     func inputEnded() {
-        for s in Array(streams.values) where !s.remoteEnded {
-            s.source.fail(RequestBodyError.truncated)
-        }
-        if streams.isEmpty || phase != .open {
-            phase = .closed
+        if phase == .closed { return }
+        phase = .closed
+        if streams.isEmpty {
             context.closeNow()
-        } else {
-            peerGoAway = true
+            return
         }
+        let open = streams.count
+        failAll()
+        context.abort("peer closed the connection with \(open) streams open")
     }
 
     private func handle(_ frame: HTTP2Frame) throws {
