@@ -30,7 +30,7 @@ public indirect enum ConfigSchema: Sendable {
             ("http2", .section([("disabled", .scalar), ("maxconcurrentstreams", .scalar)])),
             ("headers", .listMap),
             ("limits", .section([
-                ("maxheaderbytes", .scalar), ("maxheadercount", .scalar), ("idletimeout", .scalar),
+                ("maxheaderbytes", .scalar), ("maxrequestlinebytes", .scalar), ("maxheadercount", .scalar), ("idletimeout", .scalar),
                 ("headertimeout", .scalar), ("maxconnections", .scalar), ("maxbodysize", .scalar),
                 ("reservedconnections", .scalar), ("iotimeout", .scalar),
             ])),

@@ -96,6 +96,8 @@ public struct Configuration: Equatable, Sendable {
     public struct Limits: Equatable, Sendable {
         /// `maxheaderbytes`: request line plus header fields, in bytes.
         public var maxHeaderBytes: Int? = nil
+        /// `maxrequestlinebytes`: the request line alone, in bytes (414 past it).
+        public var maxRequestLineBytes: Int? = nil
         /// `maxheadercount`: number of header fields.
         public var maxHeaderCount: Int? = nil
         /// `idletimeout`: seconds a keep-alive connection may sit idle.

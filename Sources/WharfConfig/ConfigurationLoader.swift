@@ -153,6 +153,7 @@ extension Configuration {
         }
         if let limits = http["limits"] {
             h.limits.maxHeaderBytes = try optionalSize(limits["maxheaderbytes"], "http.limits.maxheaderbytes").map { try positiveInt($0, limits["maxheaderbytes"]!, "http.limits.maxheaderbytes") }
+            h.limits.maxRequestLineBytes = try optionalSize(limits["maxrequestlinebytes"], "http.limits.maxrequestlinebytes").map { try positiveInt($0, limits["maxrequestlinebytes"]!, "http.limits.maxrequestlinebytes") }
             h.limits.maxHeaderCount = try optionalCount(limits["maxheadercount"], "http.limits.maxheadercount")
             h.limits.idleTimeout = try optionalDuration(limits["idletimeout"], "http.limits.idletimeout", positive: true)
             h.limits.headerTimeout = try optionalDuration(limits["headertimeout"], "http.limits.headertimeout", positive: true)

@@ -62,6 +62,7 @@ public enum ConfigurationPrinter {
         var limits: [YAMLEntry] = []
         let l = c.http.limits
         if let v = l.maxHeaderBytes { limits.append(entry("maxheaderbytes", scalar(String(v)))) }
+        if let v = l.maxRequestLineBytes { limits.append(entry("maxrequestlinebytes", scalar(String(v)))) }
         if let v = l.maxHeaderCount { limits.append(entry("maxheadercount", scalar(String(v)))) }
         if let v = l.idleTimeout { limits.append(entry("idletimeout", scalar(ConfigValueParser.formatDuration(v)))) }
         if let v = l.headerTimeout { limits.append(entry("headertimeout", scalar(ConfigValueParser.formatDuration(v)))) }
