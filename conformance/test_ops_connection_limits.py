@@ -1,6 +1,7 @@
 """Connection limits that cannot lock out health checks (issue 22): idle keep-alive
 connections make room for new ones, probes are always answered, refusals are logged once
 per interval."""
+import contextlib
 import resource
 import socket
 import time
@@ -65,23 +66,37 @@ def probes_answer_fast(registry):
         assert took < 0.1, (path, took)
 
 
-def test_1100_idle_connections_do_not_lock_out_probes():
-    r = RegistryProcess().start()
+@contextlib.contextmanager
+def serving(limits=None):
+    """A registry with these `http.limits` and a list of sockets closed at the end."""
+    r = RegistryProcess(config={"http": {"limits": limits}} if limits else None).start()
     held = []
     try:
-        held = open_idle(r, 1100)
-        probes_answer_fast(r)
+        yield r, held
     finally:
         for s in held:
             s.close()
         r.cleanup()
 
 
+def hold_busy(registry, held, n):
+    """n connections kept busy: each has a request head under way."""
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", registry.port), timeout=5)
+        s.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {registry.host}\r\n".encode())
+        held.append(s)
+    time.sleep(0.3)
+
+
+def test_1100_idle_connections_do_not_lock_out_probes():
+    with serving() as (r, held):
+        held += open_idle(r, 1100)
+        probes_answer_fast(r)
+
+
 def test_at_the_limit_the_oldest_idle_connection_makes_room():
-    r = RegistryProcess(config={"http": {"limits": {"maxconnections": 100}}}).start()
-    held = []
-    try:
-        held = open_idle(r, 150)
+    with serving({"maxconnections": 100}) as (r, held):
+        held += open_idle(r, 150)
         probes_answer_fast(r)
         # The oldest were closed to admit the newest; the newest still work.
         oldest, newest = held[0], held[-1]
@@ -90,22 +105,11 @@ def test_at_the_limit_the_oldest_idle_connection_makes_room():
         newest.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {r.host}\r\n\r\n".encode())
         assert read_head(newest).startswith(b"HTTP/1.1 200")
         assert "connection limit reached" not in r.read_log()
-    finally:
-        for s in held:
-            s.close()
-        r.cleanup()
 
 
 def test_all_busy_refusals_are_logged_once_per_interval():
-    r = RegistryProcess(config={"http": {"limits": {"maxconnections": 5, "reservedconnections": 0}}}).start()
-    held = []
-    try:
-        # Busy: each has a request head under way.
-        for _ in range(5):
-            s = socket.create_connection(("127.0.0.1", r.port), timeout=5)
-            s.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {r.host}\r\n".encode())
-            held.append(s)
-        time.sleep(0.3)
+    with serving({"maxconnections": 5, "reservedconnections": 0}) as (r, held):
+        hold_busy(r, held, 5)
         # A flood of connections that would stay busy too (a head under way, kept open):
         # none is ever idle, so every one is refused.
         refused = 0
@@ -122,25 +126,11 @@ def test_all_busy_refusals_are_logged_once_per_interval():
         lines = [line for line in r.read_log().splitlines() if "connection limit reached" in line]
         assert len(lines) == 1, lines
         assert "refused=1" in lines[0] or "\"refused\":\"1\"" in lines[0], lines
-    finally:
-        for s in held:
-            s.close()
-        r.cleanup()
 
 
 def test_all_busy_a_reserved_slot_still_answers_probes():
-    r = RegistryProcess(config={"http": {"limits": {"maxconnections": 5}}}).start()
-    held = []
-    try:
-        for _ in range(5):
-            s = socket.create_connection(("127.0.0.1", r.port), timeout=5)
-            s.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {r.host}\r\n".encode())
-            held.append(s)
-        time.sleep(0.3)
+    with serving({"maxconnections": 5}) as (r, held):
+        hold_busy(r, held, 5)
         for _ in range(20):
             status, _ = timed_get(r, "/healthz")
             assert status == 200
-    finally:
-        for s in held:
-            s.close()
-        r.cleanup()
