@@ -67,3 +67,18 @@ def test_zero_window_streams_release_their_files_when_the_client_closes():
         c.close()
     finally:
         r.cleanup()
+
+
+def test_a_stream_waiting_on_the_window_is_reset_after_flowcontroltimeout():
+    r = RegistryProcess(config={"http": {"http2": {"flowcontroltimeout": "1s"}, "limits": {"iotimeout": "300s"}}}).start()
+    try:
+        blob = random_bytes(1 << 20)
+        push_blob(r, NAME, blob)
+        c = RawH2(r.port, settings=((SETTINGS_INITIAL_WINDOW_SIZE, 0),))
+        t0 = time.monotonic()
+        c.request(1, "GET", f"/v2/{NAME}/blobs/{sha256(blob)}")
+        assert c.reset_of(1, timeout=10) == "CANCEL"
+        assert time.monotonic() - t0 < 5
+        c.close()
+    finally:
+        r.cleanup()

@@ -146,6 +146,7 @@ extension Configuration {
         }
         if let node = http["http2"]?["disabled"], !node.isNull { h.http2Disabled = try node.bool(at: "http.http2.disabled") }
         h.http2MaxConcurrentStreams = try optionalCount(http["http2"]?["maxconcurrentstreams"], "http.http2.maxconcurrentstreams")
+        h.http2FlowControlTimeout = try optionalDuration(http["http2"]?["flowcontroltimeout"], "http.http2.flowcontroltimeout", positive: true)
         if let headers = http["headers"] {
             for e in try headers.entries(at: "http.headers") {
                 h.headers[e.key] = try e.value.stringList(at: "http.headers.\(e.key)")

@@ -53,6 +53,7 @@ public enum ConfigurationPrinter {
         }
         var http2 = [entry("disabled", scalar(String(c.http.http2Disabled)))]
         if let v = c.http.http2MaxConcurrentStreams { http2.append(entry("maxconcurrentstreams", scalar(String(v)))) }
+        if let v = c.http.http2FlowControlTimeout { http2.append(entry("flowcontroltimeout", scalar(ConfigValueParser.formatDuration(v)))) }
         http.append(entry("http2", map(http2)))
         if !c.http.headers.isEmpty {
             http.append(entry("headers", map(c.http.headers.sorted { $0.key < $1.key }.map {

@@ -41,6 +41,7 @@ struct RuntimeSettings {
         server = HTTPServerConfiguration(host: address.host, port: address.port, tls: tls, limits: limits)
         server.http2.enabled = !config.http.http2Disabled
         if let v = config.http.http2MaxConcurrentStreams { server.http2.maxConcurrentStreams = v }
+        if let v = config.http.http2FlowControlTimeout { server.http2.flowControlTimeout = v }
 
         logLevel = LogLevel(name: config.log.level) ?? .info
         logFormat = config.log.formatter == .json ? .json : .text

@@ -89,6 +89,22 @@ final class HTTP2ConnectionTests: XCTestCase {
         XCTAssertEqual(Data(try c.response(7).1), ts.fileContents)
     }
 
+    func testAStreamWaitingOnFlowControlHasItsOwnTimeout() throws {
+        var http2 = HTTP2Configuration()
+        http2.flowControlTimeout = 1
+        let ts = try TestServer(limits: HTTPLimits(), http2: http2)   // ioTimeout stays 120 s
+        defer { Task { await ts.stop() } }
+        let c = try H2Client(port: ts.port, settings: [HTTP2Setting(HTTP2Setting.initialWindowSize, 0)])
+        c.request(1, "GET", "/file")
+        let start = Date()
+        var reset: UInt32?
+        while let f = try c.next() {
+            if case .rstStream(1, let code) = f { reset = code; break }
+        }
+        XCTAssertEqual(reset, HTTP2ErrorCode.cancel.rawValue)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
     func testZeroWindowStallResetsTheStreamAfterTheIOTimeout() throws {
         var limits = HTTPLimits()
         limits.ioTimeout = 1

@@ -528,11 +528,17 @@ final class HTTP2Codec: ConnectionCodec {
             if streams.isEmpty { return lastActivity + limits.idleTimeout }
             var earliest: DispatchTime?
             for s in streams.values where isStalled(s) {
-                let d = s.lastProgress + limits.ioTimeout
+                let d = s.lastProgress + stallTimeout(s)
                 if earliest == nil || d < earliest! { earliest = d }
             }
             return earliest
         }
+    }
+
+    /// The I/O timeout, or the shorter flow-control timeout for a response waiting on a window.
+    private func stallTimeout(_ s: HTTP2Stream) -> Double {
+        let waitsOnWindow = s.outputBytes > 0 && (s.sendWindow <= 0 || connectionSendWindow <= 0)
+        return waitsOnWindow ? min(limits.ioTimeout, settings.flowControlTimeout) : limits.ioTimeout
     }
 
     private func isStalled(_ s: HTTP2Stream) -> Bool {
@@ -556,7 +562,7 @@ final class HTTP2Codec: ConnectionCodec {
                 return
             }
             // A stream that made no progress (zero window, silent client): reset it alone.
-            for s in Array(streams.values) where isStalled(s) && now >= s.lastProgress + limits.ioTimeout {
+            for s in Array(streams.values) where isStalled(s) && now >= s.lastProgress + stallTimeout(s) {
                 streamError(s, .cancel)
             }
             context.flush()
