@@ -36,13 +36,13 @@ def read_head(sock):
 
 
 def open_idle(registry, n):
-    """n connections, each answered one `GET /v2/` and then left idle."""
+    """n connections, each answered one `GET /v2/` and then left idle (one after the other,
+    as clients arrive: a connection whose request is still being served is busy, not idle)."""
     held = []
     for _ in range(n):
         s = socket.create_connection(("127.0.0.1", registry.port), timeout=10)
-        s.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {registry.host}\r\n\r\n".encode())
         held.append(s)
-    for s in held:
+        s.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {registry.host}\r\n\r\n".encode())
         head = read_head(s)
         assert head.startswith(b"HTTP/1.1 200"), head[:80]
     return held
