@@ -116,10 +116,11 @@ def key_pair():
     return pem, private.public_key()
 
 
-def _stack(tmp_path, key_pair, redirect):
-    """The token endpoint, the emulator behind the bearer proxy, and a registry with the key."""
+def _stack(tmp_path, key_pair, redirect, verifier=None):
+    """The token endpoint (checking assertions with `verifier`, by default the key's public
+    half), the emulator behind the bearer proxy, and a registry with the key."""
     pem, public = key_pair
-    tokens = TokenEndpoint(public).start()
+    tokens = TokenEndpoint(verifier or public).start()
     gcs = GCSEmulator().start()
     bucket = gcs.create_bucket()
     proxy = BearerProxy(gcs.port, tokens).start()
@@ -138,6 +139,12 @@ def _stack(tmp_path, key_pair, redirect):
 @pytest.fixture
 def authed(tmp_path, key_pair):
     yield from _stack(tmp_path, key_pair, redirect=False)
+
+
+@pytest.fixture
+def wrong_key(tmp_path, key_pair):
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    yield from _stack(tmp_path, key_pair, redirect=False, verifier=other)
 
 
 @pytest.fixture
@@ -178,6 +185,18 @@ def test_a_long_push_refreshes_its_token_and_pulls_back(authed):
     assert proxy.refused == 0 and proxy.forwarded > 0
     log = r.read_log()
     assert "PRIVATE KEY" not in log
+
+
+def test_a_refused_key_is_503_naming_the_key_file_never_the_key(wrong_key, tmp_path):
+    r, tokens, proxy, _, _ = wrong_key
+    st, _, body = r.request("GET", "/v2/auth/app/manifests/v1")
+    assert st == 503, (st, body)
+    assert tokens.rejected and proxy.forwarded == 0
+    assert str(tmp_path / "key.json").encode() in body
+    log = r.read_log()
+    assert str(tmp_path / "key.json") in log
+    assert b"PRIVATE KEY" not in body and "PRIVATE KEY" not in log
+    assert r.proc.poll() is None
 
 
 def test_blob_gets_redirect_to_a_v4_signed_url_the_public_key_verifies(redirecting, key_pair):
