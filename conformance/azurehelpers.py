@@ -3,52 +3,35 @@ signature and SAS with the azure-storage-blob SDK's code) on loopback, and regis
 configured with `storage.azure` on it. The fake is `../shared/emulators/azure-blob-fake.py`
 next to the repository (as CI lays it out), or AZURE_BLOB_FAKE."""
 import os
-import subprocess
-import time
 import urllib.request
 import uuid
 
-from harness import ROOT, free_port
-from storagehelpers import ReplicaSet, StorageRegistryProcess
+from harness import ROOT
+from storagehelpers import PeerProcess, ReplicaSet, StorageRegistryProcess
 
 ACCOUNT = "devstoreaccount1"
 KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 FAKE = os.environ.get("AZURE_BLOB_FAKE") or os.path.join(os.path.dirname(ROOT), "shared", "emulators", "azure-blob-fake.py")
 
 
-class AzureBlobFake:
+class AzureBlobFake(PeerProcess):
     """The fake on a free loopback port; `start()`, `stop()`, `create_container()`."""
 
-    def __init__(self, port=None):
-        self.port = port or free_port()
-        self.proc = None
+    name = "azure-blob-fake"
 
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}/{ACCOUNT}"
 
-    def start(self, timeout=30):
-        self.proc = subprocess.Popen(["python3", FAKE, "--port", str(self.port), "--quiet"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"azure-blob-fake exited with {self.proc.returncode}")
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
-                return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("azure-blob-fake did not answer")
+    def command(self):
+        return ["python3", FAKE, "--port", str(self.port), "--quiet"]
 
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+    def ready(self):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
+            return True
+        except OSError:
+            return False
 
     def service(self):
         """A BlobServiceClient of the SDK on the fake (SharedKey)."""

@@ -1,55 +1,29 @@
 """S3 storage for conformance tests: a moto_server on loopback, registries configured
 with `storage.s3` on it, and a small round-robin proxy in front of several replicas."""
 import http.client
-import os
 import socket
 import socketserver
-import subprocess
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler
 
 from harness import free_port, make_tls
-from storagehelpers import (RoundRobinProxy, ReplicaSet, StorageRegistryProcess, _LoopbackServer, _splice,  # noqa: F401
+from storagehelpers import (PeerProcess, RoundRobinProxy, ReplicaSet, StorageRegistryProcess, _LoopbackServer, _splice,  # noqa: F401
                             follow_blob)
 
 
-class MotoServer:
+class MotoServer(PeerProcess):
     """`moto_server` (PyPI moto[server]) on a free loopback port; `start()`, `stop()`."""
 
-    def __init__(self, port=None, env=None):
-        self.port = port or free_port()
-        self.proc = None
-        self.env = dict(os.environ)
-        self.env.update(env or {})
+    name = "moto_server"
 
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout=30):
-        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"moto_server exited with {self.proc.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("moto_server did not listen")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+    def command(self):
+        return ["moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
 
     def request(self, method, path, body=None, headers=None):
         """An unsigned request (moto does not check signatures by default)."""

@@ -2,11 +2,57 @@
 process with a `storage` section of the test's choosing, a round-robin TCP proxy in front of
 several replicas, and following a blob GET's redirect."""
 import http.client
+import os
 import socket
 import socketserver
+import subprocess
 import threading
+import time
 
 from harness import RegistryProcess, free_port, to_yaml
+
+
+class PeerProcess:
+    """An object-store peer (moto_server, the azure-blob-fake) as a process on a loopback
+    port: `start()` runs `command()` and waits until `ready()` (a TCP connect by default),
+    `stop()` ends it."""
+
+    name = "peer"
+
+    def __init__(self, port=None, env=None):
+        self.port = port or free_port()
+        self.proc = None
+        self.env = None if env is None else {**os.environ, **env}
+
+    def command(self):
+        raise NotImplementedError
+
+    def ready(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def start(self, timeout=30):
+        self.proc = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+            if self.ready():
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not answer")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 class StorageRegistryProcess(RegistryProcess):

@@ -21,21 +21,7 @@ enum AzureBlobFake {
         if env["WHARF_TEST_AZURE"] == "off" { return nil }
         if let e = env["WHARF_TEST_AZURE_ENDPOINT"], !e.isEmpty { return e }
         guard FileManager.default.fileExists(atPath: script) else { return nil }
-        let wrapper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/azure_for_parent.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", wrapper, script]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line += byte
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else { return nil }
+        guard let port = ParentBoundServer.port(wrapper: "azure_for_parent.py", arguments: [script]) else { return nil }
         return "http://127.0.0.1:\(port)/\(account)"
     }()
 

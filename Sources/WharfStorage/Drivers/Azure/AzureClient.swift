@@ -87,7 +87,7 @@ final class AzureClient: @unchecked Sendable {
               body: Data? = nil, accept: Set<Int> = []) async throws -> AzureResponse {
         let r = try await Self.transport {
             let answer = try await http.execute(request(method, blob: blob, query: query, headers: headers, body: body))
-            return AzureResponse(status: answer.status, headers: Self.lowercased(answer.headers),
+            return AzureResponse(status: answer.status, headers: answer.headers.lowercasedDictionary,
                                  body: try await answer.body.collect(upTo: Self.maxAnswerBytes))
         }
         if (200..<300).contains(r.status) || accept.contains(r.status) { return r }
@@ -98,19 +98,13 @@ final class AzureClient: @unchecked Sendable {
     func openStream(blob: String, headers: [String: String]) async throws -> (headers: [String: String], body: HTTPClientResponseBody) {
         try await Self.transport {
             let answer = try await http.execute(request("GET", blob: blob, query: [], headers: headers, body: nil))
-            let h = Self.lowercased(answer.headers)
+            let h = answer.headers.lowercasedDictionary
             guard (200..<300).contains(answer.status) else {
                 let body = try await answer.body.collect(upTo: Self.maxAnswerBytes)
                 throw Self.error(from: AzureResponse(status: answer.status, headers: h, body: body))
             }
             return (h, answer.body)
         }
-    }
-
-    static func lowercased(_ headers: HTTPHeaders) -> [String: String] {
-        var out: [String: String] = [:]
-        for f in headers { out[f.name.lowercased()] = f.value }
-        return out
     }
 
     /// Runs `body`, turning the HTTP client's failures into ``AzureError``s with status 0.

@@ -43,24 +43,13 @@ public final class AzureDriver: StorageDriver, @unchecked Sendable {
     // MARK: names
 
     /// The blob name of a driver path (`""` for the root without a root directory).
-    func blobName(_ path: String) -> String {
-        let p = path == "/" ? "" : String(path.dropFirst())
-        let root = configuration.rootDirectory
-        if root.isEmpty { return p }
-        return p.isEmpty ? root : root + "/" + p
-    }
+    func blobName(_ path: String) -> String { ObjectKeys(root: configuration.rootDirectory).key(path) }
 
     /// The name prefix of everything below a directory path.
-    func directoryPrefix(_ path: String) -> String {
-        let k = blobName(path)
-        return k.isEmpty ? "" : k + "/"
-    }
+    func directoryPrefix(_ path: String) -> String { ObjectKeys(root: configuration.rootDirectory).directoryPrefix(path) }
 
     /// The driver path of a blob name below the root.
-    func path(ofBlob name: String) -> String {
-        let root = configuration.rootDirectory
-        return "/" + (root.isEmpty ? name : String(name.dropFirst(root.count + 1)))
-    }
+    func path(ofBlob name: String) -> String { ObjectKeys(root: configuration.rootDirectory).path(ofKey: name) }
 
     private func checkFilePath(_ path: String) throws {
         try StoragePath.check(path)

@@ -17,29 +17,24 @@ final class AzureWriter: StorageWriter, @unchecked Sendable {
 
     private let driver: AzureDriver
     private let path: String
-    private let lock = NSLock()
     private var state = WriterState.open
-    private var buffer = Data()
+    private let buffer: PartBuffer
     /// Committed block ids, in order.
     private var committed: [String] = []
     /// Ids staged by this session, in order.
     private var staged: [String] = []
-    private var written: Int64 = 0
-    /// True once this session changed the content (or started it empty).
-    private var dirty: Bool
 
     init(driver: AzureDriver, path: String) {
         self.driver = driver
         self.path = path
-        dirty = true
+        buffer = PartBuffer(partSize: driver.configuration.chunkSize, dirty: true)
     }
 
     private init(driver: AzureDriver, path: String, committed: [String], size: Int64) {
         self.driver = driver
         self.path = path
         self.committed = committed
-        written = size
-        dirty = false
+        buffer = PartBuffer(partSize: driver.configuration.chunkSize, resumedSize: size, dirty: false)
     }
 
     /// The block id of block `index`: base64 of a fixed-width text, the same on every replica.
@@ -80,38 +75,22 @@ final class AzureWriter: StorageWriter, @unchecked Sendable {
             staged.append(id)
             start = end + 1
         }
-        dirty = true
+        buffer.dirty = true
     }
 
-    var size: Int64 { lock.withLock { written } }
+    var size: Int64 { buffer.written }
 
     func write(_ data: Data) async throws {
         try state.checkWritable(path)
-        if data.isEmpty { return }
-        dirty = true
-        lock.withLock { written += Int64(data.count) }
-        let chunk = driver.configuration.chunkSize
-        var rest = data[...]
-        while !rest.isEmpty {
-            if buffer.isEmpty, rest.count >= chunk {
-                try await driver.mapping(path, "PutBlock") { try await putBlock(rest.prefix(chunk)) }
-                rest = rest.dropFirst(chunk)
-                continue
-            }
-            let take = min(chunk - buffer.count, rest.count)
-            buffer.append(rest.prefix(take))
-            rest = rest.dropFirst(take)
-            if buffer.count == chunk {
-                try await driver.mapping(path, "PutBlock") { try await putBlock(buffer) }
-                buffer.removeAll(keepingCapacity: true)
-            }
+        try await buffer.write(data) { block in
+            try await driver.mapping(path, "PutBlock") { try await putBlock(block) }
         }
     }
 
     private func putBlock(_ body: Data) async throws {
         let id = Self.blockID(committed.count + staged.count)
         _ = try await driver.client.send("PUT", blob: driver.blobName(path), query: [("comp", "block"), ("blockid", id)],
-                                         body: Data(body))
+                                         body: body)
         staged.append(id)
     }
 
@@ -122,10 +101,10 @@ final class AzureWriter: StorageWriter, @unchecked Sendable {
     /// Stages what is buffered and commits the block list (see the type's notes).
     private func finish(_ next: WriterState) async throws {
         guard try state.shouldFinish(next, path: path) else { return }
-        if dirty {
+        if buffer.dirty {
             try await driver.mapping(path, "PutBlockList") {
-                if !buffer.isEmpty { try await putBlock(buffer) }
-                buffer = Data()
+                if !buffer.pending.isEmpty { try await putBlock(buffer.pending) }
+                buffer.pending = Data()
                 var xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>"
                 for id in committed { xml += "<Committed>\(id)</Committed>" }
                 for id in staged { xml += "<Uncommitted>\(id)</Uncommitted>" }
@@ -136,14 +115,14 @@ final class AzureWriter: StorageWriter, @unchecked Sendable {
                 staged = []
             }
         }
-        buffer = Data()
+        buffer.pending = Data()
         state = next
     }
 
     func cancel() async throws {
         guard state != .cancelled else { return }
         state = .cancelled
-        buffer = Data()
+        buffer.pending = Data()
         try await driver.mapping(path, "Cancel") {
             _ = try await driver.client.send("DELETE", blob: driver.blobName(path), accept: [404])
         }
