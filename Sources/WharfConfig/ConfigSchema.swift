@@ -30,7 +30,7 @@ public indirect enum ConfigSchema: Sendable {
             ("http2", .section([("disabled", .scalar), ("maxconcurrentstreams", .scalar)])),
             ("headers", .listMap),
             ("limits", .section([
-                ("maxheaderbytes", .scalar), ("maxheadercount", .scalar), ("idletimeout", .scalar),
+                ("maxheaderbytes", .scalar), ("maxrequestlinebytes", .scalar), ("maxheadercount", .scalar), ("idletimeout", .scalar),
                 ("headertimeout", .scalar), ("maxconnections", .scalar), ("maxbodysize", .scalar),
             ])),
         ])),
@@ -40,6 +40,10 @@ public indirect enum ConfigSchema: Sendable {
             ("maintenance", .section([
                 ("readonly", .section([("enabled", .scalar)])),
                 ("uploadpurging", .section([("enabled", .scalar), ("age", .scalar), ("interval", .scalar), ("dryrun", .scalar)])),
+                ("pruning", .section([
+                    ("enabled", .scalar), ("schedule", .scalar), ("suspend", .scalar), ("keeptagrevisions", .scalar),
+                    ("keepyoungerthan", .scalar), ("ignoreinvalidimagereferences", .scalar), ("dryrun", .scalar),
+                ])),
             ])),
             ("cache", .section([("blobdescriptor", .scalar)])),
         ] + StorageDriverFactory.registrations.map { driver in

@@ -96,6 +96,8 @@ public struct Configuration: Equatable, Sendable {
     public struct Limits: Equatable, Sendable {
         /// `maxheaderbytes`: request line plus header fields, in bytes.
         public var maxHeaderBytes: Int? = nil
+        /// `maxrequestlinebytes`: the request line alone, in bytes (414 past it).
+        public var maxRequestLineBytes: Int? = nil
         /// `maxheadercount`: number of header fields.
         public var maxHeaderCount: Int? = nil
         /// `idletimeout`: seconds a keep-alive connection may sit idle.
@@ -125,6 +127,8 @@ public struct Configuration: Equatable, Sendable {
         public var readOnly: Bool = false
         /// `storage.maintenance.uploadpurging.*`.
         public var uploadPurging = UploadPurging()
+        /// `storage.maintenance.pruning.*`.
+        public var pruning = Pruning()
         /// `storage.cache.blobdescriptor` (`inmemory`), nil when unset.
         public var blobDescriptorCache: String? = nil
         /// Creates the defaults.
@@ -140,6 +144,30 @@ public struct Configuration: Equatable, Sendable {
         /// Seconds between purges (default 24h).
         public var interval: Double = 24 * 3600
         /// Only log what would be deleted.
+        public var dryRun: Bool = false
+        /// Creates the defaults.
+        public init() {}
+    }
+}
+
+extension Configuration {
+    /// `storage.maintenance.pruning.*`: scheduled pruning of old tag revisions with the
+    /// OpenShift image pruner's settings and defaults.
+    public struct Pruning: Equatable, Sendable {
+        /// Prune on ``schedule`` (off by default: deleting revisions is the operator's choice).
+        public var enabled: Bool = false
+        /// When to prune (default every midnight, UTC).
+        public var schedule: CronSchedule = try! CronSchedule(parsing: "0 0 * * *")
+        /// Skip the scheduled runs while true.
+        public var suspend: Bool = false
+        /// Newest revisions of every tag kept.
+        public var keepTagRevisions: Int = 3
+        /// Revisions younger than this many seconds are kept (default 60m).
+        public var keepYoungerThan: Double = 3600
+        /// A repository with manifests or tags that cannot be read is skipped instead of
+        /// failing the run.
+        public var ignoreInvalidImageReferences: Bool = true
+        /// Only log what would be pruned.
         public var dryRun: Bool = false
         /// Creates the defaults.
         public init() {}

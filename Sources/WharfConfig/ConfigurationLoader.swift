@@ -153,6 +153,7 @@ extension Configuration {
         }
         if let limits = http["limits"] {
             h.limits.maxHeaderBytes = try optionalSize(limits["maxheaderbytes"], "http.limits.maxheaderbytes").map { try positiveInt($0, limits["maxheaderbytes"]!, "http.limits.maxheaderbytes") }
+            h.limits.maxRequestLineBytes = try optionalSize(limits["maxrequestlinebytes"], "http.limits.maxrequestlinebytes").map { try positiveInt($0, limits["maxrequestlinebytes"]!, "http.limits.maxrequestlinebytes") }
             h.limits.maxHeaderCount = try optionalCount(limits["maxheadercount"], "http.limits.maxheadercount")
             h.limits.idleTimeout = try optionalDuration(limits["idletimeout"], "http.limits.idletimeout", positive: true)
             h.limits.headerTimeout = try optionalDuration(limits["headertimeout"], "http.limits.headertimeout", positive: true)
@@ -201,6 +202,22 @@ extension Configuration {
             if let node = purging["dryrun"], !node.isNull { s.uploadPurging.dryRun = try node.bool(at: "\(p).dryrun") }
             if let v = try optionalDuration(purging["age"], "\(p).age") { s.uploadPurging.age = v }
             if let v = try optionalDuration(purging["interval"], "\(p).interval", positive: true) { s.uploadPurging.interval = v }
+        }
+        if let pruning = maintenance?["pruning"] {
+            let p = "storage.maintenance.pruning"
+            if let node = pruning["enabled"], !node.isNull { s.pruning.enabled = try node.bool(at: "\(p).enabled") }
+            if let node = pruning["suspend"], !node.isNull { s.pruning.suspend = try node.bool(at: "\(p).suspend") }
+            if let node = pruning["dryrun"], !node.isNull { s.pruning.dryRun = try node.bool(at: "\(p).dryrun") }
+            if let node = pruning["ignoreinvalidimagereferences"], !node.isNull {
+                s.pruning.ignoreInvalidImageReferences = try node.bool(at: "\(p).ignoreinvalidimagereferences")
+            }
+            if let node = pruning["schedule"], let text = try optionalString(node, "\(p).schedule") {
+                do { s.pruning.schedule = try CronSchedule(parsing: text) } catch { throw node.error("\(p).schedule: \(error)") }
+            }
+            if let node = pruning["keeptagrevisions"], !node.isNull {
+                s.pruning.keepTagRevisions = try node.int(at: "\(p).keeptagrevisions")
+            }
+            if let v = try optionalDuration(pruning["keepyoungerthan"], "\(p).keepyoungerthan") { s.pruning.keepYoungerThan = v }
         }
         if let node = storage["cache"]?["blobdescriptor"], let v = try optionalString(node, "storage.cache.blobdescriptor") {
             guard v == "inmemory" else {

@@ -62,6 +62,7 @@ public enum ConfigurationPrinter {
         var limits: [YAMLEntry] = []
         let l = c.http.limits
         if let v = l.maxHeaderBytes { limits.append(entry("maxheaderbytes", scalar(String(v)))) }
+        if let v = l.maxRequestLineBytes { limits.append(entry("maxrequestlinebytes", scalar(String(v)))) }
         if let v = l.maxHeaderCount { limits.append(entry("maxheadercount", scalar(String(v)))) }
         if let v = l.idleTimeout { limits.append(entry("idletimeout", scalar(ConfigValueParser.formatDuration(v)))) }
         if let v = l.headerTimeout { limits.append(entry("headertimeout", scalar(ConfigValueParser.formatDuration(v)))) }
@@ -87,6 +88,15 @@ public enum ConfigurationPrinter {
                 entry("age", scalar(ConfigValueParser.formatDuration(s.uploadPurging.age))),
                 entry("interval", scalar(ConfigValueParser.formatDuration(s.uploadPurging.interval))),
                 entry("dryrun", scalar(String(s.uploadPurging.dryRun))),
+            ])),
+            entry("pruning", map([
+                entry("enabled", scalar(String(s.pruning.enabled))),
+                entry("schedule", scalar(s.pruning.schedule.description)),
+                entry("suspend", scalar(String(s.pruning.suspend))),
+                entry("keeptagrevisions", scalar(String(s.pruning.keepTagRevisions))),
+                entry("keepyoungerthan", scalar(ConfigValueParser.formatDuration(s.pruning.keepYoungerThan))),
+                entry("ignoreinvalidimagereferences", scalar(String(s.pruning.ignoreInvalidImageReferences))),
+                entry("dryrun", scalar(String(s.pruning.dryRun))),
             ])),
         ])))
         if let v = s.blobDescriptorCache { storage.append(entry("cache", map([entry("blobdescriptor", scalar(v))]))) }

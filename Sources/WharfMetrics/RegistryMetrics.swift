@@ -32,6 +32,10 @@ public final class RegistryMetrics: @unchecked Sendable {
     public let digestCache: Counter
     /// `imageregistry_digest_cache_scoped_requests_total{type}`.
     public let digestCacheScoped: Counter
+    /// `imageregistry_pruner_runs_total{result}` (`success` or `failure`): scheduled prunes.
+    public let prunerRuns: Counter
+    /// `imageregistry_pruner_revisions_deleted_total`: manifest revisions scheduled prunes deleted.
+    public let prunerRevisionsDeleted: Counter
 
     /// Registers the whole set; `gitVersion` like `v1.2.3` gives `major`/`minor`.
     public init(gitVersion: String, gitCommit: String) {
@@ -52,6 +56,8 @@ public final class RegistryMetrics: @unchecked Sendable {
         storageErrors = registry.counter("imageregistry_storage_errors_total", help: "Storage driver errors for each operation and error code.", labels: ["operation", "code"])
         digestCache = registry.counter("imageregistry_digest_cache_requests_total", help: "Total number of requests without scope to the digest cache.", labels: ["type"])
         digestCacheScoped = registry.counter("imageregistry_digest_cache_scoped_requests_total", help: "Total number of scoped requests to the digest cache.", labels: ["type"])
+        prunerRuns = registry.counter("imageregistry_pruner_runs_total", help: "Scheduled image prune runs by result.", labels: ["result"])
+        prunerRevisionsDeleted = registry.counter("imageregistry_pruner_revisions_deleted_total", help: "Manifest revisions deleted by scheduled image prunes.")
         ProcessMetrics.register(in: registry)
     }
 
@@ -79,6 +85,12 @@ public final class RegistryMetrics: @unchecked Sendable {
     /// Records one digest cache lookup.
     public func digestCacheLookup(hit: Bool, scoped: Bool) {
         (scoped ? digestCacheScoped : digestCache).inc(hit ? "Hit" : "Miss")
+    }
+
+    /// Records one scheduled prune: its result and, when it deleted, how many revisions.
+    public func prunerRun(succeeded: Bool, revisionsDeleted: Int) {
+        prunerRuns.inc(succeeded ? "success" : "failure")
+        if revisionsDeleted > 0 { prunerRevisionsDeleted.inc(by: Double(revisionsDeleted)) }
     }
 
     /// The exposition text.

@@ -24,6 +24,7 @@ struct RuntimeSettings {
         var limits = HTTPLimits()
         let l = config.http.limits
         if let v = l.maxHeaderBytes { limits.maxHeaderBytes = v }
+        if let v = l.maxRequestLineBytes { limits.maxRequestLineBytes = v }
         if let v = l.maxHeaderCount { limits.maxHeaderCount = v }
         if let v = l.idleTimeout { limits.idleTimeout = v }
         if let v = l.headerTimeout { limits.headerTimeout = v }

@@ -80,6 +80,9 @@ enum ServeCommand: WharfCommand {
         let purger = purging.enabled && !config.storage.readOnly
             ? UploadPurger(driver: driver, age: purging.age, dryRun: purging.dryRun, logger: logger) : nil
         purger?.schedule(interval: purging.interval)
+        // Old tag revisions are pruned on storage.maintenance.pruning.schedule.
+        let pruneSchedule = PruneSchedule.configured(config.storage, driver: driver, logger: logger, metrics: operations.metrics)
+        pruneSchedule?.start()
         // openshift.metrics.secret works with auth on too: a metrics request carrying it skips
         // the role check, and the endpoint verifies the secret itself.
         let secretHolder = operations.metrics.map { MetricsEndpoint(metrics: $0, secret: config.operations.metricsSecret) }
@@ -106,6 +109,7 @@ enum ServeCommand: WharfCommand {
         logger.info("shutting down", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT",
                                       "draintimeout": ConfigValueParser.formatDuration(config.http.drainTimeout)])
         purger?.cancel()
+        pruneSchedule?.cancel()
         await server.shutdown(gracePeriod: config.http.drainTimeout)
         logger.info("stopped")
         return ExitCode.success

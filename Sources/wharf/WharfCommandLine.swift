@@ -6,6 +6,8 @@ struct WharfCommandLine {
     /// Every command, in the order `wharf --help` lists them.
     static let commands: [WharfCommand.Type] = [
         ServeCommand.self,
+        GarbageCollectCommand.self,
+        PruneCommand.self,
         CheckConfigCommand.self,
         TokenCommand.self,
         HashPasswordCommand.self,

@@ -51,6 +51,7 @@ final class ConfigurationPrinterTests: XCTestCase {
             X-A: [a, "b c"]
           limits:
             maxheaderbytes: 1KiB
+            maxrequestlinebytes: 512
             maxheadercount: 10
             idletimeout: 250ms
             headertimeout: 2m

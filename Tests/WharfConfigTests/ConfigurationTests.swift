@@ -60,6 +60,7 @@ final class ConfigurationTests: XCTestCase {
             X-Single: one
           limits:
             maxheaderbytes: 32KiB
+            maxrequestlinebytes: 16KiB
             maxheadercount: 64
             idletimeout: 90s
             headertimeout: 5s
@@ -99,6 +100,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.http.headers, ["X-Content-Type-Options": ["nosniff"], "X-Single": ["one"]])
         XCTAssertEqual(c.http.limits.maxHeaderBytes, 32 * 1024)
         XCTAssertEqual(c.http.limits.maxHeaderCount, 64)
+        XCTAssertEqual(c.http.limits.maxRequestLineBytes, 16 * 1024)
         XCTAssertEqual(c.http.limits.idleTimeout, 90)
         XCTAssertEqual(c.http.limits.headerTimeout, 5)
         XCTAssertEqual(c.http.limits.maxConnections, 100)

@@ -74,6 +74,26 @@ final class HTTP1ParserTests: XCTestCase {
         XCTAssertEqual(e2.status, 431)
     }
 
+    /// An over-long request line is 414, whether or not its end has arrived, and before the
+    /// head's own limit (431) applies; a line of exactly the limit is fine.
+    func testRequestLineLimit() {
+        var limits = HTTPLimits()
+        limits.maxRequestLineBytes = 32
+        let line = { (n: Int) in "GET /" + String(repeating: "a", count: n - 14) + " HTTP/1.1" }
+        XCTAssertEqual(line(32).utf8.count, 32)
+        guard case .complete = parse(line(32) + "\r\nHost: a\r\n\r\n", limits: limits) else { return XCTFail("refused") }
+        guard case .failure(let e) = parse(line(33) + "\r\nHost: a\r\n\r\n", limits: limits) else { return XCTFail("accepted") }
+        XCTAssertEqual(e.status, 414)
+        guard case .failure(let partial) = parse("\r\nGET /" + String(repeating: "a", count: 40), limits: limits) else {
+            return XCTFail("waited for the end of an over-long line")
+        }
+        XCTAssertEqual(partial.status, 414)
+        guard case .needMore = parse("GET /" + String(repeating: "a", count: 20), limits: limits) else { return XCTFail("refused early") }
+        limits.maxHeaderBytes = 16
+        guard case .failure(let both) = parse(line(33) + "\r\n", limits: limits) else { return XCTFail("accepted") }
+        XCTAssertEqual(both.status, 414)
+    }
+
     func framing(_ headers: [(String, String)], version: HTTPVersion = .http1_1) -> Result<HTTP1BodyFraming, HTTP1ParseError> {
         HTTP1Parser.bodyFraming(of: HTTP1RequestHead(method: "POST", target: "/", version: version, headers: HTTPHeaders(headers)))
     }

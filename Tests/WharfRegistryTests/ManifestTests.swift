@@ -196,8 +196,14 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(r.errorCode, "MANIFEST_UNKNOWN")
         let d = try await t.send("HEAD", "/v2/app/manifests/" + TestRegistry.digest(Data("z".utf8)))
         XCTAssertEqual(d.status, 404)
+        // Issue 20: a reference that is neither tag nor digest names no manifest (404 on
+        // GET/HEAD, as the OCI conformance suites expect); pushing to it stays 400 TAG_INVALID.
         let badTag = try await t.send("GET", "/v2/app/manifests/.bad")
-        XCTAssertEqual(badTag.status, 400)
+        XCTAssertEqual(badTag.status, 404)
+        XCTAssertEqual(badTag.errorCode, "MANIFEST_UNKNOWN")
+        let badPut = try await t.send("PUT", "/v2/app/manifests/.bad", headers: ["Content-Type": MediaTypes.ociManifest], body: Data("{}".utf8))
+        XCTAssertEqual(badPut.status, 400)
+        XCTAssertEqual(badPut.errorCode, "TAG_INVALID")
     }
 
     func testTagMovesAndReadsStorageEachTime() async throws {

@@ -15,7 +15,7 @@ public struct HTTP1RequestHead: Sendable {
 
 /// Why a request head or body was rejected, with the status to answer before closing.
 public struct HTTP1ParseError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// 400, 431, 501 or 505.
+    /// 400, 414, 431, 501 or 505.
     public var status: Int
     /// What was wrong, for logs and the error body.
     public var reason: String
@@ -58,6 +58,7 @@ public enum HTTP1Parser {
     /// Parses a request head at the start of `buffer`. `scanFrom` lets a caller skip bytes
     /// already known not to contain the head's end (avoids rescanning on every read).
     public static func parseHead(_ buffer: UnsafeRawBufferPointer, limits: HTTPLimits, scanFrom: Int = 0) -> HeadResult {
+        if let error = checkRequestLineLength(buffer, limit: limits.maxRequestLineBytes) { return .failure(error) }
         guard let end = findHeadEnd(buffer, from: scanFrom) else {
             if buffer.count > limits.maxHeaderBytes { return .failure(HTTP1ParseError(431, "request head too large")) }
             if let error = checkMethodPrefix(buffer) ?? checkBareLF(buffer, from: scanFrom) { return .failure(error) }
@@ -68,6 +69,20 @@ public enum HTTP1Parser {
         case .success(let head): return .complete(head, consumed: end)
         case .failure(let e): return .failure(e)
         }
+    }
+
+    /// 414 once the request line (after leading empty lines, without its CRLF) is known to be
+    /// longer than `limit`; nil while it ends within the limit or may still do so.
+    static func checkRequestLineLength(_ b: UnsafeRawBufferPointer, limit: Int) -> HTTP1ParseError? {
+        var start = 0
+        while start + 1 < b.count && b[start] == cr && b[start + 1] == lf { start += 2 }
+        let scanEnd = min(b.count, start + limit + 1)
+        var i = start
+        while i < scanEnd {
+            if b[i] == cr || b[i] == lf { return nil }
+            i += 1
+        }
+        return i - start > limit ? HTTP1ParseError(414, "request line longer than \(limit) bytes") : nil
     }
 
     /// Rejects a head whose first bytes cannot begin a request line, without waiting for the

@@ -319,6 +319,12 @@ final class HTTP2Codec: ConnectionCodec {
         streams[id] = s
         s.method = head.method
         s.path = head.path
+        if head.path.utf8.count > limits.maxRequestLineBytes {
+            s.source.fail(RequestBodyError.truncated)
+            s.discarding = true
+            respond(s, .text(414, "request line longer than \(limits.maxRequestLineBytes) bytes\n"))
+            return
+        }
         s.declaredLength = endStream ? 0 : head.contentLength
         let body = RequestBody(source: s.source, declaredLength: s.declaredLength)
         body.maxLength = limits.defaultMaxBodySize

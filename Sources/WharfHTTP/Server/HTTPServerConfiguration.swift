@@ -24,6 +24,10 @@ public struct TLSConfiguration: Sendable, Equatable {
 public struct HTTPLimits: Sendable, Equatable {
     /// Request line plus all header fields, in bytes (431 past it).
     public var maxHeaderBytes: Int = 64 * 1024
+    /// The request line alone (HTTP/2: the `:path`), in bytes without its CRLF: 414 URI Too
+    /// Long past it, checked before ``maxHeaderBytes``. It bounds, e.g., the `?tag=`
+    /// parameters of one multi-tag manifest push.
+    public var maxRequestLineBytes: Int = 8 * 1024
     /// Number of header fields (431 past it).
     public var maxHeaderCount: Int = 128
     /// A keep-alive connection with no request in progress is closed after this many seconds.

@@ -9,9 +9,14 @@ struct ManifestHandlers: Sendable {
 
     /// Serves the stored bytes with the stored media type (never converted), or 404 when
     /// the client's `Accept` rules the stored type out (see ``ManifestNegotiation``).
+    /// A reference that is neither a tag nor a digest names no manifest: 404 MANIFEST_UNKNOWN,
+    /// as the OCI conformance suites expect (a PUT to it is still 400 TAG_INVALID).
     func get(_ request: HTTPRequest) async throws -> HTTPResponse {
         let name = try context.repositoryName(request)
-        let reference = try Reference(parsing: request.pathParameters["reference"] ?? "")
+        let raw = request.pathParameters["reference"] ?? ""
+        guard let reference = try? Reference(parsing: raw) else {
+            throw RegistryError(.manifestUnknown, detail: String(raw.prefix(200)))
+        }
         guard var digest = try await store.resolve(name, reference),
               var manifest = try await store.load(digest) else {
             throw RegistryError(.manifestUnknown, detail: reference.description)
@@ -51,9 +56,13 @@ struct ManifestHandlers: Sendable {
                             detail: reference.description)
     }
 
+    /// Stores the manifest under its reference and sets every `?tag=` of the query too
+    /// (the spec's multi-tag push), answering one `OCI-Tag` header per tag set. Every tag is
+    /// checked before anything is stored: one invalid tag is 400 TAG_INVALID and sets nothing.
     func put(_ request: HTTPRequest) async throws -> HTTPResponse {
         let name = try context.repositoryName(request)
         let reference = try Reference(parsing: request.pathParameters["reference"] ?? "")
+        let tags = try Self.tags(of: reference, request)
         try context.requireWritable()
         let limit = context.options.maxManifestSize
         let data: Data
@@ -62,13 +71,29 @@ struct ManifestHandlers: Sendable {
         } catch RequestBodyError.tooLarge {
             throw RegistryError(.manifestInvalid, message: "manifest too large", detail: "manifests are limited to \(limit) bytes", status: 413)
         }
-        let (digest, document) = try await store.put(name, reference, data: data, contentType: request.headers["Content-Type"])
+        let (digest, document) = try await store.put(name, reference, tags: tags, data: data,
+                                                     contentType: request.headers["Content-Type"])
         var headers: HTTPHeaders = [
             "Location": context.locations.url("/v2/\(name.value)/manifests/\(digest.string)", for: request),
             "Docker-Content-Digest": digest.string,
         ]
         if let subject = document.subject { headers.set("OCI-Subject", subject.digest.string) }
+        for tag in tags { headers.add("OCI-Tag", tag.value) }
         return HTTPResponse(status: 201, headers: headers)
+    }
+
+    /// The tags a PUT sets: the reference when it is a tag, then each `?tag=` in order,
+    /// without repeats. TAG_INVALID (400) when any `?tag=` is not a valid tag.
+    static func tags(of reference: Reference, _ request: HTTPRequest) throws -> [Tag] {
+        var tags: [Tag] = []
+        if case .tag(let t) = reference { tags.append(t) }
+        for value in request.queryValues("tag") {
+            guard let tag = Tag(value) else {
+                throw RegistryError(.tagInvalid, detail: "invalid tag: \(value.prefix(200))")
+            }
+            if !tags.contains(tag) { tags.append(tag) }
+        }
+        return tags
     }
 
     /// By digest: the revision and every tag pointing at it; by tag: that tag only. 202.

@@ -52,8 +52,10 @@ struct ManifestStore: Sendable {
         return manifest
     }
 
-    /// Validates and stores a pushed manifest; returns its digest and parsed form.
-    func put(_ name: RepositoryName, _ reference: Reference, data: Data, contentType: String?) async throws -> (Digest, ManifestDocument) {
+    /// Validates and stores a pushed manifest and points each of `tags` at it; returns its
+    /// digest and parsed form.
+    func put(_ name: RepositoryName, _ reference: Reference, tags: [Tag], data: Data,
+             contentType: String?) async throws -> (Digest, ManifestDocument) {
         let document = try ManifestDocument.parse(data, contentType: contentType)
         let algorithm: DigestAlgorithm
         if case .digest(let d) = reference { algorithm = d.algorithm } else { algorithm = .sha256 }
@@ -68,11 +70,11 @@ struct ManifestStore: Sendable {
             try await context.driver.putContent(paths.blobData(digest), data)
         }
         try await links.write(paths.revisionLink(name, digest), digest)
-        if case .tag(let tag) = reference {
+        for tag in tags {
             try await links.write(paths.tagIndexLink(name, tag, digest), digest)
             try await links.write(paths.tagCurrentLink(name, tag), digest)
-            context.tagLists.remove(name.value)
         }
+        if !tags.isEmpty { context.tagLists.remove(name.value) }
         if let subject = document.subject {
             try await links.write(paths.referrerLink(name, subject: subject.digest, referrer: digest), digest)
         }
@@ -95,7 +97,8 @@ struct ManifestStore: Sendable {
         }
     }
 
-    /// Every tag of `name`, sorted; nil when the repository has no `_manifests` at all.
+    /// Every tag of `name`, sorted; `[]` when it has no tags but exists (``repositoryExists(_:)``);
+    /// nil when the repository does not exist.
     /// Where the driver versions directories, the listing comes from ``TagListCache`` after
     /// a check that `_manifests/tags` is unchanged in storage (one `stat`).
     func tags(_ name: RepositoryName) async throws -> [String]? {
@@ -111,15 +114,23 @@ struct ManifestStore: Sendable {
                 return tags
             case .missing:
                 context.tagLists.remove(name.value)
-                return try await links.exists(paths.manifestsRoot(name)) ? [] : nil
+                return try await repositoryExists(name) ? [] : nil
             }
         }
         do {
             let children = try await context.driver.list(paths.tagsRoot(name))
             return children.map { String($0.split(separator: "/").last ?? "") }.filter { !$0.isEmpty }.sorted()
         } catch StorageError.pathNotFound {
-            return try await links.exists(paths.manifestsRoot(name)) ? [] : nil
+            return try await repositoryExists(name) ? [] : nil
         }
+    }
+
+    /// True while `name` has `_manifests` or `_layers`, as the catalog counts repositories.
+    /// Object stores have no empty directories: once the last tag is deleted `_manifests/tags`
+    /// is gone, and once the last revision is, `_manifests` may be too, while layer links remain.
+    func repositoryExists(_ name: RepositoryName) async throws -> Bool {
+        if try await links.exists(paths.manifestsRoot(name)) { return true }
+        return try await links.exists(paths.layersRoot(name))
     }
 
     /// Deletes a revision: its link, every tag currently pointing at it, and its referrer entry.

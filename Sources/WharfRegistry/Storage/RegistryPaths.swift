@@ -52,13 +52,15 @@ public struct RegistryPaths: Sendable {
 
     /// `_manifests/`: revisions and tags.
     public func manifestsRoot(_ name: RepositoryName) -> String { repository(name) + "/_manifests" }
+    /// `_manifests/revisions/`: every manifest revision of the repository.
+    public func revisionsRoot(_ name: RepositoryName) -> String { manifestsRoot(name) + "/revisions" }
     /// The link that makes a manifest a revision of the repository.
     public func revisionLink(_ name: RepositoryName, _ d: Digest) -> String {
-        "\(manifestsRoot(name))/revisions/\(d.algorithm.rawValue)/\(d.hex)/link"
+        "\(revisionsRoot(name))/\(d.algorithm.rawValue)/\(d.hex)/link"
     }
     /// The directory holding a revision's link.
     public func revisionDirectory(_ name: RepositoryName, _ d: Digest) -> String {
-        "\(manifestsRoot(name))/revisions/\(d.algorithm.rawValue)/\(d.hex)"
+        "\(revisionsRoot(name))/\(d.algorithm.rawValue)/\(d.hex)"
     }
 
     /// `_manifests/tags/`: one directory per tag.
@@ -67,9 +69,11 @@ public struct RegistryPaths: Sendable {
     public func tagDirectory(_ name: RepositoryName, _ tag: Tag) -> String { "\(tagsRoot(name))/\(tag.value)" }
     /// What the tag points at now.
     public func tagCurrentLink(_ name: RepositoryName, _ tag: Tag) -> String { tagDirectory(name, tag) + "/current/link" }
+    /// The tag's history: one link per digest it ever pointed at.
+    public func tagIndexDirectory(_ name: RepositoryName, _ tag: Tag) -> String { tagDirectory(name, tag) + "/index" }
     /// One entry of the tag's history (every digest it ever pointed at).
     public func tagIndexLink(_ name: RepositoryName, _ tag: Tag, _ d: Digest) -> String {
-        "\(tagDirectory(name, tag))/index/\(d.algorithm.rawValue)/\(d.hex)/link"
+        "\(tagIndexDirectory(name, tag))/\(d.algorithm.rawValue)/\(d.hex)/link"
     }
 
     /// An upload in progress.

@@ -281,38 +281,26 @@ public final class FilesystemDriver: StorageDriver, LocalFileAccess, DirectoryVe
         try StoragePath.check(path)
         let start = try await stat(path)
         guard start.isDirectory else { throw StorageError.pathNotFound(path) }
-        _ = try await walkDirectory(path, visit)
+        _ = try await StorageTreeWalk.walk(path, children: { [self] in try await walkEntries($0, root: path) }, visit)
     }
 
-    /// Visits one directory's entries in lexical order, descending depth first; false once
-    /// the visitor asked to stop.
-    private func walkDirectory(_ directory: String, _ visit: (FileInfo) async throws -> WalkAction) async throws -> Bool {
+    /// One directory's entries in lexical order, read on the I/O threads; entries removed
+    /// since readdir, links and special files are not reported. A directory removed while
+    /// the walk ran lists as empty.
+    private func walkEntries(_ directory: String, root: String) async throws -> [FileInfo] {
         let host = hostPath(directory)
-        let entries: [FileInfo] = try await io.run {
-            var infos: [FileInfo] = []
-            for name in try POSIXFileSystem.entryNames(host, path: directory).filter(POSIXFileSystem.isAddressable).sorted() {
-                let child = StoragePath.join(directory, name)
-                // Entries removed since readdir, links and special files are not reported.
-                if let info = try? POSIXFileSystem.info(host + "/" + name, path: child) { infos.append(info) }
-            }
-            return infos
-        }
-        for info in entries {
-            switch try await visit(info) {
-            case .stop:
-                return false
-            case .skipDirectory:
-                continue
-            case .continue:
-                guard info.isDirectory else { continue }
-                do {
-                    if !(try await walkDirectory(info.path, visit)) { return false }
-                } catch StorageError.pathNotFound(let missing) where missing == info.path {
-                    continue // removed while walking
+        do {
+            return try await io.run {
+                var infos: [FileInfo] = []
+                for name in try POSIXFileSystem.entryNames(host, path: directory).filter(POSIXFileSystem.isAddressable).sorted() {
+                    let child = StoragePath.join(directory, name)
+                    if let info = try? POSIXFileSystem.info(host + "/" + name, path: child) { infos.append(info) }
                 }
+                return infos
             }
+        } catch StorageError.pathNotFound(let missing) where missing == directory && directory != root {
+            return []
         }
-        return true
     }
 
     /// One `statx` of the file, inline on the calling thread (a link file's metadata is in

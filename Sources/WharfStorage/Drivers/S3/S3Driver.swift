@@ -453,22 +453,11 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
         try StoragePath.check(path)
         let start = try await stat(path)
         guard start.isDirectory else { throw StorageError.pathNotFound(path) }
-        _ = try await walkDirectory(path, visit)
+        _ = try await StorageTreeWalk.walk(path, children: { [self] directory in
+            do { return try await entries(directory) } catch StorageError.pathNotFound { return [] }
+        }, visit)
     }
 
-    private func walkDirectory(_ directory: String, _ visit: (FileInfo) async throws -> WalkAction) async throws -> Bool {
-        let children: [FileInfo]
-        do { children = try await entries(directory) } catch StorageError.pathNotFound { return true }
-        for info in children {
-            switch try await visit(info) {
-            case .stop: return false
-            case .skipDirectory: continue
-            case .continue:
-                if info.isDirectory, !(try await walkDirectory(info.path, visit)) { return false }
-            }
-        }
-        return true
-    }
 
     // MARK: helpers
 

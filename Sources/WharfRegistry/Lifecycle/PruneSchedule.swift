@@ -1,0 +1,159 @@
+import Foundation
+import WharfHTTP
+import WharfMetrics
+import WharfStorage
+
+/// Scheduled pruning inside `serve` (`storage.maintenance.pruning`): a ``Pruner`` run at
+/// each time the schedule names, skipped while suspended, its outcome logged and kept in
+/// a short history (OpenShift's `successfulJobsHistoryLimit`/`failedJobsHistoryLimit`).
+///
+/// Replicas may all run it: a prune deletes revisions as API DELETEs do, and deleting a
+/// revision twice is harmless.
+///
+/// ```swift
+/// let schedule = PruneSchedule(driver: driver, settings: settings, logger: logger)
+/// schedule.start()      // runs at settings.next(now), then again, until cancel()
+/// ```
+public final class PruneSchedule: @unchecked Sendable {
+    /// What to prune and when.
+    public struct Settings: Sendable {
+        /// Kept revisions and ages; `confirm: false` is a dry run that only logs.
+        public var options: Pruner.Options
+        /// Skip the scheduled runs.
+        public var suspend: Bool
+        /// A repository that cannot be read is skipped (true) or fails the run before
+        /// anything is deleted (false).
+        public var ignoreInvalidImageReferences: Bool
+        /// The next run time after a date (a cron schedule); nil: no more runs.
+        public var next: @Sendable (Date) -> Date?
+        /// How many successful and failed runs ``history`` keeps.
+        public var successfulJobsHistoryLimit = 3
+        public var failedJobsHistoryLimit = 3
+
+        public init(options: Pruner.Options, suspend: Bool, ignoreInvalidImageReferences: Bool, next: @escaping @Sendable (Date) -> Date?) {
+            self.options = options
+            self.suspend = suspend
+            self.ignoreInvalidImageReferences = ignoreInvalidImageReferences
+            self.next = next
+        }
+    }
+
+    /// One run's outcome.
+    public struct Run: Sendable, Equatable {
+        public var started: Date
+        public var finished: Date
+        public var succeeded: Bool
+        /// Revisions pruned (or, in a dry run, that would have been).
+        public var revisions: Int
+        public var size: Int64
+        /// Why it failed.
+        public var error: String?
+    }
+
+    private let driver: StorageDriver
+    private let settings: Settings
+    private let logger: Logger
+    private let metrics: RegistryMetrics?
+    private let lock = NSLock()
+    private var successful: [Run] = []
+    private var failed: [Run] = []
+    private var task: Task<Void, Never>?
+
+    /// A schedule over `driver`; each run is counted in `metrics` when given.
+    public init(driver: StorageDriver, settings: Settings, logger: Logger, metrics: RegistryMetrics? = nil) {
+        self.driver = driver
+        self.settings = settings
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// The latest runs, newest first, within the history limits.
+    public var history: (successful: [Run], failed: [Run]) {
+        lock.withLock { (successful, failed) }
+    }
+
+    /// One prune now (whether or not suspended), recorded and logged.
+    @discardableResult
+    public func runOnce(now: Date = Date()) async -> Run {
+        logger.info("image prune: start", ["keeptagrevisions": "\(settings.options.keepTagRevisions)",
+                                            "keepyoungerthan": "\(Int(settings.options.keepYoungerThan))s",
+                                            "dryrun": "\(!settings.options.confirm)"])
+        var run = Run(started: now, finished: now, succeeded: false, revisions: 0, size: 0, error: nil)
+        do {
+            if !settings.ignoreInvalidImageReferences {
+                var check = settings.options
+                check.confirm = false
+                let dry = try await Pruner(driver: driver, options: check, logger: logger).run(now: now)
+                if !dry.problems.isEmpty {
+                    throw PruneRefused(description: "invalid image references (ignoreinvalidimagereferences is false): "
+                                       + dry.problems.prefix(3).joined(separator: "; "))
+                }
+            }
+            let report = try await Pruner(driver: driver, options: settings.options, logger: logger).run(now: now)
+            for c in report.candidates {
+                logger.info(settings.options.confirm ? "image prune: deleted" : "image prune (dry run): would delete",
+                            ["repository": c.repository, "tag": c.tag, "digest": c.digest, "subject": c.subject ?? ""])
+            }
+            for problem in report.problems { logger.warn("image prune: skipped", ["problem": problem]) }
+            run.succeeded = true
+            run.revisions = report.revisions
+            run.size = report.size
+        } catch {
+            run.error = "\(error)"
+        }
+        run.finished = Date()
+        record(run)
+        metrics?.prunerRun(succeeded: run.succeeded, revisionsDeleted: settings.options.confirm ? run.revisions : 0)
+        if run.succeeded {
+            logger.info("image prune: done", ["revisions": "\(run.revisions)", "bytes": "\(run.size)",
+                                               "dryrun": "\(!settings.options.confirm)"])
+        } else {
+            logger.error("image prune: failed", ["error": run.error ?? ""])
+        }
+        return run
+    }
+
+    private func record(_ run: Run) {
+        lock.withLock {
+            if run.succeeded {
+                successful = Array(([run] + successful).prefix(settings.successfulJobsHistoryLimit))
+            } else {
+                failed = Array(([run] + failed).prefix(settings.failedJobsHistoryLimit))
+            }
+        }
+    }
+
+    /// Runs at every time the schedule names until ``cancel()``; suspended runs are skipped.
+    public func start() {
+        let task = Task { [self] in
+            var now = Date()
+            while !Task.isCancelled, let next = settings.next(now) {
+                let wait = next.timeIntervalSinceNow
+                if wait > 0 {
+                    try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+                }
+                if Task.isCancelled { return }
+                if settings.suspend {
+                    logger.info("image prune: suspended, skipped", ["scheduled": "\(next)"])
+                } else {
+                    await runOnce()
+                }
+                now = max(Date(), next)
+            }
+        }
+        lock.withLock { self.task = task }
+    }
+
+    /// Stops the schedule (a run in progress finishes).
+    public func cancel() {
+        lock.withLock {
+            task?.cancel()
+            task = nil
+        }
+    }
+}
+
+/// A prune refused before deleting anything.
+struct PruneRefused: Error, CustomStringConvertible {
+    var description: String
+}

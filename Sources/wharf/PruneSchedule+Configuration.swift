@@ -1,0 +1,23 @@
+import Foundation
+import WharfConfig
+import WharfHTTP
+import WharfMetrics
+import WharfRegistry
+import WharfStorage
+
+extension PruneSchedule {
+    /// The schedule `storage.maintenance.pruning` asks for, or nil when it is off (or the
+    /// registry is read-only).
+    static func configured(_ storage: Configuration.Storage, driver: StorageDriver, logger: Logger,
+                           metrics: RegistryMetrics?) -> PruneSchedule? {
+        let pruning = storage.pruning
+        guard pruning.enabled, !storage.readOnly else { return nil }
+        let options = Pruner.Options(keepTagRevisions: pruning.keepTagRevisions, keepYoungerThan: pruning.keepYoungerThan,
+                                     confirm: !pruning.dryRun)
+        let schedule = pruning.schedule
+        let settings = Settings(options: options, suspend: pruning.suspend,
+                                ignoreInvalidImageReferences: pruning.ignoreInvalidImageReferences,
+                                next: { schedule.next(after: $0) })
+        return PruneSchedule(driver: driver, settings: settings, logger: logger, metrics: metrics)
+    }
+}
