@@ -5,8 +5,8 @@ import WharfHTTPClient
 /// laid out as distribution's azure driver lays them out: blob name = `rootdirectory` +
 /// driver path without the leading slash, so an existing distribution container is served as is.
 ///
-/// - Directories are implied by name prefixes (`list` is List Blobs with delimiter `/`,
-///   following `NextMarker`).
+/// - Directories are implied by name prefixes (`list` and `walk` are List Blobs with
+///   delimiter `/`, following `NextMarker`).
 /// - Writers stage blocks and commit block lists (``AzureWriter``); any replica resumes.
 /// - Reads stream one Get Blob with `x-ms-range` (``AzureReader``).
 /// - `move` is Copy Blob (polling `x-ms-copy-status` while pending), then Delete Blob.
@@ -131,32 +131,44 @@ public final class AzureDriver: StorageDriver, @unchecked Sendable {
 
     public func list(_ path: String) async throws -> [String] {
         try StoragePath.check(path)
-        return try await mapping(path, "ListBlobs") {
-            var out: [String] = []
+        return try await entries(path).map(\.path)
+    }
+
+    /// The direct children of a directory with what the listing says about them (sorted by path).
+    func entries(_ path: String) async throws -> [FileInfo] {
+        try await mapping(path, "ListBlobs") {
+            var out: [String: FileInfo] = [:]
             var marker: String? = nil
             repeat {
                 let page = try await listPage(prefix: directoryPrefix(path), delimiter: "/", marker: marker, maxResults: listPageSize)
-                out += page.prefixes.map { self.path(ofBlob: String($0.dropLast())) }
-                out += page.blobs.map { self.path(ofBlob: $0.name) }
+                for p in page.prefixes {
+                    let child = self.path(ofBlob: String(p.dropLast()))
+                    out[child] = FileInfo(path: child, size: 0, modTime: Date(), isDirectory: true)
+                }
+                for b in page.blobs {
+                    let child = self.path(ofBlob: b.name)
+                    out[child] = FileInfo(path: child, size: b.size, modTime: b.modTime, isDirectory: false)
+                }
                 marker = page.next
             } while marker != nil
-            out = out.filter(StoragePath.isValid)
-            if out.isEmpty && path != "/" { throw StorageError.pathNotFound(path) }
-            return Array(Set(out)).sorted()
+            let infos = out.values.filter { StoragePath.isValid($0.path) }
+            if infos.isEmpty && path != "/" { throw StorageError.pathNotFound(path) }
+            return infos.sorted { $0.path < $1.path }
         }
     }
 
     /// One List Blobs page: blobs (name, size), prefixes, and the next marker.
     func listPage(prefix: String, delimiter: String?, marker: String?, maxResults: Int) async throws
-        -> (blobs: [(name: String, size: Int64)], prefixes: [String], next: String?) {
+        -> (blobs: [(name: String, size: Int64, modTime: Date)], prefixes: [String], next: String?) {
         var q: [(String, String)] = [("restype", "container"), ("comp", "list"), ("maxresults", String(maxResults))]
         if !prefix.isEmpty { q.append(("prefix", prefix)) }
         if let delimiter { q.append(("delimiter", delimiter)) }
         if let marker { q.append(("marker", marker)) }
         let xml = String(decoding: try await client.send("GET", blob: "", query: q).body, as: UTF8.self)
-        let blobs = S3XML.blocks("Blob", in: xml).compactMap { b -> (name: String, size: Int64)? in
+        let blobs = S3XML.blocks("Blob", in: xml).compactMap { b -> (name: String, size: Int64, modTime: Date)? in
             guard let n = S3XML.first("Name", in: b) else { return nil }
-            return (n, Int64(S3XML.first("Content-Length", in: b) ?? "") ?? 0)
+            return (n, Int64(S3XML.first("Content-Length", in: b) ?? "") ?? 0,
+                    S3Driver.httpDate(S3XML.first("Last-Modified", in: b)) ?? Date())
         }
         let prefixes = S3XML.blocks("BlobPrefix", in: xml).compactMap { S3XML.first("Name", in: $0) }
         let next = S3XML.first("NextMarker", in: xml).flatMap { $0.isEmpty ? nil : $0 }
@@ -212,6 +224,9 @@ public final class AzureDriver: StorageDriver, @unchecked Sendable {
     public func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws {
         try StoragePath.check(path)
         guard try await stat(path).isDirectory else { throw StorageError.pathNotFound(path) }
-        try await walkByListing(path, visit)
+        // One listing per directory gives sizes and times: no Get Blob Properties per file.
+        _ = try await StorageTreeWalk.walk(path, children: { [self] directory in
+            do { return try await entries(directory) } catch StorageError.pathNotFound { return [] }
+        }, visit)
     }
 }
