@@ -27,11 +27,12 @@ public indirect enum ConfigSchema: Sendable {
             ("addr", .scalar), ("host", .scalar), ("prefix", .scalar), ("secret", .scalar),
             ("relativeurls", .scalar), ("draintimeout", .scalar),
             ("tls", .section([("certificate", .scalar), ("key", .scalar), ("minimumtls", .scalar)])),
-            ("http2", .section([("disabled", .scalar), ("maxconcurrentstreams", .scalar)])),
+            ("http2", .section([("disabled", .scalar), ("maxconcurrentstreams", .scalar), ("flowcontroltimeout", .scalar)])),
             ("headers", .listMap),
             ("limits", .section([
                 ("maxheaderbytes", .scalar), ("maxrequestlinebytes", .scalar), ("maxheadercount", .scalar), ("idletimeout", .scalar),
                 ("headertimeout", .scalar), ("maxconnections", .scalar), ("maxbodysize", .scalar),
+                ("reservedconnections", .scalar), ("iotimeout", .scalar),
             ])),
         ])),
         ("storage", .section([

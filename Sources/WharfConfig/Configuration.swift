@@ -62,6 +62,8 @@ public struct Configuration: Equatable, Sendable {
         public var http2Disabled: Bool = false
         /// `http.http2.maxconcurrentstreams`: SETTINGS_MAX_CONCURRENT_STREAMS; nil means the server's default (100).
         public var http2MaxConcurrentStreams: Int? = nil
+        /// `http.http2.flowcontroltimeout`: seconds a stream may wait on the client's window; nil: 30 s.
+        public var http2FlowControlTimeout: Double? = nil
         /// Extra response headers, name → values (accepted and stored).
         public var headers: [String: [String]] = [:]
         /// Wharf's own server limits; nil means the server's default.
@@ -108,6 +110,10 @@ public struct Configuration: Equatable, Sendable {
         public var maxConnections: Int? = nil
         /// `maxbodysize`: request body cap in bytes for routes that set none.
         public var maxBodySize: Int64? = nil
+        /// `reservedconnections`: slots past `maxconnections` for when every connection is busy (0 allowed).
+        public var reservedConnections: Int? = nil
+        /// `iotimeout`: seconds a body read, response write or flow-control wait may make no progress.
+        public var ioTimeout: Double? = nil
         /// Creates an empty set of overrides.
         public init() {}
     }

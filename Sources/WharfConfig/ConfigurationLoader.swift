@@ -146,6 +146,7 @@ extension Configuration {
         }
         if let node = http["http2"]?["disabled"], !node.isNull { h.http2Disabled = try node.bool(at: "http.http2.disabled") }
         h.http2MaxConcurrentStreams = try optionalCount(http["http2"]?["maxconcurrentstreams"], "http.http2.maxconcurrentstreams")
+        h.http2FlowControlTimeout = try optionalDuration(http["http2"]?["flowcontroltimeout"], "http.http2.flowcontroltimeout", positive: true)
         if let headers = http["headers"] {
             for e in try headers.entries(at: "http.headers") {
                 h.headers[e.key] = try e.value.stringList(at: "http.headers.\(e.key)")
@@ -159,6 +160,8 @@ extension Configuration {
             h.limits.headerTimeout = try optionalDuration(limits["headertimeout"], "http.limits.headertimeout", positive: true)
             h.limits.maxConnections = try optionalCount(limits["maxconnections"], "http.limits.maxconnections")
             h.limits.maxBodySize = try optionalSize(limits["maxbodysize"], "http.limits.maxbodysize")
+            h.limits.reservedConnections = try optionalCount(limits["reservedconnections"], "http.limits.reservedconnections", allowZero: true)
+            h.limits.ioTimeout = try optionalDuration(limits["iotimeout"], "http.limits.iotimeout", positive: true)
         }
     }
 
@@ -257,9 +260,11 @@ extension Configuration {
         return try node.byteSize(at: path)
     }
 
-    private static func optionalCount(_ node: YAMLNode?, _ path: String) throws -> Int? {
+    private static func optionalCount(_ node: YAMLNode?, _ path: String, allowZero: Bool = false) throws -> Int? {
         guard let node, !node.isNull else { return nil }
-        return try positiveInt(Int64(node.int(at: path)), node, path)
+        let v = Int64(try node.int(at: path))
+        if allowZero && v == 0 { return 0 }
+        return try positiveInt(v, node, path)
     }
 
     private static func positiveInt(_ v: Int64, _ node: YAMLNode, _ path: String) throws -> Int {

@@ -53,6 +53,7 @@ public enum ConfigurationPrinter {
         }
         var http2 = [entry("disabled", scalar(String(c.http.http2Disabled)))]
         if let v = c.http.http2MaxConcurrentStreams { http2.append(entry("maxconcurrentstreams", scalar(String(v)))) }
+        if let v = c.http.http2FlowControlTimeout { http2.append(entry("flowcontroltimeout", scalar(ConfigValueParser.formatDuration(v)))) }
         http.append(entry("http2", map(http2)))
         if !c.http.headers.isEmpty {
             http.append(entry("headers", map(c.http.headers.sorted { $0.key < $1.key }.map {
@@ -68,6 +69,8 @@ public enum ConfigurationPrinter {
         if let v = l.headerTimeout { limits.append(entry("headertimeout", scalar(ConfigValueParser.formatDuration(v)))) }
         if let v = l.maxConnections { limits.append(entry("maxconnections", scalar(String(v)))) }
         if let v = l.maxBodySize { limits.append(entry("maxbodysize", scalar(String(v)))) }
+        if let v = l.reservedConnections { limits.append(entry("reservedconnections", scalar(String(v)))) }
+        if let v = l.ioTimeout { limits.append(entry("iotimeout", scalar(ConfigValueParser.formatDuration(v)))) }
         if !limits.isEmpty { http.append(entry("limits", map(limits))) }
         root.append(entry("http", map(http)))
 

@@ -36,6 +36,9 @@ public final class RegistryMetrics: @unchecked Sendable {
     public let prunerRuns: Counter
     /// `imageregistry_pruner_revisions_deleted_total`: manifest revisions scheduled prunes deleted.
     public let prunerRevisionsDeleted: Counter
+    /// `imageregistry_auth_failures_total{reason}`: failed authentications (`unknown_user`,
+    /// `wrong_password`, `invalid_token`, `malformed`, `throttled`).
+    public let authFailures: Counter
 
     /// Registers the whole set; `gitVersion` like `v1.2.3` gives `major`/`minor`.
     public init(gitVersion: String, gitCommit: String) {
@@ -58,6 +61,7 @@ public final class RegistryMetrics: @unchecked Sendable {
         digestCacheScoped = registry.counter("imageregistry_digest_cache_scoped_requests_total", help: "Total number of scoped requests to the digest cache.", labels: ["type"])
         prunerRuns = registry.counter("imageregistry_pruner_runs_total", help: "Scheduled image prune runs by result.", labels: ["result"])
         prunerRevisionsDeleted = registry.counter("imageregistry_pruner_revisions_deleted_total", help: "Manifest revisions deleted by scheduled image prunes.")
+        authFailures = registry.counter("imageregistry_auth_failures_total", help: "Failed authentications by reason.", labels: ["reason"])
         ProcessMetrics.register(in: registry)
     }
 

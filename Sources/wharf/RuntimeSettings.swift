@@ -30,6 +30,8 @@ struct RuntimeSettings {
         if let v = l.headerTimeout { limits.headerTimeout = v }
         if let v = l.maxConnections { limits.maxConnections = v }
         if let v = l.maxBodySize { limits.defaultMaxBodySize = v }
+        if let v = l.reservedConnections { limits.reservedConnections = v }
+        if let v = l.ioTimeout { limits.ioTimeout = v }
         // ALPN offers h2 first unless http.http2.disabled; plain listeners then accept h2c prior knowledge.
         let alpn = config.http.http2Disabled ? ["http/1.1"] : ["h2", "http/1.1"]
         let tls = config.http.tls.map {
@@ -39,6 +41,7 @@ struct RuntimeSettings {
         server = HTTPServerConfiguration(host: address.host, port: address.port, tls: tls, limits: limits)
         server.http2.enabled = !config.http.http2Disabled
         if let v = config.http.http2MaxConcurrentStreams { server.http2.maxConcurrentStreams = v }
+        if let v = config.http.http2FlowControlTimeout { server.http2.flowControlTimeout = v }
 
         logLevel = LogLevel(name: config.log.level) ?? .info
         logFormat = config.log.formatter == .json ? .json : .text

@@ -64,6 +64,7 @@ enum ServeCommand: WharfCommand {
         let auth: AuthMiddleware?
         do {
             auth = try AuthSetup.middleware(config, httpSecret: settings.registry.httpSecret, logger: logger)
+            if let failures = operations.metrics?.authFailures { auth?.authenticator.onFailure = { failures.inc($0) } }
         } catch {
             logger.error("cannot set up auth", ["error": "\(error)"])
             return ExitCode.usage

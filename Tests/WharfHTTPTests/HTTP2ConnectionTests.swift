@@ -89,6 +89,27 @@ final class HTTP2ConnectionTests: XCTestCase {
         XCTAssertEqual(Data(try c.response(7).1), ts.fileContents)
     }
 
+    func testAStreamWaitingOnFlowControlHasItsOwnTimeout() throws {
+        var http2 = HTTP2Configuration()
+        http2.flowControlTimeout = 1
+        let ts = try TestServer(limits: HTTPLimits(), http2: http2)   // ioTimeout stays 120 s
+        defer { Task { await ts.stop() } }
+        let c = try H2Client(port: ts.port, settings: [HTTP2Setting(HTTP2Setting.initialWindowSize, 0)])
+        c.request(1, "GET", "/file")
+        let start = Date()
+        XCTAssertEqual(try zeroWindowReset(c, stream: 1), HTTP2ErrorCode.cancel.rawValue)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
+    /// Reads until `stream` is reset (its code), checking no DATA came beyond the zero window.
+    private func zeroWindowReset(_ c: H2Client, stream: UInt32) throws -> UInt32? {
+        while let f = try c.next() {
+            if case .data(stream, let p, _, _) = f { XCTAssertTrue(p.isEmpty, "DATA beyond a zero window") }
+            if case .rstStream(stream, let code) = f { return code }
+        }
+        return nil
+    }
+
     func testZeroWindowStallResetsTheStreamAfterTheIOTimeout() throws {
         var limits = HTTPLimits()
         limits.ioTimeout = 1
@@ -98,12 +119,7 @@ final class HTTP2ConnectionTests: XCTestCase {
         let c = try H2Client(port: ts.port, settings: [HTTP2Setting(HTTP2Setting.initialWindowSize, 0)])
         c.request(1, "GET", "/file")
         let start = Date()
-        var reset: UInt32?
-        while let f = try c.next() {
-            if case .data(1, let p, _, _) = f { XCTAssertTrue(p.isEmpty, "DATA beyond a zero window") }
-            if case .rstStream(1, let code) = f { reset = code; break }
-        }
-        XCTAssertEqual(reset, HTTP2ErrorCode.cancel.rawValue)
+        XCTAssertEqual(try zeroWindowReset(c, stream: 1), HTTP2ErrorCode.cancel.rawValue)
         XCTAssertGreaterThan(Date().timeIntervalSince(start), 0.9)
         // The connection itself lives on.
         c.raw.send(HTTP2FrameEncoder.settings([HTTP2Setting(HTTP2Setting.initialWindowSize, 65535)]))

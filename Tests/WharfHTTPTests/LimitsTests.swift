@@ -59,19 +59,23 @@ final class LimitsTests: XCTestCase {
     }
 
     func testMaxConnectionsAnswers503() async throws {
-        let ts = try makeServer { $0.maxConnections = 2 }
+        let ts = try makeServer { $0.maxConnections = 2; $0.reservedConnections = 0 }
         let a = try RawClient(port: ts.port)
         let b = try RawClient(port: ts.port)
         a.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
         b.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try a.readResponse().status, 200)
         XCTAssertEqual(try b.readResponse().status, 200)
+        // Both busy (a request head under way): only busy connections make the server refuse.
+        a.send("GET /hello HTTP/1.1\r\nHost: x\r\n")
+        b.send("GET /hello HTTP/1.1\r\nHost: x\r\n")
+        try await Task.sleep(nanoseconds: 100_000_000)
         let c = try RawClient(port: ts.port)
         c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try c.readResponse().status, 503)
         XCTAssertTrue(c.isClosedByPeer())
         // Once a slot frees up, new connections are served again.
-        a.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        a.send("Connection: close\r\n\r\n")
         _ = try a.readResponse()
         XCTAssertTrue(a.isClosedByPeer())
         a.hangUp()
@@ -80,6 +84,48 @@ final class LimitsTests: XCTestCase {
         d.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try d.readResponse().status, 200)
         await ts.stop()
+    }
+
+    func testAtTheLimitTheOldestIdleConnectionMakesRoom() async throws {
+        let ts = try makeServer { $0.maxConnections = 2 }
+        let a = try RawClient(port: ts.port)
+        a.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try a.readResponse().status, 200)
+        try await Task.sleep(nanoseconds: 50_000_000)
+        let b = try RawClient(port: ts.port)
+        b.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try b.readResponse().status, 200)
+        let c = try RawClient(port: ts.port)
+        c.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try c.readResponse().status, 200)
+        // `a` was idle the longest: closed to admit `c`; `b` stays.
+        XCTAssertTrue(a.isClosedByPeer())
+        b.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try b.readResponse().status, 200)
+        await ts.stop()
+    }
+
+    func testAllBusyAReservedSlotAnswersOneRequestThenCloses() async throws {
+        let ts = try makeServer { $0.maxConnections = 1; $0.reservedConnections = 1 }
+        let busy = try RawClient(port: ts.port)
+        busy.send("GET /hello HTTP/1.1\r\nHost: x\r\n")
+        try await Task.sleep(nanoseconds: 100_000_000)
+        let probe = try RawClient(port: ts.port)
+        probe.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try probe.readResponse().status, 200)
+        XCTAssertTrue(probe.isClosedByPeer())
+        busy.send("\r\n")
+        XCTAssertEqual(try busy.readResponse().status, 200)
+        await ts.stop()
+    }
+
+    func testRefusalLogWritesOneLinePerIntervalWithTheCount() {
+        var log = RefusalLog(interval: 10)
+        let t0 = DispatchTime.now()
+        XCTAssertEqual(log.refused(now: t0), 1)
+        for i in 1..<1000 { XCTAssertNil(log.refused(now: t0 + Double(i) * 0.005)) }
+        XCTAssertEqual(log.refused(now: t0 + 10.5), 1000)
+        XCTAssertNil(log.refused(now: t0 + 11))
     }
 
     func testRouteBodyLimitWithDeclaredLengthAnswers413BeforeReading() async throws {

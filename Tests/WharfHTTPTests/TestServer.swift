@@ -26,7 +26,8 @@ final class TestServer {
     private let scratch: ScratchDirectory
     var port: Int { server.localPort }
 
-    init(limits: HTTPLimits = HTTPLimits(), tls: TLSConfiguration? = nil, host: String = "127.0.0.1") throws {
+    init(limits: HTTPLimits = HTTPLimits(), tls: TLSConfiguration? = nil, host: String = "127.0.0.1",
+         http2: HTTP2Configuration = HTTP2Configuration()) throws {
         var contents = Data(count: 300_000)
         for i in 0..<contents.count { contents[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
         fileContents = contents
@@ -34,8 +35,9 @@ final class TestServer {
         fileURL = try scratch.file("file", contents: contents)
         let router = Self.makeRouter(observations: observations, fileURL: fileURL)
         let logger = Logger(level: ProcessInfo.processInfo.environment["WHARF_TEST_LOG"] != nil ? .trace : .error)
-        server = HTTPServer(configuration: HTTPServerConfiguration(host: host, port: 0, tls: tls, limits: limits),
-                            logger: logger, handler: router.handle)
+        var configuration = HTTPServerConfiguration(host: host, port: 0, tls: tls, limits: limits)
+        configuration.http2 = http2
+        server = HTTPServer(configuration: configuration, logger: logger, handler: router.handle)
         try server.start()
     }
 

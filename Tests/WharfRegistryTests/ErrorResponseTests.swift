@@ -1,6 +1,7 @@
 import WharfAPI
 import XCTest
 import WharfHTTP
+import WharfStorage
 @testable import WharfRegistry
 
 final class ErrorResponseTests: XCTestCase {
@@ -64,6 +65,16 @@ final class ErrorResponseTests: XCTestCase {
         let e = RegistryError.from(StorageErrorStub.failure)
         XCTAssertEqual(e.status, 500)
         XCTAssertEqual(RegistryError.from(RequestBodyError.tooLarge(limit: 5)).status, 413)
+    }
+
+    func testFullStorageIs507AndAnUnreachableBackend503WithRetryAfter() {
+        let full = RegistryError.from(StorageError.outOfSpace)
+        XCTAssertEqual(full.status, 507)
+        XCTAssertTrue(full.message.contains("storage is full"), full.message)
+        let down = RegistryError.from(StorageError.unavailable(driver: "s3", message: "connection refused"))
+        XCTAssertEqual(down.status, 503)
+        XCTAssertTrue(down.message.contains("s3"), down.message)
+        XCTAssertEqual(down.headers["Retry-After"], "5")
     }
 }
 

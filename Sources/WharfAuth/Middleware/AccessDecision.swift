@@ -15,7 +15,7 @@ public enum AccessDecision: Equatable, Sendable {
                               mode: AuthSettings.Mode, strictNames: Bool) -> AccessDecision {
         if required == .none { return .allow }
         switch credential {
-        case .invalid:
+        case .invalid, .throttled:
             return .unauthorized("invalid credentials")
         case .none:
             guard case .openshift = mode, required != .authenticated else { return .unauthorized(nil) }

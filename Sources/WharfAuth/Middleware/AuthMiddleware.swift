@@ -67,7 +67,17 @@ public struct AuthMiddleware: HTTPMiddleware {
                                           challenge: challenge(request, required), apiHeader: true)
         }
 
-        let credential = await authenticator.authenticateOffLoop(request.headers["Authorization"])
+        let credential = await authenticator.authenticateOffLoop(request.headers["Authorization"],
+                                                                 clientAddress: request.remoteAddress)
+        switch credential {
+        case .throttled(let wait):
+            logger.debug("authentication throttled", ["remote": request.remoteAddress, "retryAfter": String(wait)])
+            return Self.throttled(wait)
+        case .invalid(let reason):
+            logger.debug("authentication failed", ["remote": request.remoteAddress, "reason": reason])
+        default:
+            break
+        }
         let decision = AccessDecision.decide(credential, required: required, policy: authenticator.policy,
                                              mode: settings.mode, strictNames: settings.strictNames)
         if logger.enabled(.debug) {
@@ -91,6 +101,14 @@ public struct AuthMiddleware: HTTPMiddleware {
             return AuthErrorResponse.make(status: 403, code: .denied, message: "requested access to the resource is denied",
                                           detail: nil, apiHeader: true)
         }
+    }
+
+    /// 429 `TOOMANYREQUESTS` with `Retry-After`: too many failed authentications.
+    static func throttled(_ wait: Int) -> HTTPResponse {
+        var response = AuthErrorResponse.make(status: 429, code: .tooManyRequests, message: "too many failed authentications",
+                                              detail: "try again in \(wait) s", apiHeader: true)
+        response.headers.set("Retry-After", String(wait))
+        return response
     }
 
     /// A mount (`POST .../blobs/uploads/?mount=&from=`) needs pull on `from` as well.

@@ -11,6 +11,9 @@ public enum Credential: Sendable {
     case token(TokenClaims)
     /// Credentials were sent and are wrong (or malformed). The reason is for logs only.
     case invalid(String)
+    /// Too many failed attempts from this address or for this user name: not checked;
+    /// try again after this many seconds.
+    case throttled(retryAfter: Int)
 }
 
 /// Turns `Authorization` headers into identities: `Bearer <jwt>`, `Bearer <API token>`,
@@ -27,6 +30,11 @@ public final class Authenticator: @unchecked Sendable {
     public let jwt: JSONWebToken
     private let identities = CredentialCache<Identity>()
     private let tokens = CredentialCache<TokenClaims>()
+    /// Failed password checks per client address and user name (see ``AuthFailureThrottle``).
+    public let failures = AuthFailureThrottle()
+    /// Called once per failed authentication with its reason (`unknown_user`,
+    /// `wrong_password`, `invalid_token`, `malformed`, `throttled`), for metrics; never the secret.
+    public var onFailure: (@Sendable (String) -> Void)?
 
     /// An authenticator for `settings`; openshift mode needs `policies`, htpasswd mode `htpasswd`.
     public init(settings: AuthSettings, policies: PolicyStore?, htpasswd: HtpasswdFile?) {
@@ -43,19 +51,41 @@ public final class Authenticator: @unchecked Sendable {
     /// cost a bcrypt check (~100 ms), are checked on the shared concurrent executor, never
     /// on the executor the caller runs on. A request without a body runs on its connection's
     /// event loop, and a bcrypt there would stall every connection of that loop.
-    public func authenticateOffLoop(_ authorization: String?, allowJWT: Bool = true) async -> Credential {
+    public func authenticateOffLoop(_ authorization: String?, allowJWT: Bool = true,
+                                    clientAddress: String = "") async -> Credential {
         guard let authorization, authorization.utf8.count > 6,
               authorization.utf8.prefix(6).map({ $0 | 0x20 }) == Array("basic ".utf8) else {
-            return authenticate(authorization, allowJWT: allowJWT)
+            return authenticate(authorization, allowJWT: allowJWT, clientAddress: clientAddress)
         }
         return await withTaskExecutorPreference(globalConcurrentExecutor) {
-            authenticate(authorization, allowJWT: allowJWT)
+            authenticate(authorization, allowJWT: allowJWT, clientAddress: clientAddress)
         }
     }
 
     /// What `authorization` (the header value, or nil) proves. `allowJWT` is false at the
-    /// token endpoint, where only real credentials can obtain a token.
-    public func authenticate(_ authorization: String?, allowJWT: Bool = true, now: Date = Date()) -> Credential {
+    /// token endpoint, where only real credentials can obtain a token. `clientAddress`
+    /// (`host:port`) keys the throttle on failed password checks.
+    public func authenticate(_ authorization: String?, allowJWT: Bool = true, now: Date = Date(),
+                             clientAddress: String = "") -> Credential {
+        let credential = check(authorization, allowJWT: allowJWT, now: now, clientAddress: clientAddress)
+        if let onFailure {
+            switch credential {
+            case .invalid(let reason): onFailure(Self.failureReason(reason))
+            case .throttled: onFailure("throttled")
+            default: break
+            }
+        }
+        return credential
+    }
+
+    private static func failureReason(_ reason: String) -> String {
+        if reason.hasPrefix("unknown user") { return "unknown_user" }
+        if reason.hasPrefix("wrong") { return "wrong_password" }
+        if reason.hasPrefix("token refused") || reason.hasPrefix("unknown API token") { return "invalid_token" }
+        return "malformed"
+    }
+
+    private func check(_ authorization: String?, allowJWT: Bool, now: Date, clientAddress: String) -> Credential {
         guard let authorization, authorization.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return .none }
         guard let header = AuthorizationHeader(authorization) else { return .invalid("malformed Authorization header") }
         let value = String(header.credential)
@@ -84,16 +114,25 @@ public final class Authenticator: @unchecked Sendable {
             let user = String(decoded[..<colon])
             let secret = String(decoded[decoded.index(after: colon)...])
             let key = "basic\u{0}" + DigestHasher.hex(Data(decoded.utf8))
+            // Proven credentials first: a logged-in client is never slowed by the throttle.
             if let cached = identities.get(key, generation: generation) { return .identity(cached) }
+            if let wait = failures.retryAfter(address: clientAddress, user: user) { return .throttled(retryAfter: wait) }
             let result: Identity?
+            var known = true
             switch settings.mode {
             case .openshift:
                 guard !secret.contains(":") else { return .invalid("a user name must not contain ':'") }
+                known = policy.user(named: user) != nil
                 result = identity(forAPIToken: secret) ?? identity(user: user, password: secret)
             case .htpasswd:
+                known = htpasswd?.entries[user] != nil
                 result = htpasswd?.verify(user: user, password: secret) == true ? Identity(user: user, groups: []) : nil
             }
-            guard let result else { return .invalid("wrong user name or password") }
+            guard let result else {
+                failures.failed(address: clientAddress, user: user)
+                return .invalid(known ? "wrong user name or password" : "unknown user or wrong password")
+            }
+            failures.succeeded(user: user)
             identities.set(key, result, generation: generation)
             return .identity(result)
         default:
@@ -108,8 +147,14 @@ public final class Authenticator: @unchecked Sendable {
         return Identity(user: user.name, groups: user.groups)
     }
 
+    /// A user without a password (or no such user) costs one bcrypt at the policy's cost
+    /// all the same, so the answer's timing does not tell which users exist.
     private func identity(user name: String, password: String) -> Identity? {
-        guard let user = policy.user(named: name), let hash = user.passwordHash else { return nil }
+        let policy = self.policy
+        guard let user = policy.user(named: name), let hash = user.passwordHash else {
+            _ = BcryptPassword.verify(password, hash: BcryptPassword.dummyHash(likeAnyOf: policy.users.compactMap(\.passwordHash)))
+            return nil
+        }
         return BcryptPassword.verify(password, hash: hash) ? Identity(user: user.name, groups: user.groups) : nil
     }
 }

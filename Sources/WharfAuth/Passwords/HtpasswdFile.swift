@@ -39,13 +39,11 @@ public struct HtpasswdFile: Sendable {
     public func verify(user: String, password: String) -> Bool {
         guard let hash = entries[user] else {
             // Spend the same time as a real check so absent users cannot be told apart.
-            _ = BcryptPassword.verify(password, hash: Self.dummyHash)
+            _ = BcryptPassword.verify(password, hash: BcryptPassword.dummyHash(likeAnyOf: Array(entries.values)))
             return false
         }
         return BcryptPassword.verify(password, hash: hash)
     }
-
-    static let dummyHash: String = (try? BcryptPassword.hash(SecureRandom.hexToken(), cost: 10)) ?? ""
 }
 
 /// A problem with the auth setup (unreadable policy or htpasswd file).

@@ -10,11 +10,13 @@ struct TokenEndpoint {
     let logger: Logger
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
-        let credential = await authenticator.authenticateOffLoop(request.headers["Authorization"], allowJWT: false)
+        let credential = await authenticator.authenticateOffLoop(request.headers["Authorization"], allowJWT: false,
+                                                                 clientAddress: request.remoteAddress)
         let identity: Identity
         switch credential {
         case .identity(let i): identity = i
         case .none: identity = .anonymous
+        case .throttled(let wait): return AuthMiddleware.throttled(wait)
         case .invalid, .token:
             let realm = Self.baseURL(request, tokenRealm: authenticator.settings.tokenRealm)
             return AuthErrorResponse.make(status: 401, code: .unauthorized, message: "authentication required",

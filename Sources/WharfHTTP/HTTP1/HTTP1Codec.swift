@@ -436,6 +436,8 @@ final class HTTP1Codec: ConnectionCodec {
         inbound = []
     }
 
+    var isIdle: Bool { phase == .idle && inbound.isEmpty }
+
     var deadline: DispatchTime? {
         switch phase {
         case .idle: return phaseSince + limits.idleTimeout

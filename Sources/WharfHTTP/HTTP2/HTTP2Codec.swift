@@ -109,16 +109,19 @@ final class HTTP2Codec: ConnectionCodec {
         context.flush()
     }
 
+    /// End of input: an HTTP/2 client never half-closes while it still wants answers (it
+    /// would send GOAWAY), so every stream is reset at once and the connection closed. Streams
+    /// waiting on flow control would otherwise keep their open files until the I/O timeout.
     func inputEnded() {
-        for s in Array(streams.values) where !s.remoteEnded {
-            s.source.fail(RequestBodyError.truncated)
-        }
-        if streams.isEmpty || phase != .open {
-            phase = .closed
+        if phase == .closed { return }
+        phase = .closed
+        if streams.isEmpty {
             context.closeNow()
-        } else {
-            peerGoAway = true
+            return
         }
+        let open = streams.count
+        failAll()
+        context.abort("peer closed the connection with \(open) streams open")
     }
 
     private func handle(_ frame: HTTP2Frame) throws {
@@ -514,6 +517,8 @@ final class HTTP2Codec: ConnectionCodec {
         phase = .closed
     }
 
+    var isIdle: Bool { phase == .open && streams.isEmpty && headerBlock == nil }
+
     var deadline: DispatchTime? {
         switch phase {
         case .closed: return nil
@@ -523,11 +528,17 @@ final class HTTP2Codec: ConnectionCodec {
             if streams.isEmpty { return lastActivity + limits.idleTimeout }
             var earliest: DispatchTime?
             for s in streams.values where isStalled(s) {
-                let d = s.lastProgress + limits.ioTimeout
+                let d = s.lastProgress + stallTimeout(s)
                 if earliest == nil || d < earliest! { earliest = d }
             }
             return earliest
         }
+    }
+
+    /// The I/O timeout, or the shorter flow-control timeout for a response waiting on a window.
+    private func stallTimeout(_ s: HTTP2Stream) -> Double {
+        let waitsOnWindow = s.outputBytes > 0 && (s.sendWindow <= 0 || connectionSendWindow <= 0)
+        return waitsOnWindow ? min(limits.ioTimeout, settings.flowControlTimeout) : limits.ioTimeout
     }
 
     private func isStalled(_ s: HTTP2Stream) -> Bool {
@@ -551,7 +562,7 @@ final class HTTP2Codec: ConnectionCodec {
                 return
             }
             // A stream that made no progress (zero window, silent client): reset it alone.
-            for s in Array(streams.values) where isStalled(s) && now >= s.lastProgress + limits.ioTimeout {
+            for s in Array(streams.values) where isStalled(s) && now >= s.lastProgress + stallTimeout(s) {
                 streamError(s, .cancel)
             }
             context.flush()

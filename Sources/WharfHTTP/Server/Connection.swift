@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// One accepted socket: its transport, its registration with an ``EventLoop`` (readiness),
 /// a Dispatch timer, output queue and codec. All state lives on `queue`, which targets the
@@ -40,6 +41,12 @@ final class Connection: ConnectionContext, EventLoopClient, @unchecked Sendable 
     private let readBuffer: UnsafeMutableRawBufferPointer
     private let onClose: (Connection) -> Void
     private var shutdownRequested = false
+    /// When the connection last became idle (uptime nanoseconds), 0 while busy or closed.
+    /// Read by the server off the connection's queue to pick the oldest idle connection.
+    let idleSince = Atomic<UInt64>(0)
+    /// Admitted into a reserved slot over the limit: closed as soon as it has answered a request.
+    var closeAfterFirstRequest = false
+    private var servedRequest = false
 
     init(transport: Transport, remoteAddress: String, configuration: HTTPServerConfiguration, logger: Logger,
          handler: @escaping HTTPHandler, onClose: @escaping (Connection) -> Void) {
@@ -310,6 +317,34 @@ final class Connection: ConnectionContext, EventLoopClient, @unchecked Sendable 
             timerDeadline = deadline
             timer.schedule(deadline: deadline, leeway: .milliseconds(50))
         }
+        noteIdleness()
+    }
+
+    /// Keeps ``idleSince`` current; a reserved-slot connection closes once it has answered.
+    private func noteIdleness() {
+        let idle = phase == .open && (codec?.isIdle ?? false) && output.isEmpty
+        if !idle {
+            if phase == .open, codec != nil { servedRequest = true }
+            if idleSince.load(ordering: .relaxed) != 0 { idleSince.store(0, ordering: .relaxed) }
+            return
+        }
+        if closeAfterFirstRequest && servedRequest {
+            queue.async { [weak self] in self?.closeNow() }
+            return
+        }
+        if idleSince.load(ordering: .relaxed) == 0 {
+            idleSince.store(max(1, DispatchTime.now().uptimeNanoseconds), ordering: .relaxed)
+        }
+    }
+
+    /// Closes the connection if it is still idle (the server chose it to admit a new one);
+    /// a connection that became busy meanwhile is left alone.
+    func closeIfIdle() {
+        queue.async { [self] in
+            guard phase == .open, codec?.isIdle ?? false, output.isEmpty else { return }
+            logger.trace("idle connection closed to admit a new one", ["remote": remoteAddress])
+            closeNow()
+        }
     }
 
     func closeGracefully() {
@@ -383,6 +418,7 @@ final class Connection: ConnectionContext, EventLoopClient, @unchecked Sendable 
     private func finalClose() {
         guard phase != .closed else { return }
         phase = .closed
+        idleSince.store(0, ordering: .relaxed)
         output.removeAll()
         let c = codec
         codec = nil

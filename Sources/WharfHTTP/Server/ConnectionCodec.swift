@@ -26,6 +26,9 @@ protocol ConnectionCodec: AnyObject {
     func beginGracefulShutdown()
     /// The connection is gone: fail anything waiting on it.
     func connectionClosed()
+    /// No request is in progress and no input is waiting: closing the connection now loses
+    /// nothing (an idle keep-alive connection the server may close to admit a new one).
+    var isIdle: Bool { get }
     /// When the codec next needs ``deadlineReached(_:)`` (idle, header and I/O timeouts).
     var deadline: DispatchTime? { get }
     /// Called by the connection's timer at or after ``deadline``.

@@ -21,6 +21,10 @@ public struct HTTP2Configuration: Sendable, Equatable {
     public var maxControlFramesPerInterval: Int = 1000
     /// The window, in seconds, of the two rate limits above.
     public var abuseInterval: Double = 10
+    /// Seconds a stream's response may wait for the client's flow-control window without
+    /// progress before the stream alone is reset (CANCEL), however long `ioTimeout` is: a
+    /// client that opens streams at a zero window must not hold their open files for long.
+    public var flowControlTimeout: Double = 30
 
     /// The defaults above.
     public init() {}

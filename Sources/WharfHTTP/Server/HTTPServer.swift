@@ -21,6 +21,11 @@ public final class HTTPServer: @unchecked Sendable {
     private var listener: Listener?
     private var tlsContext: TLSContext?
     private var connections: [ObjectIdentifier: Connection] = [:]
+    /// Connections admitted over the limit into a reserved slot (see ``HTTPLimits/reservedConnections``).
+    private var reserved: Set<ObjectIdentifier> = []
+    /// ``HTTPLimits/maxConnections``, lowered at start when the descriptor limit cannot hold it.
+    private var maxConnections = 0
+    private var refusals = RefusalLog(interval: 10)
     private var accepting = false
     private var boundPort = 0
 
@@ -40,7 +45,16 @@ public final class HTTPServer: @unchecked Sendable {
             throw HTTPServerError("cannot create an epoll descriptor for the connection loops: \(String(cString: strerror(errno)))")
         }
         let tls = try configuration.tls.map { try TLSContext($0) }
+        let budget = DescriptorBudget.raise()
+        let limit = budget.connections(wanted: configuration.limits.maxConnections,
+                                       reserved: configuration.limits.reservedConnections)
+        if limit < configuration.limits.maxConnections {
+            logger.warn("connection limit lowered to fit the open-file limit",
+                        ["configured": String(configuration.limits.maxConnections), "limit": String(limit),
+                         "nofile": String(budget.descriptors)])
+        }
         lock.lock()
+        maxConnections = limit
         tlsContext = tls
         accepting = true
         lock.unlock()
@@ -72,12 +86,24 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func accepted(_ fd: Int32, _ remote: String) {
         lock.lock()
-        let full = connections.count >= configuration.limits.maxConnections
         let open = accepting
         let tls = tlsContext
+        var admitReserved = false
+        var evicted: Connection?
+        var refused = false
+        if open && connections.count >= maxConnections {
+            if let victim = claimOldestIdle() {
+                evicted = victim
+            } else if connections.count < maxConnections + configuration.limits.reservedConnections {
+                admitReserved = true
+            } else {
+                refused = true
+            }
+        }
         lock.unlock()
         guard open else { Glibc.close(fd); return }
-        if full {
+        evicted?.closeIfIdle()
+        if refused {
             reject(fd)
             return
         }
@@ -93,18 +119,41 @@ public final class HTTPServer: @unchecked Sendable {
             guard let self else { return }
             self.lock.lock()
             self.connections[ObjectIdentifier(c)] = nil
+            self.reserved.remove(ObjectIdentifier(c))
             self.lock.unlock()
         }
+        connection.closeAfterFirstRequest = admitReserved
         lock.lock()
         connections[ObjectIdentifier(connection)] = connection
+        if admitReserved { reserved.insert(ObjectIdentifier(connection)) }
         lock.unlock()
         connection.start()
     }
 
-    /// Over the connection limit: a best-effort 503 (plain HTTP only), then close. The socket
-    /// is half-closed and drained briefly so the answer is not lost to a reset.
+    /// The connection idle the longest, claimed (its idle mark cleared, so a burst of
+    /// accepts picks a different one each time); nil when every connection is busy.
+    /// Call with `lock` held.
+    private func claimOldestIdle() -> Connection? {
+        while true {
+            var oldest: (Connection, UInt64)?
+            for c in connections.values {
+                let since = c.idleSince.load(ordering: .relaxed)
+                if since != 0, oldest == nil || since < oldest!.1 { oldest = (c, since) }
+            }
+            guard let (c, since) = oldest else { return nil }
+            if c.idleSince.compareExchange(expected: since, desired: 0, ordering: .relaxed).exchanged { return c }
+        }
+    }
+
+    /// Every connection busy and the reserved slots taken: a best-effort 503 (plain HTTP
+    /// only), then close. The socket is half-closed and drained briefly so the answer is not
+    /// lost to a reset. The warning is logged at most once per interval, with the count.
     private func reject(_ fd: Int32) {
-        logger.warn("connection limit reached", ["limit": String(configuration.limits.maxConnections)])
+        let (limit, report) = lock.withLock { (maxConnections, refusals.refused(now: .now())) }
+        if let count = report {
+            logger.warn("connection limit reached, every connection busy: refusing",
+                        ["limit": String(limit), "refused": String(count)])
+        }
         if configuration.tls == nil {
             let body = "503 Service Unavailable: too many connections\n"
             let response = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n\(body)"

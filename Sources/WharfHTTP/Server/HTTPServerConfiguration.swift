@@ -36,8 +36,14 @@ public struct HTTPLimits: Sendable, Equatable {
     public var headerTimeout: Double = 10
     /// A body read or response write that makes no progress for this long aborts the connection.
     public var ioTimeout: Double = 120
-    /// Open connections at most; past it new connections get 503 and are closed.
-    public var maxConnections: Int = 1024
+    /// Open connections at most (about 6 KB each when idle: 10,000 cost about 60 MB). At the
+    /// limit the connection idle the longest is closed to admit a new one; only when every
+    /// connection is busy do new ones go to ``reservedConnections``, then get 503.
+    /// Lowered at start when the open-file limit cannot hold it (half of `RLIMIT_NOFILE`).
+    public var maxConnections: Int = 10_000
+    /// Slots over ``maxConnections`` for when every connection is busy, so a health probe
+    /// still gets its answer; a connection admitted to one is closed after one request.
+    public var reservedConnections: Int = 16
     /// Request body cap for routes that set none (nil: unlimited).
     public var defaultMaxBodySize: Int64? = nil
     /// When a handler answered without reading the whole body, up to this many remaining

@@ -64,6 +64,8 @@ final class PrefaceDetectingCodec: ConnectionCodec {
 
     func connectionClosed() { inner?.connectionClosed() }
 
+    var isIdle: Bool { inner?.isIdle ?? (firstByteAt == nil) }
+
     var deadline: DispatchTime? {
         if let inner { return inner.deadline }
         if let firstByteAt { return firstByteAt + context.configuration.limits.headerTimeout }

@@ -4,7 +4,8 @@ import WharfStorage
 
 extension RegistryError {
     /// Maps any error thrown below the handlers to a registry error: storage failures
-    /// become 500 `UNKNOWN` (their text in `detail`), body limits 413, truncated bodies 400.
+    /// become 500 `UNKNOWN` (their text in `detail`), a full device 507, an unreachable
+    /// backend 503 naming it with `Retry-After`, body limits 413, truncated bodies 400.
     public static func from(_ error: Error) -> RegistryError {
         if let e = error as? RegistryError { return e }
         if let e = error as? RequestBodyError {
@@ -20,8 +21,15 @@ extension RegistryError {
             }
         }
         if let e = error as? StorageError {
-            if case .unavailable = e {
-                return RegistryError(.unknown, message: "storage unavailable", detail: e.description, status: 503)
+            switch e {
+            case .unavailable(let driver, _):
+                return RegistryError(.unknown, message: "storage unavailable: the \(driver) storage backend cannot be reached",
+                                     detail: e.description, status: 503, headers: ["Retry-After": "5"])
+            case .outOfSpace:
+                return RegistryError(.unknown, message: "storage is full: no space left on the storage backend",
+                                     detail: e.description, status: 507)
+            default:
+                break
             }
             return RegistryError(.unknown, message: "storage error", detail: e.description, status: 500)
         }

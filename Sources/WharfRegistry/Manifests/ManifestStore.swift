@@ -84,16 +84,32 @@ struct ManifestStore: Sendable {
 
     /// Config and layers must be linked blobs (nondistributable layers excepted); an
     /// index's children must be manifests of this repository. MANIFEST_BLOB_UNKNOWN otherwise.
+    /// A descriptor whose `size` is not the stored content's size is MANIFEST_INVALID: clients
+    /// must check sizes, and a registry that checks protects them all.
     func verifyReferences(_ name: RepositoryName, _ document: ManifestDocument) async throws {
         let blobs = BlobStore(context: context)
         var required: [Descriptor] = []
         if let config = document.config { required.append(config) }
         required += document.layers.filter { !MediaTypes.nondistributableLayers.contains($0.mediaType) }
-        for d in required where try await blobs.stat(name, d.digest) == nil {
-            throw RegistryError(.manifestBlobUnknown, detail: d.digest.string)
+        for d in required {
+            guard let size = try await blobs.stat(name, d.digest) else {
+                throw RegistryError(.manifestBlobUnknown, detail: d.digest.string)
+            }
+            try Self.checkSize(d, stored: size)
         }
-        for m in document.manifests where !(try await exists(name, m.digest)) {
-            throw RegistryError(.manifestBlobUnknown, detail: m.digest.string)
+        for m in document.manifests {
+            guard try await exists(name, m.digest) else {
+                throw RegistryError(.manifestBlobUnknown, detail: m.digest.string)
+            }
+            if let size = try? await context.driver.stat(paths.blobData(m.digest)).size {
+                try Self.checkSize(m, stored: size)
+            }
+        }
+    }
+
+    private static func checkSize(_ d: Descriptor, stored: Int64) throws {
+        guard d.size == stored else {
+            throw RegistryError(.manifestInvalid, detail: "descriptor \(d.digest.string) has size \(d.size), the stored content has \(stored) bytes")
         }
     }
 

@@ -21,16 +21,22 @@ struct BlobUploadSession: Sendable {
     var dataPath: String { context.paths.uploadData(name, uuid) }
     var directory: String { context.paths.uploadDirectory(name, uuid) }
 
-    /// Creates a new upload: `startedat` and an empty `data`.
+    /// Creates a new upload: `startedat` and an empty `data`. When that fails (a full disk)
+    /// nothing is left behind: the client never learns the id, so it could not be resumed.
     static func start(context: RegistryContext, name: RepositoryName) async throws -> (BlobUploadSession, startedAt: String) {
         let uuid = UUID().uuidString.lowercased()
         let session = BlobUploadSession(context: context, name: name, uuid: uuid)
         let startedAt = Self.rfc3339(Date())
         // Scratch (no fsync): after a crash the client starts the upload over, as it must
         // anyway for the data, which is not synced before the commit either.
-        try await context.driver.putScratchContent(context.paths.uploadStartedAt(name, uuid), Data(startedAt.utf8),
-                                                   capabilities: context.storage)
-        try await context.driver.putScratchContent(session.dataPath, Data(), capabilities: context.storage)
+        do {
+            try await context.driver.putScratchContent(context.paths.uploadStartedAt(name, uuid), Data(startedAt.utf8),
+                                                       capabilities: context.storage)
+            try await context.driver.putScratchContent(session.dataPath, Data(), capabilities: context.storage)
+        } catch {
+            try? await context.driver.delete(session.directory)
+            throw error
+        }
         return (session, startedAt)
     }
 
