@@ -1,8 +1,8 @@
 """GCS storage for conformance tests: gcp-storage-emulator on loopback (started by the same
 script the Swift driver suite uses), and registries configured with `storage.gcs` on it."""
+import http.client
 import json
 import os
-import subprocess
 import uuid
 
 from storagehelpers import PeerProcess, ReplicaSet, StorageRegistryProcess
@@ -15,23 +15,27 @@ class GCSEmulator(PeerProcess):
     """gcp-storage-emulator on a loopback port; `start()`, `stop()`. With `data_dir` its
     objects survive a stop and start on the same port (fault tests)."""
 
-    def __init__(self, port=0, data_dir=None):
-        self.port = port
+    name = "gcp-storage-emulator"
+
+    def __init__(self, port=None, data_dir=None):
+        super().__init__(port)
         self.data_dir = data_dir
-        self.proc = None
 
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self):
-        args = ["python3", EMULATOR_SCRIPT, str(self.port)] + ([self.data_dir] if self.data_dir else [])
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        line = self.proc.stdout.readline().strip()
-        if not line:
-            raise RuntimeError("gcp-storage-emulator did not start (pip install gcp-storage-emulator)")
-        self.port = int(line)
-        return self
+    def command(self):
+        return ["python3", EMULATOR_SCRIPT, str(self.port)] + ([self.data_dir] if self.data_dir else [])
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, r.read()
+        finally:
+            conn.close()
 
     def create_bucket(self, name=None):
         name = name or "wharf-" + uuid.uuid4().hex[:16]
@@ -58,7 +62,9 @@ class GCSRegistryProcess(StorageRegistryProcess):
     """A registry whose storage is GCS."""
 
     def __init__(self, endpoint, bucket, redirect=True, gcs=None, storage=None, **kwargs):
-        super().__init__("gcs", gcs_config(endpoint, bucket, **(gcs or {})), redirect=redirect, storage=storage, **kwargs)
+        st = {"gcs": gcs_config(endpoint, bucket, **(gcs or {}))}
+        st.update(storage or {})
+        super().__init__(st, redirect=redirect, **kwargs)
 
 
 class GCSReplicaSet(ReplicaSet):

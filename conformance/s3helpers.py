@@ -1,47 +1,39 @@
 """S3 storage for conformance tests: a moto_server on loopback, registries configured
-with `storage.s3` on it, and S3 test proxies (the round-robin proxy and replica sets are
-in storagehelpers, shared with the other object-store drivers)."""
+with `storage.s3` on it, and a small round-robin proxy in front of several replicas."""
 import http.client
-import os
 import socket
 import socketserver
-import subprocess
 import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler
 
 from harness import free_port, make_tls
-from storagehelpers import (PeerProcess, RoundRobinProxy, ReplicaSet, StorageRegistryProcess,  # noqa: F401 (re-exported)
-                            _LoopbackServer, _ProxyHandler, _splice)
+from storagehelpers import (PeerProcess, RoundRobinProxy, ReplicaSet, StorageRegistryProcess, _LoopbackServer, _splice,  # noqa: F401
+                            follow_blob)
 
 
 class MotoServer(PeerProcess):
-    """`moto_server` (PyPI moto[server]) on a free loopback port; `start()`, `stop()`;
-    `request()` is unsigned (moto does not check signatures by default)."""
+    """`moto_server` (PyPI moto[server]) on a free loopback port; `start()`, `stop()`."""
 
-    def __init__(self, port=None, env=None):
-        self.port = port or free_port()
-        self.proc = None
-        self.env = dict(os.environ)
-        self.env.update(env or {})
+    name = "moto_server"
 
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout=30):
-        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"moto_server exited with {self.proc.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("moto_server did not listen")
+    def command(self):
+        return ["moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
+
+    def request(self, method, path, body=None, headers=None):
+        """An unsigned request (moto does not check signatures by default)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, r.read()
+        finally:
+            conn.close()
 
     def create_bucket(self, name=None):
         name = name or "wharf-" + uuid.uuid4().hex[:16]
@@ -75,18 +67,22 @@ class S3RegistryProcess(StorageRegistryProcess):
     """A registry whose storage is S3 (the harness writes filesystem storage by default)."""
 
     def __init__(self, endpoint, bucket, redirect=True, s3=None, storage=None, **kwargs):
-        super().__init__("s3", s3_config(endpoint, bucket, **(s3 or {})), redirect=redirect, storage=storage, **kwargs)
+        st = {"s3": s3_config(endpoint, bucket, **(s3 or {})), "delete": {"enabled": True}}
+        st.update(storage or {})
+        super().__init__(st, redirect=redirect, **kwargs)
 
 
-def follow_blob(registry, name, digest, headers=None):
-    """GET a blob; on 307 fetch the Location (a presigned S3 URL) and return its bytes."""
-    import urllib.request
-    status, hdrs, body = registry.request("GET", f"/v2/{name}/blobs/{digest}", headers=headers or {}, timeout=120)
-    if status == 307:
-        req = urllib.request.Request(hdrs["location"], headers=headers or {})
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return r.status, r.read()
-    return status, body
+class _ProxyHandler(BaseHTTPRequestHandler):
+    """The request side shared by the S3 test proxies: HTTP/1.1 keep-alive, no logging,
+    and the request body read whole."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
 
 
 class FaultyS3Proxy(_LoopbackServer):
@@ -121,7 +117,23 @@ class FaultyS3Proxy(_LoopbackServer):
                     return
                 if proxy.delay:
                     time.sleep(proxy.delay)
-                self.forward(proxy.upstream_port, body)
+                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
+                    conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
+                                 headers=headers)
+                    r = conn.getresponse()
+                    data = r.read()
+                    self.send_response(r.status)
+                    for k, v in r.getheaders():
+                        if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)) if self.command != "HEAD" else r.getheader("Content-Length", "0"))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
+                finally:
+                    conn.close()
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
 
@@ -236,7 +248,7 @@ class TLSProxy(_LoopbackServer):
 
 
 class S3ReplicaSet(ReplicaSet):
-    """`count` registries on one S3 bucket behind a RoundRobinProxy (see ReplicaSet)."""
+    """`count` registries on one bucket behind a RoundRobinProxy (see ReplicaSet)."""
 
     def __init__(self, endpoint, bucket, count=3, redirect=False):
-        super().__init__([S3RegistryProcess(endpoint, bucket, redirect=redirect) for _ in range(count)])
+        super().__init__(S3RegistryProcess(endpoint, bucket, redirect=redirect) for _ in range(count))

@@ -1,35 +1,49 @@
-"""What the object-store conformance helpers share (s3helpers, gcshelpers): a registry
-configured with one `storage.<driver>` section, a small round-robin TCP proxy, and a set of
-replicas on one bucket behind it."""
+"""What the storage-backed conformance runs share, whatever the object store: a registry
+process with a `storage` section of the test's choosing, a round-robin TCP proxy in front of
+several replicas, and following a blob GET's redirect."""
 import http.client
+import os
 import socket
 import socketserver
 import subprocess
 import threading
-from http.server import BaseHTTPRequestHandler
+import time
 
 from harness import RegistryProcess, free_port, to_yaml
 
 
-class StorageRegistryProcess(RegistryProcess):
-    """A registry whose storage is `storage.<driver>` with `params` (the harness writes
-    filesystem storage by default); deletes enabled, blob redirects unless `redirect` is false."""
-
-    def __init__(self, driver, params, redirect=True, storage=None, **kwargs):
-        super().__init__(**kwargs)
-        st = {driver: params, "delete": {"enabled": True}}
-        if not redirect:
-            st["redirect"] = {"disable": True}
-        st.update(storage or {})
-        self.config["storage"] = st
-        with open(self.config_path, "w") as f:
-            f.write(to_yaml(self.config) + "\n")
-
-
 class PeerProcess:
-    """A storage peer (moto_server, gcp-storage-emulator) run as a child process on
-    `self.port`: `stop()` ends it, `request()` talks to it directly."""
-    proc = None
+    """An object-store peer (moto_server, the azure-blob-fake) as a process on a loopback
+    port: `start()` runs `command()` and waits until `ready()` (a TCP connect by default),
+    `stop()` ends it."""
+
+    name = "peer"
+
+    def __init__(self, port=None, env=None):
+        self.port = port or free_port()
+        self.proc = None
+        self.env = None if env is None else {**os.environ, **env}
+
+    def command(self):
+        raise NotImplementedError
+
+    def ready(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def start(self, timeout=30):
+        self.proc = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+            if self.ready():
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not answer")
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -40,47 +54,20 @@ class PeerProcess:
                 self.proc.kill()
                 self.proc.wait()
 
-    def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse()
-            return r.status, r.read()
-        finally:
-            conn.close()
 
+class StorageRegistryProcess(RegistryProcess):
+    """A registry whose `storage` section is `storage` (the harness writes filesystem storage
+    by default); `redirect=False` serves blobs through the registry."""
 
-class _ProxyHandler(BaseHTTPRequestHandler):
-    """The request side shared by the test proxies in front of storage peers: HTTP/1.1
-    keep-alive, no logging, the request body read whole, and `forward()` to the peer."""
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def read_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def forward(self, upstream_port, body, drop=("connection",)):
-        """Sends this request (minus the `drop` headers) to the loopback peer and relays its answer."""
-        conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
-        try:
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in drop}
-            conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
-                         headers=headers)
-            r = conn.getresponse()
-            data = r.read()
-            self.send_response(r.status)
-            for k, v in r.getheaders():
-                if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)) if self.command != "HEAD" else r.getheader("Content-Length", "0"))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
-        finally:
-            conn.close()
+    def __init__(self, storage, redirect=True, **kwargs):
+        super().__init__(**kwargs)
+        st = dict(storage)
+        st.setdefault("delete", {"enabled": True})
+        if not redirect:
+            st.setdefault("redirect", {"disable": True})
+        self.config["storage"] = st
+        with open(self.config_path, "w") as f:
+            f.write(to_yaml(self.config) + "\n")
 
 
 class _LoopbackServer:
@@ -184,17 +171,28 @@ def _pipe(src, dst):
             pass
 
 
+def follow_blob(registry, name, digest, headers=None):
+    """GET a blob; on 307 fetch the Location (a presigned object-store URL) and return its bytes."""
+    import urllib.request
+    status, hdrs, body = registry.request("GET", f"/v2/{name}/blobs/{digest}", headers=headers or {}, timeout=120)
+    if status == 307:
+        req = urllib.request.Request(hdrs["location"], headers=headers or {})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read()
+    return status, body
+
+
 class ReplicaSet:
-    """Registries on one bucket behind a RoundRobinProxy, usable wherever a
+    """Registries on one shared storage behind a RoundRobinProxy, usable wherever a
     RegistryProcess is (`request`, `connection`, `host`, `url`, `start`, `cleanup`): each
-    new connection goes to the next replica."""
+    new connection goes to the next replica. `replicas` are RegistryProcesses not started yet."""
 
     target = "wharf"
     tls = None
     scheme = "http"
 
     def __init__(self, replicas):
-        self.replicas = replicas
+        self.replicas = list(replicas)
         self.proxy = None
 
     def start(self):

@@ -2,6 +2,7 @@
 key's `token_uri`) checks the RS256 JWT assertion with PyJWT (signature, aud, iss, scope,
 exp) and issues short-lived tokens; a proxy in front of gcp-storage-emulator refuses any
 request without a current bearer token. A push that outlives a token shows the refresh."""
+import http.client
 import json
 import threading
 import time
@@ -12,7 +13,8 @@ import pytest
 from gcshelpers import GCSEmulator, GCSRegistryProcess
 from harness import free_port, sha256
 from ocihelpers import build_image, location_path, push_image, random_bytes, start_upload, with_query
-from storagehelpers import _LoopbackServer, _ProxyHandler
+from s3helpers import _ProxyHandler
+from storagehelpers import _LoopbackServer
 
 jwt = pytest.importorskip("jwt")
 rsa = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
@@ -101,7 +103,22 @@ class BearerProxy(_LoopbackServer):
                     self.wfile.write(payload)
                     return
                 proxy.forwarded += 1
-                self.forward(upstream_port, body, drop=("connection", "authorization"))
+                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "authorization")}
+                    conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
+                                 headers=headers)
+                    r = conn.getresponse()
+                    data = r.read()
+                    self.send_response(r.status)
+                    for k, v in r.getheaders():
+                        if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                finally:
+                    conn.close()
 
             do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _any
 

@@ -142,7 +142,7 @@ final class ConfigurationTests: XCTestCase {
         assertError("storage:\n  inmemory:\n    x: 1\n", "config.yml:3: storage.inmemory.x: unknown key")
         assertError("http:\n  tls:\n    clientcas: [a]\n", "config.yml:3: http.tls.clientcas: unknown key")
         assertError("storage:\n  swift:\n    container: x\n",
-                    "config.yml:2: storage.swift: storage driver 'swift' is not supported yet (supported: filesystem, inmemory, s3, gcs)")
+                    "config.yml:2: storage.swift: storage driver 'swift' is not supported yet (supported: filesystem, inmemory, s3, gcs, azure)")
         assertError("storage:\n  gcs:\n    region: x\n", "config.yml:3: storage.gcs.bucket: required")
         assertError("storage:\n  s3:\n    region: x\n", "config.yml:3: storage.s3.bucket: required")
     }

@@ -59,7 +59,7 @@ final class EnvironmentOverridesTests: XCTestCase {
         let noFile = try load("", ["REGISTRY_STORAGE": "filesystem", "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/x"]).configuration
         XCTAssertEqual(noFile.storage.driver, .filesystem(rootDirectory: "/x"))
         XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "swift"])) {
-            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: unsupported storage driver 'swift' (supported: filesystem, inmemory, s3, gcs)")
+            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: unsupported storage driver 'swift' (supported: filesystem, inmemory, s3, gcs, azure)")
         }
         XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "gcs"])) {
             XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: storage.gcs.bucket: required")

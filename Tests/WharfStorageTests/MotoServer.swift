@@ -10,7 +10,9 @@ enum MotoServer {
         let env = ProcessInfo.processInfo.environment
         if env["WHARF_TEST_S3"] == "off" { return nil }
         if let e = env["WHARF_TEST_S3_ENDPOINT"], !e.isEmpty { return e }
-        return LoopbackPeer.start(script: "moto_for_parent.py")
+        // The port, once moto answers; none when moto is not installed.
+        guard let port = ParentBoundServer.port(wrapper: "moto_for_parent.py") else { return nil }
+        return "http://127.0.0.1:\(port)"
     }()
 
     /// A driver on a fresh bucket of the endpoint.

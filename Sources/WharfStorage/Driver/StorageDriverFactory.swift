@@ -20,11 +20,12 @@ public enum StorageDriverFactory {
         InMemoryDriver.registration,
         S3Driver.registration,
         GCSDriver.registration,
+        AzureDriver.registration,
     ]
 
     /// Drivers distribution has that Wharf does not run yet: named in a clear error
     /// rather than "unknown key".
-    public static let planned: [String] = ["swift", "azure", "oss"]
+    public static let planned: [String] = ["swift", "oss"]
 
     /// Every driver name ``make(name:parameters:)`` accepts.
     public static let knownNames = registrations.map(\.name)

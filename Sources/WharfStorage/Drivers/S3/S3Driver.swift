@@ -62,15 +62,13 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
     // MARK: keys
 
     /// The object key of a driver path (`""` for the root without a root directory).
-    func key(_ path: String) -> String { keyspace.key(path) }
+    func key(_ path: String) -> String { ObjectKeys(root: configuration.rootDirectory).key(path) }
 
     /// The key prefix of everything below a directory path.
-    func directoryPrefix(_ path: String) -> String { keyspace.directoryPrefix(path) }
+    func directoryPrefix(_ path: String) -> String { ObjectKeys(root: configuration.rootDirectory).directoryPrefix(path) }
 
     /// The driver path of a key below the root.
-    func path(ofKey key: String) -> String { keyspace.path(ofKey: key) }
-
-    private var keyspace: ObjectKeyspace { ObjectKeyspace(rootDirectory: configuration.rootDirectory) }
+    func path(ofKey key: String) -> String { ObjectKeys(root: configuration.rootDirectory).path(ofKey: key) }
 
     private func checkFilePath(_ path: String) throws {
         try StoragePath.check(path)
@@ -479,5 +477,12 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
         return f.date(from: s)
     }
 
-    static func isoDate(_ s: String?) -> Date? { ObjectKeyspace.isoDate(s) }
+    static func isoDate(_ s: String?) -> Date? {
+        guard let s else { return nil }
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: s) { return d }
+        f.formatOptions = [.withInternetDateTime]
+        return f.date(from: s)
+    }
 }
