@@ -10,7 +10,8 @@ enum GCSEmulator {
         let env = ProcessInfo.processInfo.environment
         if env["WHARF_TEST_GCS"] == "off" { return nil }
         if let e = env["WHARF_TEST_GCS_ENDPOINT"], !e.isEmpty { return e }
-        return LoopbackPeer.start(script: "gcs_emulator_for_parent.py")
+        guard let port = ParentBoundServer.port(wrapper: "gcs_emulator_for_parent.py") else { return nil }
+        return "http://127.0.0.1:\(port)"
     }()
 
     /// A driver on a fresh bucket of the endpoint, with the smallest chunk (256 KiB) so

@@ -23,7 +23,7 @@ public final class GCSDriver: StorageDriver, @unchecked Sendable {
     let client: GCSClient
     /// The service account requests authenticate as (nil: no Authorization header).
     let serviceAccount: GCSServiceAccount?
-    let keyspace: ObjectKeyspace
+    let keyspace: ObjectKeys
     /// The most bytes a reader hands out per chunk.
     let readChunkSize = 1 << 20
     /// Objects per objects.list page (the API's maximum: 1000).
@@ -35,7 +35,7 @@ public final class GCSDriver: StorageDriver, @unchecked Sendable {
     ///   ``StorageError/unavailable(driver:message:)`` when the `trustedca` bundle cannot be loaded.
     public init(configuration: GCSConfiguration, timeout: TimeInterval = 60, maxAttempts: Int = 4) throws {
         self.configuration = configuration
-        keyspace = ObjectKeyspace(rootDirectory: configuration.rootDirectory)
+        keyspace = ObjectKeys(root: configuration.rootDirectory)
         var http = HTTPClientConfiguration()
         http.connectTimeout = timeout
         http.readTimeout = timeout
@@ -100,7 +100,7 @@ public final class GCSDriver: StorageDriver, @unchecked Sendable {
         let r = try await client.send("GET", target: GCSClient.target(client.objectPath(name), [("fields", "size,updated")]), accept: [404])
         if r.status == 404 { return nil }
         let json = r.json
-        return (Self.size(json["size"]), ObjectKeyspace.isoDate(json["updated"] as? String) ?? Date())
+        return (Self.size(json["size"]), S3Driver.isoDate(json["updated"] as? String) ?? Date())
     }
 
     /// An object resource's `size`: a decimal string in the API (a number from some emulators).
