@@ -14,7 +14,7 @@ struct ChunkBuffer {
         var rest = data[...]
         while !rest.isEmpty {
             if bytes.isEmpty, rest.count >= size {
-                try await send(Data(rest.prefix(size)))
+                try await send(rest.prefix(size))
                 rest = rest.dropFirst(size)
                 continue
             }

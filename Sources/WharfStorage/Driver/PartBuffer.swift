@@ -34,21 +34,9 @@ final class PartBuffer: @unchecked Sendable {
         if data.isEmpty { return }
         dirty = true
         lock.withLock { total += Int64(data.count) }
-        var rest = data[...]
-        while !rest.isEmpty {
-            if pending.isEmpty, rest.count >= partSize {
-                try await send(rest.prefix(partSize))
-                rest = rest.dropFirst(partSize)
-                continue
-            }
-            let take = min(partSize - pending.count, rest.count)
-            if pending.isEmpty { pending.reserveCapacity(partSize) }
-            pending.append(rest.prefix(take))
-            rest = rest.dropFirst(take)
-            if pending.count == partSize {
-                try await send(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
+        var chunks = ChunkBuffer(bytes: pending)
+        pending = Data()
+        defer { pending = chunks.bytes }
+        try await chunks.append(data, chunk: partSize, send: send)
     }
 }

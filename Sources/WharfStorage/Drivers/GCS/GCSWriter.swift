@@ -48,7 +48,8 @@ final class GCSWriter: StorageWriter, @unchecked Sendable {
         var chunks = ChunkBuffer(bytes: buffer)
         buffer = Data()
         defer { buffer = chunks.bytes }
-        try await chunks.append(data, chunk: chunk) { whole in
+        try await chunks.append(data, chunk: chunk) { part in
+            let whole = Data(part) // zero-based indices for the request body
             try await driver.mapping(path, "Upload") { try await sendChunk(whole, final: false) }
         }
     }
