@@ -31,18 +31,30 @@ extension Configuration {
         guard let file else {
             return try parse(Data(), origin: "defaults", environment: environment)
         }
-        guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw ConfigurationError("\(file): cannot open configuration file")
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw ConfigurationError("\(file): cannot open configuration file: \(String(cString: strerror(errno)))")
         }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
         defer { try? handle.close() }
         let data: Data
         do {
             data = try handle.read(upToCount: maxFileSize + 1) ?? Data()
         } catch {
-            throw ConfigurationError("\(file): cannot read configuration file: \(error.localizedDescription)")
+            throw ConfigurationError("\(file): cannot read configuration file: \(Self.reason(error))")
         }
         if data.count > maxFileSize { throw ConfigurationError("\(file): larger than \(maxFileSize) bytes") }
         return try parse(data, origin: file, environment: environment)
+    }
+
+    /// The errno text of a read failure (`Is a directory`), else the error's own words.
+    private static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return error.localizedDescription
     }
 
     /// Parses config text; `origin` names it in errors.
@@ -57,47 +69,50 @@ extension Configuration {
         return decoded
     }
 
-    /// Checks a config tree against the schema and reads it into a configuration.
+    /// Checks a config tree against the schema and reads it into a configuration. Each
+    /// section is read even when an earlier one failed, so every error is reported at once.
     public static func decode(_ root: YAMLNode) throws -> LoadedConfiguration {
-        try ConfigSchema.root.validate(root, path: "")
+        var errors: [YAMLError] = []
+        ConfigSchema.root.validate(root, path: "", errors: &errors)
         var config = Configuration()
         var warnings: [String] = []
 
-        if let v = try optionalString(root["version"], "version") { config.version = v }
+        ConfigurationErrors.collect(into: &errors, at: root) {
+            if let v = try optionalString(root["version"], "version") { config.version = v }
+        }
+        ConfigurationErrors.collect(into: &errors, at: root) { try decodeLog(root, into: &config.log, warnings: &warnings) }
+        if let http = root["http"] { ConfigurationErrors.collect(into: &errors, at: root) { try decodeHTTP(http, into: &config.http) } }
+        if let storage = root["storage"] {
+            ConfigurationErrors.collect(into: &errors, at: root) { try decodeStorage(storage, into: &config.storage) }
+        }
+        // openshift.metrics, openshift.requests
+        ConfigurationErrors.collect(into: &errors, at: root) { config.operations = try OperationsConfiguration.decode(root["openshift"]) }
+        if let auth = root["auth"] { ConfigurationErrors.collect(into: &errors, at: root) { try decodeAuth(auth, into: &config.auth) } }
 
-        // log
+        try ConfigurationErrors.throwIfAny(errors)
+        return LoadedConfiguration(configuration: config, warnings: warnings)
+    }
+
+    private static func decodeLog(_ root: YAMLNode, into l: inout Log, warnings: inout [String]) throws {
         let log = root["log"]
         if let deprecated = try optionalString(root["loglevel"], "loglevel") {
             warnings.append("loglevel is deprecated, use log.level")
             if try optionalString(log?["level"], "log.level") == nil {
-                config.log.level = try logLevel(deprecated, root["loglevel"]!, "loglevel")
+                l.level = try logLevel(deprecated, root["loglevel"]!, "loglevel")
             }
         }
         if let node = log?["level"], let v = try optionalString(node, "log.level") {
-            config.log.level = try logLevel(v, node, "log.level")
+            l.level = try logLevel(v, node, "log.level")
         }
         if let node = log?["formatter"], let v = try optionalString(node, "log.formatter") {
             guard let f = LogFormatter(rawValue: v.lowercased()) else {
                 throw node.error("log.formatter: unknown formatter '\(v)' (expected text or json)")
             }
-            config.log.formatter = f
+            l.formatter = f
         }
         if let fields = log?["fields"] {
-            for e in try fields.entries(at: "log.fields") { config.log.fields[e.key] = try e.value.string(at: "log.fields.\(e.key)") }
+            for e in try fields.entries(at: "log.fields") { l.fields[e.key] = try e.value.string(at: "log.fields.\(e.key)") }
         }
-
-        // http
-        if let http = root["http"] { try decodeHTTP(http, into: &config.http) }
-
-        // storage
-        if let storage = root["storage"] { try decodeStorage(storage, into: &config.storage) }
-
-        // openshift.metrics, openshift.requests
-        config.operations = try OperationsConfiguration.decode(root["openshift"])
-        // auth
-        if let auth = root["auth"] { try decodeAuth(auth, into: &config.auth) }
-
-        return LoadedConfiguration(configuration: config, warnings: warnings)
     }
 
     // MARK: Sections
@@ -234,9 +249,13 @@ extension Configuration {
 
     private static let logLevels: Set<String> = ["error", "fatal", "panic", "warn", "warning", "info", "normal", "debug", "trace", "traceall"]
 
+    /// Every level `log.level` accepts (any case): distribution's names, then OpenShift's.
+    public static let acceptedLogLevels =
+        "one of error, fatal, panic, warn, warning, info, debug, trace, Normal, Debug, Trace, TraceAll; case does not matter"
+
     private static func logLevel(_ v: String, _ node: YAMLNode, _ path: String) throws -> String {
         guard logLevels.contains(v.lowercased()) else {
-            throw node.error("\(path): unknown level '\(v)' (expected error, warn, info, debug or trace)")
+            throw node.error("\(path): unknown level '\(v)' (expected \(acceptedLogLevels))")
         }
         return v.lowercased()
     }

@@ -76,11 +76,37 @@ final class WharfCLITests: XCTestCase {
         let r = try run(["check-config", path])
         XCTAssertEqual(r.status, 2)
         XCTAssertEqual(r.stdout, "")
-        XCTAssertEqual(r.stderr, "\(path):3: http.adr: unknown key\n")
+        XCTAssertEqual(r.stderr, "\(path):3: http.adr: unknown key (did you mean 'addr'?)\n")
 
         let missing = try run(["check-config", "/nonexistent/wharf.yml"])
         XCTAssertEqual(missing.status, 2)
-        XCTAssertEqual(missing.stderr, "/nonexistent/wharf.yml: cannot open configuration file\n")
+        XCTAssertEqual(missing.stderr, "/nonexistent/wharf.yml: cannot open configuration file: No such file or directory\n")
+        let directory = try makeScratchDirectory("wharf-cli-dir").url.path
+        let unreadable = try run(["check-config", directory])
+        XCTAssertEqual(unreadable.status, 2)
+        XCTAssertEqual(unreadable.stderr, "\(directory): cannot read configuration file: Is a directory\n")
+    }
+
+    func testCheckConfigReportsEveryErrorWithHints() throws {
+        let path = try temporaryFile("""
+        http:
+          adr: :5001
+          draintimeout: soon
+        storage:
+          filesystem:
+          rootdirectory: /srv/registry
+        log:
+          level: loud
+        """ + "\n")
+        let r = try run(["check-config", path])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertEqual(r.stderr.split(separator: "\n").map(String.init), [
+            "\(path):2: http.adr: unknown key (did you mean 'addr'?)",
+            "\(path):3: http.draintimeout: invalid duration 'soon' (expected e.g. 30s, 2m, 1h30m)",
+            "\(path):6: storage.rootdirectory: unknown key ('rootdirectory' belongs under storage.filesystem or storage.s3)",
+            "\(path):8: log.level: unknown level 'loud' (expected \(Configuration.acceptedLogLevels))",
+        ], r.stderr)
     }
 
     func testServeRefusesBadConfigurationWithExit2() throws {
