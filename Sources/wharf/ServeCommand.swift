@@ -43,6 +43,10 @@ enum ServeCommand: WharfCommand {
             logger.warn("no http.secret configured: generated a random one; replicas behind a load balancer will not share uploads (set http.secret or REGISTRY_HTTP_SECRET)")
         }
 
+        if let problem = StorageRootCheck.problem(config.storage) {
+            logger.error("cannot use storage", ["error": problem])
+            return ExitCode.failure
+        }
         let operations = OperationsWiring(config.operations)
         let driver: StorageDriver
         do {

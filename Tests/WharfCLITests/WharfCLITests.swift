@@ -109,6 +109,20 @@ final class WharfCLITests: XCTestCase {
         ], r.stderr)
     }
 
+    func testServeRefusesAStorageRootItCannotWrite() throws {
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            throw XCTSkip("needs root and setpriv to run wharf as an unprivileged user")
+        }
+        let root = try makeScratchDirectory("wharf-cli-root").url.path
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root)
+        let path = try temporaryFile("http:\n  addr: 127.0.0.1:0\nstorage:\n  filesystem:\n    rootdirectory: \(root)/registry\n")
+        let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", try WharfBinary.url().path]
+        let r = try ProcessLauncher.run("/usr/bin/setpriv", asNobody + ["serve", path], environment: ["PATH": "/usr/bin:/bin"], timeout: 20)
+        XCTAssertEqual(r.status, 1, r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("storage root \(root)/registry is not writable by user "), r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("(uid 65534, gid 65534): \(root): Permission denied"), r.stderrText)
+    }
+
     func testServeRefusesBadConfigurationWithExit2() throws {
         let path = try temporaryFile("storage:\n  gcs:\n    bucket: x\n")
         let r = try run(["serve", path])
