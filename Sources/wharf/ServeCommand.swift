@@ -107,8 +107,7 @@ enum ServeCommand: WharfCommand {
             return ExitCode.failure
         }
         let addr = settings.server.port == 0 ? "\(settings.server.host):\(server.localPort)" : config.http.addr
-        logger.info("listening on \(addr)", ["version": BuildInfo.version, "storage": driver.name,
-                                              "tls": config.http.tls == nil ? "false" : "true"])
+        logger.log(.info, "listening on \(addr)", fields: StartupSummary.fields(config, addr: addr))
 
         let signal = await shutdown.wait()
         logger.info("shutting down", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT",
