@@ -19,25 +19,34 @@ def pytest_collection_modifyitems(config, items):
 
 STORAGE = os.environ.get("CONFORMANCE_STORAGE", "filesystem")
 _moto = []
+_azure = []
 
 
 def _registry_process():
     """A registry on the storage CONFORMANCE_STORAGE names: filesystem (default) or s3 (a
     fresh bucket on one moto_server per session), or s3-replicas (3 registries on one bucket
-    behind a round-robin proxy). Blob GETs stream through Wharf unless CONFORMANCE_S3_REDIRECT=1."""
+    behind a round-robin proxy); azure and azure-replicas likewise on one azure-blob-fake.
+    Blob GETs stream through Wharf unless CONFORMANCE_S3_REDIRECT=1."""
+    redirect = os.environ.get("CONFORMANCE_S3_REDIRECT", "0") != "0"
+    if STORAGE in ("azure", "azure-replicas"):
+        from azurehelpers import AzureBlobFake, AzureRegistryProcess, AzureReplicaSet
+        if not _azure:
+            _azure.append(AzureBlobFake().start())
+        if STORAGE == "azure-replicas":
+            return AzureReplicaSet(_azure[0].endpoint, _azure[0].create_container(), redirect=redirect)
+        return AzureRegistryProcess(_azure[0].endpoint, _azure[0].create_container(), redirect=redirect)
     if STORAGE not in ("s3", "s3-replicas"):
         return RegistryProcess()
     from s3helpers import MotoServer, S3RegistryProcess, S3ReplicaSet
     if not _moto:
         _moto.append(MotoServer().start())
-    redirect = os.environ.get("CONFORMANCE_S3_REDIRECT", "0") != "0"
     if STORAGE == "s3-replicas":
         return S3ReplicaSet(_moto[0].endpoint, _moto[0].create_bucket(), redirect=redirect)
     return S3RegistryProcess(_moto[0].endpoint, _moto[0].create_bucket(), redirect=redirect)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    for m in _moto:
+    for m in _moto + _azure:
         m.stop()
 
 

@@ -1,53 +1,29 @@
 """S3 storage for conformance tests: a moto_server on loopback, registries configured
 with `storage.s3` on it, and a small round-robin proxy in front of several replicas."""
 import http.client
-import os
 import socket
 import socketserver
-import subprocess
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler
 
-from harness import RegistryProcess, free_port, make_tls
+from harness import free_port, make_tls
+from storagehelpers import (PeerProcess, RoundRobinProxy, ReplicaSet, StorageRegistryProcess, _LoopbackServer, _splice,  # noqa: F401
+                            follow_blob)
 
 
-class MotoServer:
+class MotoServer(PeerProcess):
     """`moto_server` (PyPI moto[server]) on a free loopback port; `start()`, `stop()`."""
 
-    def __init__(self, port=None, env=None):
-        self.port = port or free_port()
-        self.proc = None
-        self.env = dict(os.environ)
-        self.env.update(env or {})
+    name = "moto_server"
 
     @property
     def endpoint(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout=30):
-        self.proc = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"moto_server exited with {self.proc.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("moto_server did not listen")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+    def command(self):
+        return ["moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
 
     def request(self, method, path, body=None, headers=None):
         """An unsigned request (moto does not check signatures by default)."""
@@ -87,131 +63,13 @@ def s3_config(endpoint, bucket, **params):
     return s3
 
 
-class S3RegistryProcess(RegistryProcess):
+class S3RegistryProcess(StorageRegistryProcess):
     """A registry whose storage is S3 (the harness writes filesystem storage by default)."""
 
     def __init__(self, endpoint, bucket, redirect=True, s3=None, storage=None, **kwargs):
-        super().__init__(**kwargs)
         st = {"s3": s3_config(endpoint, bucket, **(s3 or {})), "delete": {"enabled": True}}
-        if not redirect:
-            st["redirect"] = {"disable": True}
         st.update(storage or {})
-        self.config["storage"] = st
-        from harness import to_yaml
-        with open(self.config_path, "w") as f:
-            f.write(to_yaml(self.config) + "\n")
-
-
-class _LoopbackServer:
-    """What the test proxies share: a threaded server on a free loopback port (`self.port`),
-    started and stopped by the test."""
-
-    def _serve(self, handler):
-        from http.server import ThreadingHTTPServer
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def _serve_tcp(self, handler):
-        class Server(socketserver.ThreadingTCPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-
-        self.server = Server(("127.0.0.1", self.port), handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    scheme = "http"
-
-    @property
-    def endpoint(self):
-        return f"{self.scheme}://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class RoundRobinProxy(_LoopbackServer):
-    """A TCP proxy that sends each new client connection to the next backend in turn, so
-    consecutive requests (one connection each, as the harness makes them) land on
-    different replicas."""
-
-    def __init__(self, backends):
-        self.backends = backends
-        self.port = free_port()
-        self.next = 0
-        self.counts = [0] * len(backends)   # connections sent to each backend
-        self.lock = threading.Lock()
-        proxy = self
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self):
-                with proxy.lock:
-                    index = proxy.next % len(proxy.backends)
-                    proxy.next += 1
-                    proxy.counts[index] += 1
-                _splice(self.request, proxy.backends[index])
-
-        self._serve_tcp(Handler)
-
-    # The harness's request() interface, so helpers work through the proxy.
-    tls = None
-    url = property(lambda self: f"http://127.0.0.1:{self.port}")
-    host = property(lambda self: f"127.0.0.1:{self.port}")
-
-    def request(self, method, path, body=None, headers=None, timeout=30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            resp = conn.getresponse()
-            data = resp.read()
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
-        finally:
-            conn.close()
-
-
-def _splice(client, upstream_port):
-    """Connects to the loopback `upstream_port` and copies bytes both ways until both sides close."""
-    try:
-        upstream = socket.create_connection(("127.0.0.1", upstream_port), timeout=60)
-    except OSError:
-        return
-    pump = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
-    pump.start()
-    _pipe(client, upstream)
-    pump.join(60)
-    upstream.close()
-
-
-def _pipe(src, dst):
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            dst.sendall(data)
-    except OSError:
-        pass
-    finally:
-        try:
-            dst.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-
-
-def follow_blob(registry, name, digest, headers=None):
-    """GET a blob; on 307 fetch the Location (a presigned S3 URL) and return its bytes."""
-    import urllib.request
-    status, hdrs, body = registry.request("GET", f"/v2/{name}/blobs/{digest}", headers=headers or {}, timeout=120)
-    if status == 307:
-        req = urllib.request.Request(hdrs["location"], headers=headers or {})
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return r.status, r.read()
-    return status, body
+        super().__init__(st, redirect=redirect, **kwargs)
 
 
 class _ProxyHandler(BaseHTTPRequestHandler):
@@ -389,48 +247,8 @@ class TLSProxy(_LoopbackServer):
         self._serve_tcp(Handler)
 
 
-class S3ReplicaSet:
-    """`count` registries on one bucket behind a RoundRobinProxy, usable wherever a
-    RegistryProcess is (`request`, `connection`, `host`, `url`, `start`, `cleanup`): each
-    new connection goes to the next replica."""
-
-    target = "wharf"
-    tls = None
-    scheme = "http"
+class S3ReplicaSet(ReplicaSet):
+    """`count` registries on one bucket behind a RoundRobinProxy (see ReplicaSet)."""
 
     def __init__(self, endpoint, bucket, count=3, redirect=False):
-        self.replicas = [S3RegistryProcess(endpoint, bucket, redirect=redirect) for _ in range(count)]
-        self.proxy = None
-
-    def start(self):
-        for r in self.replicas:
-            r.start()
-        self.proxy = RoundRobinProxy([r.port for r in self.replicas]).start()
-        return self
-
-    @property
-    def port(self):
-        return self.proxy.port
-
-    @property
-    def host(self):
-        return self.proxy.host
-
-    @property
-    def url(self):
-        return self.proxy.url
-
-    def connection(self, timeout=30):
-        return http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=timeout)
-
-    def request(self, method, path, body=None, headers=None, timeout=30):
-        return self.proxy.request(method, path, body=body, headers=headers, timeout=timeout)
-
-    def read_log(self):
-        return "\n".join(r.read_log() for r in self.replicas)
-
-    def cleanup(self):
-        if self.proxy:
-            self.proxy.stop()
-        for r in self.replicas:
-            r.cleanup()
+        super().__init__(S3RegistryProcess(endpoint, bucket, redirect=redirect) for _ in range(count))

@@ -22,6 +22,9 @@ struct DriverUnderTest: Sendable, CustomTestStringConvertible {
     /// S3 on moto (see ``MotoServer``): a fresh bucket per test, under a root directory.
     static let s3 = DriverUnderTest(name: "s3") { _ in try await MotoServer.freshDriver(rootDirectory: "registry/root") }
 
+    /// Azure Blob on the azure-blob-fake (see ``AzureBlobFake``): a fresh container per test, under a root directory.
+    static let azure = DriverUnderTest(name: "azure") { _ in try await AzureBlobFake.freshDriver(rootDirectory: "registry/root") }
+
     static func instrumented(_ kind: DriverUnderTest) -> DriverUnderTest {
         DriverUnderTest(name: "instrumented(\(kind.name))") { scratch in
             InstrumentedDriver(try await kind.build(scratch))
@@ -30,6 +33,7 @@ struct DriverUnderTest: Sendable, CustomTestStringConvertible {
 
     static let all: [DriverUnderTest] = [filesystem, inmemory, instrumented(filesystem), instrumented(inmemory)]
         + (MotoServer.endpoint != nil ? [s3, instrumented(s3)] : [])
+        + (AzureBlobFake.endpoint != nil ? [azure, instrumented(azure)] : [])
 
     /// Runs `body` with a fresh driver, then removes its scratch directory.
     func with(_ body: (StorageDriver) async throws -> Void) async throws {

@@ -10,22 +10,8 @@ enum MotoServer {
         let env = ProcessInfo.processInfo.environment
         if env["WHARF_TEST_S3"] == "off" { return nil }
         if let e = env["WHARF_TEST_S3_ENDPOINT"], !e.isEmpty { return e }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/moto_for_parent.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        // The first line is the port; EOF first means moto is not installed.
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line += byte
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else { return nil }
+        // The port, once moto answers; none when moto is not installed.
+        guard let port = ParentBoundServer.port(wrapper: "moto_for_parent.py") else { return nil }
         return "http://127.0.0.1:\(port)"
     }()
 

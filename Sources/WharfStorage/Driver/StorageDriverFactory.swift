@@ -19,11 +19,12 @@ public enum StorageDriverFactory {
         FilesystemDriver.registration,
         InMemoryDriver.registration,
         S3Driver.registration,
+        AzureDriver.registration,
     ]
 
     /// Drivers distribution has that Wharf does not run yet: named in a clear error
     /// rather than "unknown key".
-    public static let planned: [String] = ["gcs", "swift", "azure", "oss"]
+    public static let planned: [String] = ["gcs", "swift", "oss"]
 
     /// Every driver name ``make(name:parameters:)`` accepts.
     public static let knownNames = registrations.map(\.name)

@@ -77,7 +77,7 @@ final class S3Client: @unchecked Sendable {
         try await retrying(idempotent ?? (method != "POST")) {
             let response = try await Self.transport {
                 let answer = try await http.execute(request(method, key: key, query: query, headers: headers, body: body))
-                return S3Response(status: answer.status, headers: Self.lowercased(answer.headers),
+                return S3Response(status: answer.status, headers: answer.headers.lowercasedDictionary,
                                   body: try await answer.body.collect(upTo: Self.maxAnswerBytes))
             }
             if (200..<300).contains(response.status) || accept.contains(response.status) { return response }
@@ -94,7 +94,7 @@ final class S3Client: @unchecked Sendable {
         try await retrying(true) {
             let opened = try await Self.transport { () -> (response: S3Response, stream: HTTPClientResponseBody?) in
                 let answer = try await http.execute(request("GET", key: key, query: [], headers: headers, body: nil))
-                let head = S3Response(status: answer.status, headers: Self.lowercased(answer.headers), body: Data())
+                let head = S3Response(status: answer.status, headers: answer.headers.lowercasedDictionary, body: Data())
                 if (200..<300).contains(answer.status), answer.body.expectedLength != nil { return (head, answer.body) }
                 var whole = head
                 whole.body = try await answer.body.collect(upTo: Self.maxAnswerBytes)
@@ -114,13 +114,6 @@ final class S3Client: @unchecked Sendable {
         return HTTPClientRequest(method: method, endpoint: endpoint, target: target(path: path(forKey: key), query: query),
                                  headers: HTTPHeaders(signed.map { ($0.key, $0.value) }),
                                  body: body.map { .bytes($0) } ?? .empty)
-    }
-
-    /// Header fields with lower-case names (S3 answers are looked up that way).
-    static func lowercased(_ headers: HTTPHeaders) -> [String: String] {
-        var out: [String: String] = [:]
-        for f in headers { out[f.name.lowercased()] = f.value }
-        return out
     }
 
     /// Runs `body`, turning the HTTP client's failures into ``S3Error``s with status 0.

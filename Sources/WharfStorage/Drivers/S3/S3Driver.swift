@@ -62,25 +62,13 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
     // MARK: keys
 
     /// The object key of a driver path (`""` for the root without a root directory).
-    func key(_ path: String) -> String {
-        let p = path == "/" ? "" : String(path.dropFirst())
-        let root = configuration.rootDirectory
-        if root.isEmpty { return p }
-        return p.isEmpty ? root : root + "/" + p
-    }
+    func key(_ path: String) -> String { ObjectKeys(root: configuration.rootDirectory).key(path) }
 
     /// The key prefix of everything below a directory path.
-    func directoryPrefix(_ path: String) -> String {
-        let k = key(path)
-        return k.isEmpty ? "" : k + "/"
-    }
+    func directoryPrefix(_ path: String) -> String { ObjectKeys(root: configuration.rootDirectory).directoryPrefix(path) }
 
     /// The driver path of a key below the root.
-    func path(ofKey key: String) -> String {
-        let root = configuration.rootDirectory
-        let relative = root.isEmpty ? key : String(key.dropFirst(root.count + 1))
-        return "/" + relative
-    }
+    func path(ofKey key: String) -> String { ObjectKeys(root: configuration.rootDirectory).path(ofKey: key) }
 
     private func checkFilePath(_ path: String) throws {
         try StoragePath.check(path)

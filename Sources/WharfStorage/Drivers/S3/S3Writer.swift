@@ -22,34 +22,29 @@ final class S3Writer: StorageWriter, @unchecked Sendable {
 
     private let driver: S3Driver
     private let path: String
-    private let lock = NSLock()
     private var state = WriterState.open
-    private var buffer = Data()
+    private let buffer: PartBuffer
     private var uploadID: String?
     private var parts: [(Int, String)] = []
-    private var written: Int64 = 0
-    /// True once this session changed the content (or started it empty).
-    private var dirty: Bool
 
     init(driver: S3Driver, path: String) {
         self.driver = driver
         self.path = path
-        dirty = true
+        buffer = PartBuffer(partSize: driver.configuration.chunkSize, dirty: true)
     }
 
     private init(driver: S3Driver, path: String, resumedSize: Int64) {
         self.driver = driver
         self.path = path
-        written = resumedSize
-        dirty = false
+        buffer = PartBuffer(partSize: driver.configuration.chunkSize, resumedSize: resumedSize, dirty: false)
     }
 
     /// A writer continuing the object at `path` (`existingSize` bytes).
     static func resume(driver: S3Driver, path: String, existingSize: Int64) async throws -> S3Writer {
         let w = S3Writer(driver: driver, path: path, resumedSize: existingSize)
         if existingSize < S3Writer.minimumPartSize {
-            if existingSize > 0 { w.buffer = try await driver.client.send("GET", key: driver.key(path)).body }
-            guard Int64(w.buffer.count) == existingSize else {
+            if existingSize > 0 { w.buffer.pending = try await driver.client.send("GET", key: driver.key(path)).body }
+            guard Int64(w.buffer.pending.count) == existingSize else {
                 throw S3Error(status: 0, code: "ConcurrentModification", message: "object changed size while resuming")
             }
         } else {
@@ -65,36 +60,12 @@ final class S3Writer: StorageWriter, @unchecked Sendable {
         return w
     }
 
-    var size: Int64 {
-        lock.lock()
-        defer { lock.unlock() }
-        return written
-    }
+    var size: Int64 { buffer.written }
 
     func write(_ data: Data) async throws {
         try state.checkWritable(path)
-        if data.isEmpty { return }
-        dirty = true
-        lock.withLock { written += Int64(data.count) }
-        let chunk = driver.configuration.chunkSize
-        // Each byte is copied at most once (into the part buffer); whole parts of a large
-        // write go out as slices of it.
-        var rest = data[...]
-        while !rest.isEmpty {
-            if buffer.isEmpty, rest.count >= chunk {
-                let part = rest.prefix(chunk)
-                try await driver.mapping(path, "UploadPart") { try await uploadPart(part) }
-                rest = rest.dropFirst(chunk)
-                continue
-            }
-            let take = min(chunk - buffer.count, rest.count)
-            if buffer.isEmpty { buffer.reserveCapacity(chunk) }
-            buffer.append(rest.prefix(take))
-            rest = rest.dropFirst(take)
-            if buffer.count == chunk {
-                try await driver.mapping(path, "UploadPart") { try await uploadPart(buffer) }
-                buffer.removeAll(keepingCapacity: true)
-            }
+        try await buffer.write(data) { part in
+            try await driver.mapping(path, "UploadPart") { try await uploadPart(part) }
         }
     }
 
@@ -121,26 +92,26 @@ final class S3Writer: StorageWriter, @unchecked Sendable {
     private func finish(_ next: WriterState) async throws {
         guard try state.shouldFinish(next, path: path) else { return }
         try await driver.mapping(path, next == .committed ? "Commit" : "Close") {
-            if uploadID != nil, !dirty {
+            if uploadID != nil, !buffer.dirty {
                 await abort() // resumed and left as it was: the object is unchanged
             } else if let id = uploadID {
-                if !buffer.isEmpty || parts.isEmpty { try await uploadPart(buffer) }
-                buffer = Data()
+                if !buffer.pending.isEmpty || parts.isEmpty { try await uploadPart(buffer.pending) }
+                buffer.pending = Data()
                 try await driver.completeMultipartUpload(path, uploadID: id, parts: parts)
-            } else if dirty {
-                _ = try await driver.client.send("PUT", key: driver.key(path), headers: driver.creationHeaders, body: buffer)
+            } else if buffer.dirty {
+                _ = try await driver.client.send("PUT", key: driver.key(path), headers: driver.creationHeaders, body: buffer.pending)
             }
         }
         uploadID = nil
         parts = []
-        buffer = Data()
+        buffer.pending = Data()
         state = next
     }
 
     func cancel() async throws {
         guard state != .cancelled else { return }
         state = .cancelled
-        buffer = Data()
+        buffer.pending = Data()
         await abort()
         try await driver.mapping(path, "Cancel") {
             _ = try await driver.client.send("DELETE", key: driver.key(path), accept: [404])

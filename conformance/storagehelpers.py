@@ -1,0 +1,229 @@
+"""What the storage-backed conformance runs share, whatever the object store: a registry
+process with a `storage` section of the test's choosing, a round-robin TCP proxy in front of
+several replicas, and following a blob GET's redirect."""
+import http.client
+import os
+import socket
+import socketserver
+import subprocess
+import threading
+import time
+
+from harness import RegistryProcess, free_port, to_yaml
+
+
+class PeerProcess:
+    """An object-store peer (moto_server, the azure-blob-fake) as a process on a loopback
+    port: `start()` runs `command()` and waits until `ready()` (a TCP connect by default),
+    `stop()` ends it."""
+
+    name = "peer"
+
+    def __init__(self, port=None, env=None):
+        self.port = port or free_port()
+        self.proc = None
+        self.env = None if env is None else {**os.environ, **env}
+
+    def command(self):
+        raise NotImplementedError
+
+    def ready(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def start(self, timeout=30):
+        self.proc = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+            if self.ready():
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not answer")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class StorageRegistryProcess(RegistryProcess):
+    """A registry whose `storage` section is `storage` (the harness writes filesystem storage
+    by default); `redirect=False` serves blobs through the registry."""
+
+    def __init__(self, storage, redirect=True, **kwargs):
+        super().__init__(**kwargs)
+        st = dict(storage)
+        st.setdefault("delete", {"enabled": True})
+        if not redirect:
+            st.setdefault("redirect", {"disable": True})
+        self.config["storage"] = st
+        with open(self.config_path, "w") as f:
+            f.write(to_yaml(self.config) + "\n")
+
+
+class _LoopbackServer:
+    """What the test proxies share: a threaded server on a free loopback port (`self.port`),
+    started and stopped by the test."""
+
+    def _serve(self, handler):
+        from http.server import ThreadingHTTPServer
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _serve_tcp(self, handler):
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", self.port), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    scheme = "http"
+
+    @property
+    def endpoint(self):
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class RoundRobinProxy(_LoopbackServer):
+    """A TCP proxy that sends each new client connection to the next backend in turn, so
+    consecutive requests (one connection each, as the harness makes them) land on
+    different replicas."""
+
+    def __init__(self, backends):
+        self.backends = backends
+        self.port = free_port()
+        self.next = 0
+        self.counts = [0] * len(backends)   # connections sent to each backend
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                with proxy.lock:
+                    index = proxy.next % len(proxy.backends)
+                    proxy.next += 1
+                    proxy.counts[index] += 1
+                _splice(self.request, proxy.backends[index])
+
+        self._serve_tcp(Handler)
+
+    # The harness's request() interface, so helpers work through the proxy.
+    tls = None
+    url = property(lambda self: f"http://127.0.0.1:{self.port}")
+    host = property(lambda self: f"127.0.0.1:{self.port}")
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+        finally:
+            conn.close()
+
+
+def _splice(client, upstream_port):
+    """Connects to the loopback `upstream_port` and copies bytes both ways until both sides close."""
+    try:
+        upstream = socket.create_connection(("127.0.0.1", upstream_port), timeout=60)
+    except OSError:
+        return
+    pump = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
+    pump.start()
+    _pipe(client, upstream)
+    pump.join(60)
+    upstream.close()
+
+
+def _pipe(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def follow_blob(registry, name, digest, headers=None):
+    """GET a blob; on 307 fetch the Location (a presigned object-store URL) and return its bytes."""
+    import urllib.request
+    status, hdrs, body = registry.request("GET", f"/v2/{name}/blobs/{digest}", headers=headers or {}, timeout=120)
+    if status == 307:
+        req = urllib.request.Request(hdrs["location"], headers=headers or {})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read()
+    return status, body
+
+
+class ReplicaSet:
+    """Registries on one shared storage behind a RoundRobinProxy, usable wherever a
+    RegistryProcess is (`request`, `connection`, `host`, `url`, `start`, `cleanup`): each
+    new connection goes to the next replica. `replicas` are RegistryProcesses not started yet."""
+
+    target = "wharf"
+    tls = None
+    scheme = "http"
+
+    def __init__(self, replicas):
+        self.replicas = list(replicas)
+        self.proxy = None
+
+    def start(self):
+        for r in self.replicas:
+            r.start()
+        self.proxy = RoundRobinProxy([r.port for r in self.replicas]).start()
+        return self
+
+    @property
+    def port(self):
+        return self.proxy.port
+
+    @property
+    def host(self):
+        return self.proxy.host
+
+    @property
+    def url(self):
+        return self.proxy.url
+
+    def connection(self, timeout=30):
+        return http.client.HTTPConnection("127.0.0.1", self.proxy.port, timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        return self.proxy.request(method, path, body=body, headers=headers, timeout=timeout)
+
+    def read_log(self):
+        return "\n".join(r.read_log() for r in self.replicas)
+
+    def cleanup(self):
+        if self.proxy:
+            self.proxy.stop()
+        for r in self.replicas:
+            r.cleanup()
