@@ -67,7 +67,9 @@ package final class TLSTransport: Transport {
     package func handshake() -> TransportResult {
         if checksFirstByte {
             switch PlainHTTPRefusal.inspect(descriptor) {
-            case .undecided: break
+            // Nothing here yet: a server speaks only after the ClientHello, so wait for it
+            // (reading it now could consume a plain request that arrives meanwhile).
+            case .undecided: return .wouldBlock(wantsRead: true)
             case .tls: checksFirstByte = false
             case .plainHTTP:
                 checksFirstByte = false
