@@ -81,7 +81,7 @@ extension Configuration {
             if let v = try optionalString(root["version"], "version") { config.version = v }
         }
         ConfigurationErrors.collect(into: &errors, at: root) { try decodeLog(root, into: &config.log, warnings: &warnings) }
-        if let http = root["http"] { ConfigurationErrors.collect(into: &errors, at: root) { try decodeHTTP(http, into: &config.http) } }
+        if let http = root["http"] { decodeHTTP(http, into: &config.http, errors: &errors) }
         if let storage = root["storage"] {
             ConfigurationErrors.collect(into: &errors, at: root) { try decodeStorage(storage, into: &config.storage) }
         }
@@ -117,66 +117,107 @@ extension Configuration {
 
     // MARK: Sections
 
-    private static func decodeHTTP(_ http: YAMLNode, into h: inout HTTP) throws {
-        if let node = http["addr"], let v = try optionalString(node, "http.addr") {
-            guard ConfigValueParser.listenAddress(v) != nil else {
-                throw node.error("http.addr: invalid address '\(v)' (expected host:port, e.g. :5000)")
-            }
-            h.addr = v
-        }
-        if let node = http["host"], let v = try optionalString(node, "http.host") {
-            guard let url = URL(string: v), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                  let host = url.host, !host.isEmpty else {
-                throw node.error("http.host: expected an absolute http(s) URL, found '\(v)'")
-            }
-            h.host = v
-        }
-        if let node = http["prefix"], let v = try optionalString(node, "http.prefix") {
-            guard v.hasPrefix("/") else { throw node.error("http.prefix: must start with '/'") }
-            h.prefix = v
-        }
-        h.secret = try optionalString(http["secret"], "http.secret")
-        if let node = http["relativeurls"], !node.isNull { h.relativeURLs = try node.bool(at: "http.relativeurls") }
-        if let v = try optionalDuration(http["draintimeout"], "http.draintimeout") { h.drainTimeout = v }
-
-        if let tls = http["tls"] {
-            let cert = try optionalString(tls["certificate"], "http.tls.certificate")
-            let key = try optionalString(tls["key"], "http.tls.key")
-            var minimum = TLSVersion.tls12
-            if let node = tls["minimumtls"], let v = try optionalString(node, "http.tls.minimumtls") {
-                guard let version = TLSVersion(rawValue: v.lowercased()) else {
-                    throw node.error("http.tls.minimumtls: unsupported version '\(v)' (expected tls1.2 or tls1.3)")
+    /// Reads `http`, adding every problem to `errors` (each setting is checked even when
+    /// another one failed).
+    private static func decodeHTTP(_ http: YAMLNode, into h: inout HTTP, errors: inout [YAMLError]) {
+        ConfigurationErrors.collect(into: &errors, at: http) {
+            if let node = http["addr"], let v = try optionalString(node, "http.addr") {
+                guard ConfigValueParser.listenAddress(v) != nil else {
+                    throw node.error("http.addr: invalid address '\(v)' (expected host:port, e.g. :5000)")
                 }
-                minimum = version
-            }
-            switch (cert, key) {
-            case let (c?, k?): h.tls = TLS(certificate: c, key: k, minimumTLS: minimum)
-            case (nil, nil):
-                if tls["minimumtls"].map({ !$0.isNull }) == true {
-                    throw tls.error("http.tls: minimumtls is set but certificate and key are not")
-                }
-            default:
-                throw tls.error("http.tls: certificate and key must both be set")
+                h.addr = v
             }
         }
-        if let node = http["http2"]?["disabled"], !node.isNull { h.http2Disabled = try node.bool(at: "http.http2.disabled") }
-        h.http2MaxConcurrentStreams = try optionalCount(http["http2"]?["maxconcurrentstreams"], "http.http2.maxconcurrentstreams")
-        h.http2FlowControlTimeout = try optionalDuration(http["http2"]?["flowcontroltimeout"], "http.http2.flowcontroltimeout", positive: true)
-        if let headers = http["headers"] {
-            for e in try headers.entries(at: "http.headers") {
-                h.headers[e.key] = try e.value.stringList(at: "http.headers.\(e.key)")
+        ConfigurationErrors.collect(into: &errors, at: http) {
+            if let node = http["host"], let v = try optionalString(node, "http.host") {
+                guard let url = URL(string: v), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                      let host = url.host, !host.isEmpty else {
+                    throw node.error("http.host: expected an absolute http(s) URL, found '\(v)'")
+                }
+                h.host = v
+            }
+        }
+        ConfigurationErrors.collect(into: &errors, at: http) {
+            if let node = http["prefix"], let v = try optionalString(node, "http.prefix") {
+                guard v.hasPrefix("/") else { throw node.error("http.prefix: must start with '/'") }
+                h.prefix = v
+            }
+        }
+        ConfigurationErrors.collect(into: &errors, at: http) {
+            h.secret = try optionalString(http["secret"], "http.secret")
+        }
+        ConfigurationErrors.collect(into: &errors, at: http) {
+            if let node = http["relativeurls"], !node.isNull { h.relativeURLs = try node.bool(at: "http.relativeurls") }
+        }
+        ConfigurationErrors.collect(into: &errors, at: http) {
+            if let v = try optionalDuration(http["draintimeout"], "http.draintimeout") { h.drainTimeout = v }
+        }
+        ConfigurationErrors.collect(into: &errors, at: http) {
+            if let tls = http["tls"] {
+                let cert = try optionalString(tls["certificate"], "http.tls.certificate")
+                let key = try optionalString(tls["key"], "http.tls.key")
+                var minimum = TLSVersion.tls12
+                if let node = tls["minimumtls"], let v = try optionalString(node, "http.tls.minimumtls") {
+                    guard let version = TLSVersion(rawValue: v.lowercased()) else {
+                        throw node.error("http.tls.minimumtls: unsupported version '\(v)' (expected tls1.2 or tls1.3)")
+                    }
+                    minimum = version
+                }
+                switch (cert, key) {
+                case let (c?, k?): h.tls = TLS(certificate: c, key: k, minimumTLS: minimum)
+                case (nil, nil):
+                    if tls["minimumtls"].map({ !$0.isNull }) == true {
+                        throw tls.error("http.tls: minimumtls is set but certificate and key are not")
+                    }
+                default:
+                    throw tls.error("http.tls: certificate and key must both be set")
+                }
+            }
+        }
+        ConfigurationErrors.collect(into: &errors, at: http) {
+            if let node = http["http2"]?["disabled"], !node.isNull { h.http2Disabled = try node.bool(at: "http.http2.disabled") }
+        }
+        ConfigurationErrors.collect(into: &errors, at: http) {
+            h.http2MaxConcurrentStreams = try optionalCount(http["http2"]?["maxconcurrentstreams"], "http.http2.maxconcurrentstreams")
+        }
+        ConfigurationErrors.collect(into: &errors, at: http) {
+            h.http2FlowControlTimeout = try optionalDuration(http["http2"]?["flowcontroltimeout"], "http.http2.flowcontroltimeout", positive: true)
+        }
+        ConfigurationErrors.collect(into: &errors, at: http) {
+            if let headers = http["headers"] {
+                for e in try headers.entries(at: "http.headers") {
+                    h.headers[e.key] = try e.value.stringList(at: "http.headers.\(e.key)")
+                }
             }
         }
         if let limits = http["limits"] {
-            h.limits.maxHeaderBytes = try optionalSize(limits["maxheaderbytes"], "http.limits.maxheaderbytes").map { try positiveInt($0, limits["maxheaderbytes"]!, "http.limits.maxheaderbytes") }
-            h.limits.maxRequestLineBytes = try optionalSize(limits["maxrequestlinebytes"], "http.limits.maxrequestlinebytes").map { try positiveInt($0, limits["maxrequestlinebytes"]!, "http.limits.maxrequestlinebytes") }
-            h.limits.maxHeaderCount = try optionalCount(limits["maxheadercount"], "http.limits.maxheadercount")
-            h.limits.idleTimeout = try optionalDuration(limits["idletimeout"], "http.limits.idletimeout", positive: true)
-            h.limits.headerTimeout = try optionalDuration(limits["headertimeout"], "http.limits.headertimeout", positive: true)
-            h.limits.maxConnections = try optionalCount(limits["maxconnections"], "http.limits.maxconnections")
-            h.limits.maxBodySize = try optionalSize(limits["maxbodysize"], "http.limits.maxbodysize")
-            h.limits.reservedConnections = try optionalCount(limits["reservedconnections"], "http.limits.reservedconnections", allowZero: true)
-            h.limits.ioTimeout = try optionalDuration(limits["iotimeout"], "http.limits.iotimeout", positive: true)
+            ConfigurationErrors.collect(into: &errors, at: limits) {
+                h.limits.maxHeaderBytes = try optionalSize(limits["maxheaderbytes"], "http.limits.maxheaderbytes").map { try positiveInt($0, limits["maxheaderbytes"]!, "http.limits.maxheaderbytes") }
+            }
+            ConfigurationErrors.collect(into: &errors, at: limits) {
+                h.limits.maxRequestLineBytes = try optionalSize(limits["maxrequestlinebytes"], "http.limits.maxrequestlinebytes").map { try positiveInt($0, limits["maxrequestlinebytes"]!, "http.limits.maxrequestlinebytes") }
+            }
+            ConfigurationErrors.collect(into: &errors, at: limits) {
+                h.limits.maxHeaderCount = try optionalCount(limits["maxheadercount"], "http.limits.maxheadercount")
+            }
+            ConfigurationErrors.collect(into: &errors, at: limits) {
+                h.limits.idleTimeout = try optionalDuration(limits["idletimeout"], "http.limits.idletimeout", positive: true)
+            }
+            ConfigurationErrors.collect(into: &errors, at: limits) {
+                h.limits.headerTimeout = try optionalDuration(limits["headertimeout"], "http.limits.headertimeout", positive: true)
+            }
+            ConfigurationErrors.collect(into: &errors, at: limits) {
+                h.limits.maxConnections = try optionalCount(limits["maxconnections"], "http.limits.maxconnections")
+            }
+            ConfigurationErrors.collect(into: &errors, at: limits) {
+                h.limits.maxBodySize = try optionalSize(limits["maxbodysize"], "http.limits.maxbodysize")
+            }
+            ConfigurationErrors.collect(into: &errors, at: limits) {
+                h.limits.reservedConnections = try optionalCount(limits["reservedconnections"], "http.limits.reservedconnections", allowZero: true)
+            }
+            ConfigurationErrors.collect(into: &errors, at: limits) {
+                h.limits.ioTimeout = try optionalDuration(limits["iotimeout"], "http.limits.iotimeout", positive: true)
+            }
         }
     }
 

@@ -146,6 +146,14 @@ final class ConfigurationTests: XCTestCase {
         assertError("storage:\n  s3:\n    region: x\n", "config.yml:3: storage.s3.bucket: required")
     }
 
+    func testEverySettingIsCheckedEvenAfterAnError() {
+        assertError("http:\n  addr: 5000\n  limits:\n    maxconnections: 0\n    idletimeout: 0s\n", """
+        config.yml:2: http.addr: invalid address '5000' (expected host:port, e.g. :5000)
+        config.yml:4: http.limits.maxconnections: must be between 1 and 2147483647
+        config.yml:5: http.limits.idletimeout: must be greater than zero
+        """)
+    }
+
     func testTypeErrorsNameKeyAndLine() {
         assertError("http:\n  addr: [a]\n", "config.yml:2: http.addr: expected a scalar, found a sequence")
         assertError("http: 5\n", "config.yml:1: http: expected a mapping, found a scalar")
