@@ -1,4 +1,5 @@
 import XCTest
+import WharfStorage
 import WharfConfig
 
 /// `REGISTRY_*` variables: mapping to keys, precedence over the file, driver selection,
@@ -58,8 +59,8 @@ final class EnvironmentOverridesTests: XCTestCase {
         XCTAssertEqual(same.storage.driver, .filesystem(rootDirectory: "/var/lib/registry"))
         let noFile = try load("", ["REGISTRY_STORAGE": "filesystem", "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/x"]).configuration
         XCTAssertEqual(noFile.storage.driver, .filesystem(rootDirectory: "/x"))
-        XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "gcs"])) {
-            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: unsupported storage driver 'gcs' (supported: filesystem, inmemory, s3)")
+        XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "oss"])) {
+            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: unsupported storage driver 'oss' (supported: \(StorageDriverFactory.knownNames.joined(separator: ", ")))")
         }
         XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "s3"])) {
             XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: storage.s3.bucket: required")
