@@ -120,7 +120,8 @@ extension Configuration {
     /// Reads `http`, adding every problem to `errors` (each setting is checked even when
     /// another one failed).
     private static func decodeHTTP(_ http: YAMLNode, into h: inout HTTP, errors: inout [YAMLError]) {
-        ConfigurationErrors.collect(into: &errors, at: http) {
+        func check(_ node: YAMLNode, _ body: () throws -> Void) { ConfigurationErrors.collect(into: &errors, at: node, body) }
+        check(http) {
             if let node = http["addr"], let v = try optionalString(node, "http.addr") {
                 guard ConfigValueParser.listenAddress(v) != nil else {
                     throw node.error("http.addr: invalid address '\(v)' (expected host:port, e.g. :5000)")
@@ -128,7 +129,7 @@ extension Configuration {
                 h.addr = v
             }
         }
-        ConfigurationErrors.collect(into: &errors, at: http) {
+        check(http) {
             if let node = http["host"], let v = try optionalString(node, "http.host") {
                 guard let url = URL(string: v), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
                       let host = url.host, !host.isEmpty else {
@@ -137,22 +138,16 @@ extension Configuration {
                 h.host = v
             }
         }
-        ConfigurationErrors.collect(into: &errors, at: http) {
+        check(http) {
             if let node = http["prefix"], let v = try optionalString(node, "http.prefix") {
                 guard v.hasPrefix("/") else { throw node.error("http.prefix: must start with '/'") }
                 h.prefix = v
             }
         }
-        ConfigurationErrors.collect(into: &errors, at: http) {
-            h.secret = try optionalString(http["secret"], "http.secret")
-        }
-        ConfigurationErrors.collect(into: &errors, at: http) {
-            if let node = http["relativeurls"], !node.isNull { h.relativeURLs = try node.bool(at: "http.relativeurls") }
-        }
-        ConfigurationErrors.collect(into: &errors, at: http) {
-            if let v = try optionalDuration(http["draintimeout"], "http.draintimeout") { h.drainTimeout = v }
-        }
-        ConfigurationErrors.collect(into: &errors, at: http) {
+        check(http) { h.secret = try optionalString(http["secret"], "http.secret") }
+        check(http) { if let node = http["relativeurls"], !node.isNull { h.relativeURLs = try node.bool(at: "http.relativeurls") } }
+        check(http) { if let v = try optionalDuration(http["draintimeout"], "http.draintimeout") { h.drainTimeout = v } }
+        check(http) {
             if let tls = http["tls"] {
                 let cert = try optionalString(tls["certificate"], "http.tls.certificate")
                 let key = try optionalString(tls["key"], "http.tls.key")
@@ -174,16 +169,10 @@ extension Configuration {
                 }
             }
         }
-        ConfigurationErrors.collect(into: &errors, at: http) {
-            if let node = http["http2"]?["disabled"], !node.isNull { h.http2Disabled = try node.bool(at: "http.http2.disabled") }
-        }
-        ConfigurationErrors.collect(into: &errors, at: http) {
-            h.http2MaxConcurrentStreams = try optionalCount(http["http2"]?["maxconcurrentstreams"], "http.http2.maxconcurrentstreams")
-        }
-        ConfigurationErrors.collect(into: &errors, at: http) {
-            h.http2FlowControlTimeout = try optionalDuration(http["http2"]?["flowcontroltimeout"], "http.http2.flowcontroltimeout", positive: true)
-        }
-        ConfigurationErrors.collect(into: &errors, at: http) {
+        check(http) { if let node = http["http2"]?["disabled"], !node.isNull { h.http2Disabled = try node.bool(at: "http.http2.disabled") } }
+        check(http) { h.http2MaxConcurrentStreams = try optionalCount(http["http2"]?["maxconcurrentstreams"], "http.http2.maxconcurrentstreams") }
+        check(http) { h.http2FlowControlTimeout = try optionalDuration(http["http2"]?["flowcontroltimeout"], "http.http2.flowcontroltimeout", positive: true) }
+        check(http) {
             if let headers = http["headers"] {
                 for e in try headers.entries(at: "http.headers") {
                     h.headers[e.key] = try e.value.stringList(at: "http.headers.\(e.key)")
@@ -191,33 +180,15 @@ extension Configuration {
             }
         }
         if let limits = http["limits"] {
-            ConfigurationErrors.collect(into: &errors, at: limits) {
-                h.limits.maxHeaderBytes = try optionalSize(limits["maxheaderbytes"], "http.limits.maxheaderbytes").map { try positiveInt($0, limits["maxheaderbytes"]!, "http.limits.maxheaderbytes") }
-            }
-            ConfigurationErrors.collect(into: &errors, at: limits) {
-                h.limits.maxRequestLineBytes = try optionalSize(limits["maxrequestlinebytes"], "http.limits.maxrequestlinebytes").map { try positiveInt($0, limits["maxrequestlinebytes"]!, "http.limits.maxrequestlinebytes") }
-            }
-            ConfigurationErrors.collect(into: &errors, at: limits) {
-                h.limits.maxHeaderCount = try optionalCount(limits["maxheadercount"], "http.limits.maxheadercount")
-            }
-            ConfigurationErrors.collect(into: &errors, at: limits) {
-                h.limits.idleTimeout = try optionalDuration(limits["idletimeout"], "http.limits.idletimeout", positive: true)
-            }
-            ConfigurationErrors.collect(into: &errors, at: limits) {
-                h.limits.headerTimeout = try optionalDuration(limits["headertimeout"], "http.limits.headertimeout", positive: true)
-            }
-            ConfigurationErrors.collect(into: &errors, at: limits) {
-                h.limits.maxConnections = try optionalCount(limits["maxconnections"], "http.limits.maxconnections")
-            }
-            ConfigurationErrors.collect(into: &errors, at: limits) {
-                h.limits.maxBodySize = try optionalSize(limits["maxbodysize"], "http.limits.maxbodysize")
-            }
-            ConfigurationErrors.collect(into: &errors, at: limits) {
-                h.limits.reservedConnections = try optionalCount(limits["reservedconnections"], "http.limits.reservedconnections", allowZero: true)
-            }
-            ConfigurationErrors.collect(into: &errors, at: limits) {
-                h.limits.ioTimeout = try optionalDuration(limits["iotimeout"], "http.limits.iotimeout", positive: true)
-            }
+            check(limits) { h.limits.maxHeaderBytes = try optionalSize(limits["maxheaderbytes"], "http.limits.maxheaderbytes").map { try positiveInt($0, limits["maxheaderbytes"]!, "http.limits.maxheaderbytes") } }
+            check(limits) { h.limits.maxRequestLineBytes = try optionalSize(limits["maxrequestlinebytes"], "http.limits.maxrequestlinebytes").map { try positiveInt($0, limits["maxrequestlinebytes"]!, "http.limits.maxrequestlinebytes") } }
+            check(limits) { h.limits.maxHeaderCount = try optionalCount(limits["maxheadercount"], "http.limits.maxheadercount") }
+            check(limits) { h.limits.idleTimeout = try optionalDuration(limits["idletimeout"], "http.limits.idletimeout", positive: true) }
+            check(limits) { h.limits.headerTimeout = try optionalDuration(limits["headertimeout"], "http.limits.headertimeout", positive: true) }
+            check(limits) { h.limits.maxConnections = try optionalCount(limits["maxconnections"], "http.limits.maxconnections") }
+            check(limits) { h.limits.maxBodySize = try optionalSize(limits["maxbodysize"], "http.limits.maxbodysize") }
+            check(limits) { h.limits.reservedConnections = try optionalCount(limits["reservedconnections"], "http.limits.reservedconnections", allowZero: true) }
+            check(limits) { h.limits.ioTimeout = try optionalDuration(limits["iotimeout"], "http.limits.iotimeout", positive: true) }
         }
     }
 
