@@ -19,15 +19,24 @@ def pytest_collection_modifyitems(config, items):
 
 STORAGE = os.environ.get("CONFORMANCE_STORAGE", "filesystem")
 _moto = []
+_gcs = []
 _azure = []
 
 
 def _registry_process():
     """A registry on the storage CONFORMANCE_STORAGE names: filesystem (default) or s3 (a
     fresh bucket on one moto_server per session), or s3-replicas (3 registries on one bucket
-    behind a round-robin proxy); azure and azure-replicas likewise on one azure-blob-fake.
-    Blob GETs stream through Wharf unless CONFORMANCE_S3_REDIRECT=1."""
+    behind a round-robin proxy); gcs and gcs-replicas likewise on gcp-storage-emulator, azure
+    and azure-replicas on one azure-blob-fake.
+    Blob GETs stream through Wharf unless CONFORMANCE_S3_REDIRECT=1 (S3, Azure)."""
     redirect = os.environ.get("CONFORMANCE_S3_REDIRECT", "0") != "0"
+    if STORAGE in ("gcs", "gcs-replicas"):
+        from gcshelpers import GCSEmulator, GCSRegistryProcess, GCSReplicaSet
+        if not _gcs:
+            _gcs.append(GCSEmulator().start())
+        if STORAGE == "gcs-replicas":
+            return GCSReplicaSet(_gcs[0].endpoint, _gcs[0].create_bucket())
+        return GCSRegistryProcess(_gcs[0].endpoint, _gcs[0].create_bucket(), redirect=False)
     if STORAGE in ("azure", "azure-replicas"):
         from azurehelpers import AzureBlobFake, AzureRegistryProcess, AzureReplicaSet
         if not _azure:
@@ -46,7 +55,7 @@ def _registry_process():
 
 
 def pytest_sessionfinish(session, exitstatus):
-    for m in _moto + _azure:
+    for m in _moto + _gcs + _azure:
         m.stop()
 
 

@@ -145,6 +145,7 @@ final class ConfigurationTests: XCTestCase {
         // `oss` is distribution's Alibaba driver: known by name, not built here.
         assertError("storage:\n  oss:\n    bucket: x\n",
                     "config.yml:2: storage.oss: storage driver 'oss' is not supported yet (supported: \(StorageDriverFactory.knownNames.joined(separator: ", ")))")
+        assertError("storage:\n  gcs:\n    region: x\n", "config.yml:3: storage.gcs.bucket: required")
         assertError("storage:\n  s3:\n    region: x\n", "config.yml:3: storage.s3.bucket: required")
     }
 

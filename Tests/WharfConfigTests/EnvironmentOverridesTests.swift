@@ -62,6 +62,9 @@ final class EnvironmentOverridesTests: XCTestCase {
         XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "oss"])) {
             XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: unsupported storage driver 'oss' (supported: \(StorageDriverFactory.knownNames.joined(separator: ", ")))")
         }
+        XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "gcs"])) {
+            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: storage.gcs.bucket: required")
+        }
         XCTAssertThrowsError(try load(file, ["REGISTRY_STORAGE": "s3"])) {
             XCTAssertEqual("\($0)", "$REGISTRY_STORAGE: storage.s3.bucket: required")
         }

@@ -22,6 +22,8 @@ struct DriverUnderTest: Sendable, CustomTestStringConvertible {
     /// S3 on moto (see ``MotoServer``): a fresh bucket per test, under a root directory.
     static let s3 = DriverUnderTest(name: "s3") { _ in try await MotoServer.freshDriver(rootDirectory: "registry/root") }
 
+    /// GCS on gcp-storage-emulator (see ``GCSEmulator``): a fresh bucket per test, under a root directory.
+    static let gcs = DriverUnderTest(name: "gcs") { _ in try await GCSEmulator.freshDriver(rootDirectory: "registry/root") }
     /// Azure Blob on the azure-blob-fake (see ``AzureBlobFake``): a fresh container per test, under a root directory.
     static let azure = DriverUnderTest(name: "azure") { _ in try await AzureBlobFake.freshDriver(rootDirectory: "registry/root") }
 
@@ -33,6 +35,7 @@ struct DriverUnderTest: Sendable, CustomTestStringConvertible {
 
     static let all: [DriverUnderTest] = [filesystem, inmemory, instrumented(filesystem), instrumented(inmemory)]
         + (MotoServer.endpoint != nil ? [s3, instrumented(s3)] : [])
+        + (GCSEmulator.endpoint != nil ? [gcs, instrumented(gcs)] : [])
         + (AzureBlobFake.endpoint != nil ? [azure, instrumented(azure)] : [])
 
     /// Runs `body` with a fresh driver, then removes its scratch directory.

@@ -19,12 +19,13 @@ public enum StorageDriverFactory {
         FilesystemDriver.registration,
         InMemoryDriver.registration,
         S3Driver.registration,
+        GCSDriver.registration,
         AzureDriver.registration,
     ]
 
     /// Drivers distribution has that Wharf does not run yet: named in a clear error
     /// rather than "unknown key".
-    public static let planned: [String] = ["gcs", "swift", "oss"]
+    public static let planned: [String] = ["swift", "oss"]
 
     /// Every driver name ``make(name:parameters:)`` accepts.
     public static let knownNames = registrations.map(\.name)

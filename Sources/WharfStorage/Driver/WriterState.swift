@@ -47,4 +47,11 @@ enum WriterState: Sendable, CustomStringConvertible {
             throw StorageError.unsupported("writer was cancelled: \(path)")
         }
     }
+
+    /// Moves to `.cancelled`; false when the writer already was (cancelling twice is harmless).
+    mutating func cancel() -> Bool {
+        if self == .cancelled { return false }
+        self = .cancelled
+        return true
+    }
 }
