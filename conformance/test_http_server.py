@@ -515,6 +515,19 @@ def test_tls11_is_refused(tls_registry, tls_files):
     assert_alive(tls_registry)
 
 
+def test_plain_http_on_the_tls_port_gets_400(tls_registry):
+    """As Go's servers do: a readable 400, not a reset, so the operator sees the mistake."""
+    with socket.create_connection(("127.0.0.1", tls_registry.port), timeout=10) as s:
+        s.sendall(b"GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while chunk := s.recv(4096):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), data
+    assert body == b"client sent an HTTP request to an HTTPS server\n", data
+    assert_alive(tls_registry)
+
+
 def test_tls12_is_accepted(tls_registry, tls_files):
     ctx = verifying_context(tls_files[0])
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2

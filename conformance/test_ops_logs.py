@@ -148,3 +148,26 @@ def test_json_formatter_at_trace_all():
         assert any(e["msg"] == "storage call" for e in entries)
     finally:
         r.cleanup()
+
+
+def test_start_line_says_what_is_running():
+    """One info line at start: version and commit, address, TLS, storage and where, read-only,
+    auth, metrics and the maintenance jobs."""
+    r = run("info", formatter="json", extra={"storage": {"maintenance": {
+        "uploadpurging": {"enabled": True, "age": "168h", "interval": "24h"},
+        "pruning": {"enabled": True, "schedule": "30 2 * * *"}}}})
+    try:
+        r.stop()
+        entries = [json.loads(l) for l in r.read_log().splitlines() if l.strip()]
+        start = [e for e in entries if e["msg"].startswith("listening on ")]
+        assert len(start) == 1, entries
+        line = start[0]
+        assert line["level"] == "info" and line["addr"] == r.host
+        assert line["version"] and line["commit"]
+        assert line["tls"] == "off" and line["storage"] == "filesystem"
+        assert line["storage.location"] == r.storage_dir
+        assert line["readonly"] == "false" and line["auth"] == "none" and line["metrics"] == "on"
+        assert "uploadpurging every 24h" in line["maintenance"], line
+        assert "pruning at '30 2 * * *'" in line["maintenance"], line
+    finally:
+        r.cleanup()

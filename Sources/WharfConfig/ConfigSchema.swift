@@ -61,27 +61,46 @@ public indirect enum ConfigSchema: Sendable {
     }
 
     /// Checks `node` against this schema: unknown keys and wrong kinds are errors naming
-    /// the full key path (`http.adr: unknown key`) and the line.
+    /// the full key path (`http.adr: unknown key`) and the line. Throws every error found.
     public func validate(_ node: YAMLNode, path: String) throws {
+        var errors: [YAMLError] = []
+        validate(node, path: path, errors: &errors)
+        try ConfigurationErrors.throwIfAny(errors)
+    }
+
+    /// Adds every problem under `node` to `errors`, continuing past each one.
+    public func validate(_ node: YAMLNode, path: String, errors: inout [YAMLError]) {
         switch self {
         case .scalar:
-            _ = try node.string(at: path)
+            ConfigurationErrors.collect(into: &errors, at: node) { _ = try node.string(at: path) }
         case .section(let children):
-            for entry in try node.entries(at: path.isEmpty ? "top level" : path) {
+            guard let entries = try? node.entries(at: path.isEmpty ? "top level" : path) else {
+                ConfigurationErrors.collect(into: &errors, at: node) { _ = try node.entries(at: path.isEmpty ? "top level" : path) }
+                return
+            }
+            for entry in entries {
                 let childPath = path.isEmpty ? entry.key : "\(path).\(entry.key)"
                 guard let schema = children.first(where: { $0.0 == entry.key })?.1 else {
                     if path == "storage" && StorageDriverFactory.planned.contains(entry.key) {
-                        throw YAMLError(origin: entry.value.origin, line: entry.keyLine,
-                                        message: "\(childPath): storage driver '\(entry.key)' is not supported yet (supported: \(StorageDriverFactory.knownNames.joined(separator: ", ")))")
+                        errors.append(YAMLError(origin: entry.value.origin, line: entry.keyLine,
+                                                message: "\(childPath): storage driver '\(entry.key)' is not supported yet (supported: \(StorageDriverFactory.knownNames.joined(separator: ", ")))"))
+                        continue
                     }
-                    throw YAMLError(origin: entry.value.origin, line: entry.keyLine, message: "\(childPath): unknown key")
+                    let hint = ConfigSchema.root.hint(forUnknown: entry.key, among: children.map(\.0))
+                    errors.append(YAMLError(origin: entry.value.origin, line: entry.keyLine,
+                                            message: "\(childPath): unknown key" + (hint.map { " (\($0))" } ?? "")))
+                    continue
                 }
-                try schema.validate(entry.value, path: childPath)
+                schema.validate(entry.value, path: childPath, errors: &errors)
             }
         case .stringMap:
-            for entry in try node.entries(at: path) { _ = try entry.value.string(at: "\(path).\(entry.key)") }
+            ConfigurationErrors.collect(into: &errors, at: node) {
+                for entry in try node.entries(at: path) { _ = try entry.value.string(at: "\(path).\(entry.key)") }
+            }
         case .listMap:
-            for entry in try node.entries(at: path) { _ = try entry.value.stringList(at: "\(path).\(entry.key)") }
+            ConfigurationErrors.collect(into: &errors, at: node) {
+                for entry in try node.entries(at: path) { _ = try entry.value.stringList(at: "\(path).\(entry.key)") }
+            }
         }
     }
 

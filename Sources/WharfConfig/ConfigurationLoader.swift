@@ -31,18 +31,30 @@ extension Configuration {
         guard let file else {
             return try parse(Data(), origin: "defaults", environment: environment)
         }
-        guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw ConfigurationError("\(file): cannot open configuration file")
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw ConfigurationError("\(file): cannot open configuration file: \(String(cString: strerror(errno)))")
         }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
         defer { try? handle.close() }
         let data: Data
         do {
             data = try handle.read(upToCount: maxFileSize + 1) ?? Data()
         } catch {
-            throw ConfigurationError("\(file): cannot read configuration file: \(error.localizedDescription)")
+            throw ConfigurationError("\(file): cannot read configuration file: \(Self.reason(error))")
         }
         if data.count > maxFileSize { throw ConfigurationError("\(file): larger than \(maxFileSize) bytes") }
         return try parse(data, origin: file, environment: environment)
+    }
+
+    /// The errno text of a read failure (`Is a directory`), else the error's own words.
+    private static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return error.localizedDescription
     }
 
     /// Parses config text; `origin` names it in errors.
@@ -57,111 +69,126 @@ extension Configuration {
         return decoded
     }
 
-    /// Checks a config tree against the schema and reads it into a configuration.
+    /// Checks a config tree against the schema and reads it into a configuration. Each
+    /// section is read even when an earlier one failed, so every error is reported at once.
     public static func decode(_ root: YAMLNode) throws -> LoadedConfiguration {
-        try ConfigSchema.root.validate(root, path: "")
+        var errors: [YAMLError] = []
+        ConfigSchema.root.validate(root, path: "", errors: &errors)
         var config = Configuration()
         var warnings: [String] = []
 
-        if let v = try optionalString(root["version"], "version") { config.version = v }
+        ConfigurationErrors.collect(into: &errors, at: root) {
+            if let v = try optionalString(root["version"], "version") { config.version = v }
+        }
+        ConfigurationErrors.collect(into: &errors, at: root) { try decodeLog(root, into: &config.log, warnings: &warnings) }
+        if let http = root["http"] { decodeHTTP(http, into: &config.http, errors: &errors) }
+        if let storage = root["storage"] {
+            ConfigurationErrors.collect(into: &errors, at: root) { try decodeStorage(storage, into: &config.storage) }
+        }
+        // openshift.metrics, openshift.requests
+        ConfigurationErrors.collect(into: &errors, at: root) { config.operations = try OperationsConfiguration.decode(root["openshift"]) }
+        if let auth = root["auth"] { ConfigurationErrors.collect(into: &errors, at: root) { try decodeAuth(auth, into: &config.auth) } }
 
-        // log
+        try ConfigurationErrors.throwIfAny(errors)
+        return LoadedConfiguration(configuration: config, warnings: warnings)
+    }
+
+    private static func decodeLog(_ root: YAMLNode, into l: inout Log, warnings: inout [String]) throws {
         let log = root["log"]
         if let deprecated = try optionalString(root["loglevel"], "loglevel") {
             warnings.append("loglevel is deprecated, use log.level")
             if try optionalString(log?["level"], "log.level") == nil {
-                config.log.level = try logLevel(deprecated, root["loglevel"]!, "loglevel")
+                l.level = try logLevel(deprecated, root["loglevel"]!, "loglevel")
             }
         }
         if let node = log?["level"], let v = try optionalString(node, "log.level") {
-            config.log.level = try logLevel(v, node, "log.level")
+            l.level = try logLevel(v, node, "log.level")
         }
         if let node = log?["formatter"], let v = try optionalString(node, "log.formatter") {
             guard let f = LogFormatter(rawValue: v.lowercased()) else {
                 throw node.error("log.formatter: unknown formatter '\(v)' (expected text or json)")
             }
-            config.log.formatter = f
+            l.formatter = f
         }
         if let fields = log?["fields"] {
-            for e in try fields.entries(at: "log.fields") { config.log.fields[e.key] = try e.value.string(at: "log.fields.\(e.key)") }
+            for e in try fields.entries(at: "log.fields") { l.fields[e.key] = try e.value.string(at: "log.fields.\(e.key)") }
         }
-
-        // http
-        if let http = root["http"] { try decodeHTTP(http, into: &config.http) }
-
-        // storage
-        if let storage = root["storage"] { try decodeStorage(storage, into: &config.storage) }
-
-        // openshift.metrics, openshift.requests
-        config.operations = try OperationsConfiguration.decode(root["openshift"])
-        // auth
-        if let auth = root["auth"] { try decodeAuth(auth, into: &config.auth) }
-
-        return LoadedConfiguration(configuration: config, warnings: warnings)
     }
 
     // MARK: Sections
 
-    private static func decodeHTTP(_ http: YAMLNode, into h: inout HTTP) throws {
-        if let node = http["addr"], let v = try optionalString(node, "http.addr") {
-            guard ConfigValueParser.listenAddress(v) != nil else {
-                throw node.error("http.addr: invalid address '\(v)' (expected host:port, e.g. :5000)")
-            }
-            h.addr = v
-        }
-        if let node = http["host"], let v = try optionalString(node, "http.host") {
-            guard let url = URL(string: v), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-                  let host = url.host, !host.isEmpty else {
-                throw node.error("http.host: expected an absolute http(s) URL, found '\(v)'")
-            }
-            h.host = v
-        }
-        if let node = http["prefix"], let v = try optionalString(node, "http.prefix") {
-            guard v.hasPrefix("/") else { throw node.error("http.prefix: must start with '/'") }
-            h.prefix = v
-        }
-        h.secret = try optionalString(http["secret"], "http.secret")
-        if let node = http["relativeurls"], !node.isNull { h.relativeURLs = try node.bool(at: "http.relativeurls") }
-        if let v = try optionalDuration(http["draintimeout"], "http.draintimeout") { h.drainTimeout = v }
-
-        if let tls = http["tls"] {
-            let cert = try optionalString(tls["certificate"], "http.tls.certificate")
-            let key = try optionalString(tls["key"], "http.tls.key")
-            var minimum = TLSVersion.tls12
-            if let node = tls["minimumtls"], let v = try optionalString(node, "http.tls.minimumtls") {
-                guard let version = TLSVersion(rawValue: v.lowercased()) else {
-                    throw node.error("http.tls.minimumtls: unsupported version '\(v)' (expected tls1.2 or tls1.3)")
+    /// Reads `http`, adding every problem to `errors` (each setting is checked even when
+    /// another one failed).
+    private static func decodeHTTP(_ http: YAMLNode, into h: inout HTTP, errors: inout [YAMLError]) {
+        func check(_ node: YAMLNode, _ body: () throws -> Void) { ConfigurationErrors.collect(into: &errors, at: node, body) }
+        check(http) {
+            if let node = http["addr"], let v = try optionalString(node, "http.addr") {
+                guard ConfigValueParser.listenAddress(v) != nil else {
+                    throw node.error("http.addr: invalid address '\(v)' (expected host:port, e.g. :5000)")
                 }
-                minimum = version
-            }
-            switch (cert, key) {
-            case let (c?, k?): h.tls = TLS(certificate: c, key: k, minimumTLS: minimum)
-            case (nil, nil):
-                if tls["minimumtls"].map({ !$0.isNull }) == true {
-                    throw tls.error("http.tls: minimumtls is set but certificate and key are not")
-                }
-            default:
-                throw tls.error("http.tls: certificate and key must both be set")
+                h.addr = v
             }
         }
-        if let node = http["http2"]?["disabled"], !node.isNull { h.http2Disabled = try node.bool(at: "http.http2.disabled") }
-        h.http2MaxConcurrentStreams = try optionalCount(http["http2"]?["maxconcurrentstreams"], "http.http2.maxconcurrentstreams")
-        h.http2FlowControlTimeout = try optionalDuration(http["http2"]?["flowcontroltimeout"], "http.http2.flowcontroltimeout", positive: true)
-        if let headers = http["headers"] {
-            for e in try headers.entries(at: "http.headers") {
-                h.headers[e.key] = try e.value.stringList(at: "http.headers.\(e.key)")
+        check(http) {
+            if let node = http["host"], let v = try optionalString(node, "http.host") {
+                guard let url = URL(string: v), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                      let host = url.host, !host.isEmpty else {
+                    throw node.error("http.host: expected an absolute http(s) URL, found '\(v)'")
+                }
+                h.host = v
+            }
+        }
+        check(http) {
+            if let node = http["prefix"], let v = try optionalString(node, "http.prefix") {
+                guard v.hasPrefix("/") else { throw node.error("http.prefix: must start with '/'") }
+                h.prefix = v
+            }
+        }
+        check(http) { h.secret = try optionalString(http["secret"], "http.secret") }
+        check(http) { if let node = http["relativeurls"], !node.isNull { h.relativeURLs = try node.bool(at: "http.relativeurls") } }
+        check(http) { if let v = try optionalDuration(http["draintimeout"], "http.draintimeout") { h.drainTimeout = v } }
+        check(http) {
+            if let tls = http["tls"] {
+                let cert = try optionalString(tls["certificate"], "http.tls.certificate")
+                let key = try optionalString(tls["key"], "http.tls.key")
+                var minimum = TLSVersion.tls12
+                if let node = tls["minimumtls"], let v = try optionalString(node, "http.tls.minimumtls") {
+                    guard let version = TLSVersion(rawValue: v.lowercased()) else {
+                        throw node.error("http.tls.minimumtls: unsupported version '\(v)' (expected tls1.2 or tls1.3)")
+                    }
+                    minimum = version
+                }
+                switch (cert, key) {
+                case let (c?, k?): h.tls = TLS(certificate: c, key: k, minimumTLS: minimum)
+                case (nil, nil):
+                    if tls["minimumtls"].map({ !$0.isNull }) == true {
+                        throw tls.error("http.tls: minimumtls is set but certificate and key are not")
+                    }
+                default:
+                    throw tls.error("http.tls: certificate and key must both be set")
+                }
+            }
+        }
+        check(http) { if let node = http["http2"]?["disabled"], !node.isNull { h.http2Disabled = try node.bool(at: "http.http2.disabled") } }
+        check(http) { h.http2MaxConcurrentStreams = try optionalCount(http["http2"]?["maxconcurrentstreams"], "http.http2.maxconcurrentstreams") }
+        check(http) { h.http2FlowControlTimeout = try optionalDuration(http["http2"]?["flowcontroltimeout"], "http.http2.flowcontroltimeout", positive: true) }
+        check(http) {
+            if let headers = http["headers"] {
+                for e in try headers.entries(at: "http.headers") {
+                    h.headers[e.key] = try e.value.stringList(at: "http.headers.\(e.key)")
+                }
             }
         }
         if let limits = http["limits"] {
-            h.limits.maxHeaderBytes = try optionalSize(limits["maxheaderbytes"], "http.limits.maxheaderbytes").map { try positiveInt($0, limits["maxheaderbytes"]!, "http.limits.maxheaderbytes") }
-            h.limits.maxRequestLineBytes = try optionalSize(limits["maxrequestlinebytes"], "http.limits.maxrequestlinebytes").map { try positiveInt($0, limits["maxrequestlinebytes"]!, "http.limits.maxrequestlinebytes") }
-            h.limits.maxHeaderCount = try optionalCount(limits["maxheadercount"], "http.limits.maxheadercount")
-            h.limits.idleTimeout = try optionalDuration(limits["idletimeout"], "http.limits.idletimeout", positive: true)
-            h.limits.headerTimeout = try optionalDuration(limits["headertimeout"], "http.limits.headertimeout", positive: true)
-            h.limits.maxConnections = try optionalCount(limits["maxconnections"], "http.limits.maxconnections")
-            h.limits.maxBodySize = try optionalSize(limits["maxbodysize"], "http.limits.maxbodysize")
-            h.limits.reservedConnections = try optionalCount(limits["reservedconnections"], "http.limits.reservedconnections", allowZero: true)
-            h.limits.ioTimeout = try optionalDuration(limits["iotimeout"], "http.limits.iotimeout", positive: true)
+            check(limits) { h.limits.maxHeaderBytes = try optionalSize(limits["maxheaderbytes"], "http.limits.maxheaderbytes").map { try positiveInt($0, limits["maxheaderbytes"]!, "http.limits.maxheaderbytes") } }
+            check(limits) { h.limits.maxRequestLineBytes = try optionalSize(limits["maxrequestlinebytes"], "http.limits.maxrequestlinebytes").map { try positiveInt($0, limits["maxrequestlinebytes"]!, "http.limits.maxrequestlinebytes") } }
+            check(limits) { h.limits.maxHeaderCount = try optionalCount(limits["maxheadercount"], "http.limits.maxheadercount") }
+            check(limits) { h.limits.idleTimeout = try optionalDuration(limits["idletimeout"], "http.limits.idletimeout", positive: true) }
+            check(limits) { h.limits.headerTimeout = try optionalDuration(limits["headertimeout"], "http.limits.headertimeout", positive: true) }
+            check(limits) { h.limits.maxConnections = try optionalCount(limits["maxconnections"], "http.limits.maxconnections") }
+            check(limits) { h.limits.maxBodySize = try optionalSize(limits["maxbodysize"], "http.limits.maxbodysize") }
+            check(limits) { h.limits.reservedConnections = try optionalCount(limits["reservedconnections"], "http.limits.reservedconnections", allowZero: true) }
+            check(limits) { h.limits.ioTimeout = try optionalDuration(limits["iotimeout"], "http.limits.iotimeout", positive: true) }
         }
     }
 
@@ -234,9 +261,13 @@ extension Configuration {
 
     private static let logLevels: Set<String> = ["error", "fatal", "panic", "warn", "warning", "info", "normal", "debug", "trace", "traceall"]
 
+    /// Every level `log.level` accepts (any case): distribution's names, then OpenShift's.
+    public static let acceptedLogLevels =
+        "one of error, fatal, panic, warn, warning, info, debug, trace, Normal, Debug, Trace, TraceAll; case does not matter"
+
     private static func logLevel(_ v: String, _ node: YAMLNode, _ path: String) throws -> String {
         guard logLevels.contains(v.lowercased()) else {
-            throw node.error("\(path): unknown level '\(v)' (expected error, warn, info, debug or trace)")
+            throw node.error("\(path): unknown level '\(v)' (expected \(acceptedLogLevels))")
         }
         return v.lowercased()
     }

@@ -43,6 +43,10 @@ enum ServeCommand: WharfCommand {
             logger.warn("no http.secret configured: generated a random one; replicas behind a load balancer will not share uploads (set http.secret or REGISTRY_HTTP_SECRET)")
         }
 
+        if let problem = StorageRootCheck.problem(config.storage) {
+            logger.error("cannot use storage", ["error": problem])
+            return ExitCode.failure
+        }
         let operations = OperationsWiring(config.operations)
         let driver: StorageDriver
         do {
@@ -103,8 +107,7 @@ enum ServeCommand: WharfCommand {
             return ExitCode.failure
         }
         let addr = settings.server.port == 0 ? "\(settings.server.host):\(server.localPort)" : config.http.addr
-        logger.info("listening on \(addr)", ["version": BuildInfo.version, "storage": driver.name,
-                                              "tls": config.http.tls == nil ? "false" : "true"])
+        logger.log(.info, "listening on \(addr)", fields: StartupSummary.fields(config, addr: addr))
 
         let signal = await shutdown.wait()
         logger.info("shutting down", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT",

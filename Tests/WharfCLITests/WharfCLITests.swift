@@ -76,11 +76,55 @@ final class WharfCLITests: XCTestCase {
         let r = try run(["check-config", path])
         XCTAssertEqual(r.status, 2)
         XCTAssertEqual(r.stdout, "")
-        XCTAssertEqual(r.stderr, "\(path):3: http.adr: unknown key\n")
+        XCTAssertEqual(r.stderr, "\(path):3: http.adr: unknown key (did you mean 'addr'?)\n")
 
         let missing = try run(["check-config", "/nonexistent/wharf.yml"])
         XCTAssertEqual(missing.status, 2)
-        XCTAssertEqual(missing.stderr, "/nonexistent/wharf.yml: cannot open configuration file\n")
+        XCTAssertEqual(missing.stderr, "/nonexistent/wharf.yml: cannot open configuration file: No such file or directory\n")
+        let directory = try makeScratchDirectory("wharf-cli-dir").url.path
+        let unreadable = try run(["check-config", directory])
+        XCTAssertEqual(unreadable.status, 2)
+        XCTAssertEqual(unreadable.stderr, "\(directory): cannot read configuration file: Is a directory\n")
+    }
+
+    func testCheckConfigReportsEveryErrorWithHints() throws {
+        let path = try temporaryFile("""
+        http:
+          adr: :5001
+          draintimeout: soon
+        storage:
+          filesystem:
+          rootdirectory: /srv/registry
+        log:
+          level: loud
+        """ + "\n")
+        let r = try run(["check-config", path])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.stdout, "")
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        let expected = [
+            "\(path):2: http.adr: unknown key (did you mean 'addr'?)",
+            "\(path):3: http.draintimeout: invalid duration 'soon' (expected e.g. 30s, 2m, 1h30m)",
+            // Every driver with a rootdirectory is named; the filesystem comes first.
+            "\(path):6: storage.rootdirectory: unknown key ('rootdirectory' belongs under storage.filesystem or storage.s3",
+            "\(path):8: log.level: unknown level 'loud' (expected \(Configuration.acceptedLogLevels))",
+        ]
+        XCTAssertEqual(lines.count, expected.count, r.stderr)
+        for (line, prefix) in zip(lines, expected) { XCTAssertTrue(line.hasPrefix(prefix), "\(line)\nexpected: \(prefix)") }
+    }
+
+    func testServeRefusesAStorageRootItCannotWrite() throws {
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+            throw XCTSkip("needs root and setpriv to run wharf as an unprivileged user")
+        }
+        let root = try makeScratchDirectory("wharf-cli-root").url.path
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root)
+        let path = try temporaryFile("http:\n  addr: 127.0.0.1:0\nstorage:\n  filesystem:\n    rootdirectory: \(root)/registry\n")
+        let asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", try WharfBinary.url().path]
+        let r = try ProcessLauncher.run("/usr/bin/setpriv", asNobody + ["serve", path], environment: ["PATH": "/usr/bin:/bin"], timeout: 20)
+        XCTAssertEqual(r.status, 1, r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("storage root \(root)/registry is not writable by user "), r.stderrText)
+        XCTAssertTrue(r.stderrText.contains("(uid 65534, gid 65534): \(root): Permission denied"), r.stderrText)
     }
 
     func testServeRefusesBadConfigurationWithExit2() throws {

@@ -137,7 +137,7 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testUnknownKeysNameTheFullPath() {
-        assertError("http:\n  adr: :5000\n", "config.yml:2: http.adr: unknown key")
+        assertError("http:\n  adr: :5000\n", "config.yml:2: http.adr: unknown key (did you mean 'addr'?)")
         assertError("version: 0.1\nauth:\n  token: {}\n", "config.yml:3: auth.token: unknown key")
         assertError("storage:\n  filesystem:\n    root: /x\n", "config.yml:3: storage.filesystem.root: unknown key")
         assertError("storage:\n  inmemory:\n    x: 1\n", "config.yml:3: storage.inmemory.x: unknown key")
@@ -147,6 +147,14 @@ final class ConfigurationTests: XCTestCase {
                     "config.yml:2: storage.oss: storage driver 'oss' is not supported yet (supported: \(StorageDriverFactory.knownNames.joined(separator: ", ")))")
         assertError("storage:\n  gcs:\n    region: x\n", "config.yml:3: storage.gcs.bucket: required")
         assertError("storage:\n  s3:\n    region: x\n", "config.yml:3: storage.s3.bucket: required")
+    }
+
+    func testEverySettingIsCheckedEvenAfterAnError() {
+        assertError("http:\n  addr: 5000\n  limits:\n    maxconnections: 0\n    idletimeout: 0s\n", """
+        config.yml:2: http.addr: invalid address '5000' (expected host:port, e.g. :5000)
+        config.yml:4: http.limits.maxconnections: must be between 1 and 2147483647
+        config.yml:5: http.limits.idletimeout: must be greater than zero
+        """)
     }
 
     func testTypeErrorsNameKeyAndLine() {
@@ -164,7 +172,7 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testValueErrors() {
-        assertError("log:\n  level: loud\n", "config.yml:2: log.level: unknown level 'loud' (expected error, warn, info, debug or trace)")
+        assertError("log:\n  level: loud\n", "config.yml:2: log.level: unknown level 'loud' (expected one of error, fatal, panic, warn, warning, info, debug, trace, Normal, Debug, Trace, TraceAll; case does not matter)")
         assertError("log:\n  formatter: logstash\n", "config.yml:2: log.formatter: unknown formatter 'logstash' (expected text or json)")
         assertError("http:\n  addr: 5000\n", "config.yml:2: http.addr: invalid address '5000' (expected host:port, e.g. :5000)")
         assertError("http:\n  addr: :70000\n", "config.yml:2: http.addr: invalid address ':70000' (expected host:port, e.g. :5000)")
@@ -202,7 +210,7 @@ final class ConfigurationTests: XCTestCase {
             XCTAssertEqual("\($0)", "\(bad):2: unterminated flow sequence (it must close on the same line)")
         }
         XCTAssertThrowsError(try Configuration.load(file: dir.appendingPathComponent("none.yml").path, environment: [:])) {
-            XCTAssertTrue("\($0)".hasSuffix("none.yml: cannot open configuration file"), "\($0)")
+            XCTAssertTrue("\($0)".hasSuffix("none.yml: cannot open configuration file: No such file or directory"), "\($0)")
         }
         let big = dir.appendingPathComponent("big.yml").path
         try String(repeating: "#", count: Configuration.maxFileSize + 1).write(toFile: big, atomically: true, encoding: .utf8)

@@ -37,6 +37,20 @@ final class TLSTests: XCTestCase {
         await ts.stop()
     }
 
+    func testPlainHTTPOnTheTLSPortGets400() async throws {
+        let ts = try makeServer()
+        let (status, out, err) = try runCurl(["-s", "-i", "http://127.0.0.1:\(ts.port)/hello"])
+        XCTAssertEqual(status, 0, err)
+        let text = String(decoding: out, as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), text)
+        XCTAssertTrue(text.hasSuffix("\r\n\r\nclient sent an HTTP request to an HTTPS server\n"), text)
+        // TLS still works on the same port afterwards.
+        let (tlsStatus, tlsOut, tlsErr) = try runCurl(["--cacert", caPath, "https://127.0.0.1:\(ts.port)/hello"])
+        XCTAssertEqual(tlsStatus, 0, tlsErr)
+        XCTAssertEqual(String(decoding: tlsOut, as: UTF8.self), "hello\n")
+        await ts.stop()
+    }
+
     func testUploadHashStreamAndFileOverTLS() async throws {
         let ts = try makeServer()
         let url = "https://127.0.0.1:\(ts.port)"

@@ -14,6 +14,8 @@ package final class TLSTransport: Transport {
     private var fileChunkOffset: Int64 = -1
     private var fileChunkSent = 0
     private var scratch: [UInt8] = []
+    /// Server sessions look at the first byte once, to answer plain HTTP sent to this port.
+    private var checksFirstByte = false
 
     init?(descriptor: Int32, context: TLSContext) {
         guard let s = SSL_new(context.context) else { return nil }
@@ -22,6 +24,7 @@ package final class TLSTransport: Transport {
         ssl = s
         SSL_set_fd(s, descriptor)
         SSL_set_accept_state(s)
+        checksFirstByte = true
     }
 
     /// A client session over a connected socket, made from `sslContext` (kept alive by
@@ -62,6 +65,18 @@ package final class TLSTransport: Transport {
     package var hasBufferedInput: Bool { SSL_pending(ssl) > 0 }
 
     package func handshake() -> TransportResult {
+        if checksFirstByte {
+            switch PlainHTTPRefusal.inspect(descriptor) {
+            // Nothing here yet: a server speaks only after the ClientHello, so wait for it
+            // (reading it now could consume a plain request that arrives meanwhile).
+            case .undecided: return .wouldBlock(wantsRead: true)
+            case .tls: checksFirstByte = false
+            case .plainHTTP:
+                checksFirstByte = false
+                PlainHTTPRefusal.answer(descriptor)
+                return .failed("plain HTTP request on the TLS port")
+            }
+        }
         let r = SSL_do_handshake(ssl)
         if r == 1 { return .bytes(0) }
         return failure(r)
