@@ -28,15 +28,6 @@ class GCSEmulator(PeerProcess):
     def command(self):
         return ["python3", EMULATOR_SCRIPT, str(self.port)] + ([self.data_dir] if self.data_dir else [])
 
-    def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse()
-            return r.status, r.read()
-        finally:
-            conn.close()
-
     def create_bucket(self, name=None):
         name = name or "wharf-" + uuid.uuid4().hex[:16]
         status, body = self.request("POST", "/storage/v1/b?project=wharf", json.dumps({"name": name}),

@@ -25,16 +25,6 @@ class MotoServer(PeerProcess):
     def command(self):
         return ["moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
 
-    def request(self, method, path, body=None, headers=None):
-        """An unsigned request (moto does not check signatures by default)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse()
-            return r.status, r.read()
-        finally:
-            conn.close()
-
     def create_bucket(self, name=None):
         name = name or "wharf-" + uuid.uuid4().hex[:16]
         status, body = self.request("PUT", f"/{name}")

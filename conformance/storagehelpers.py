@@ -24,6 +24,17 @@ class PeerProcess:
         self.proc = None
         self.env = None if env is None else {**os.environ, **env}
 
+    def request(self, method, path, body=None, headers=None):
+        """One plain request to the peer, unsigned (the emulators here accept that):
+        `(status, body)`."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, r.read()
+        finally:
+            conn.close()
+
     def command(self):
         raise NotImplementedError
 

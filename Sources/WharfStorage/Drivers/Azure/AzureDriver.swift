@@ -12,7 +12,7 @@ import WharfHTTPClient
 /// - `move` is Copy Blob (polling `x-ms-copy-status` while pending), then Delete Blob.
 /// - `redirectURL` is a read-only service SAS valid for `redirectexpiry` seconds.
 /// - Every request is SharedKey-signed (``AzureSharedKeySigner``); every failure is a ``StorageError``.
-public final class AzureDriver: StorageDriver, @unchecked Sendable {
+public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked Sendable {
     /// `azure`.
     public let name = "azure"
     /// The parameters the driver was built from.
@@ -71,11 +71,6 @@ public final class AzureDriver: StorageDriver, @unchecked Sendable {
         case is CancellationError: return error
         default: return StorageError.unknown(driver: "azure", message: "\(operation) \(path): \(error)")
         }
-    }
-
-    /// Runs `body`, mapping every error through ``storageError(_:path:operation:)``.
-    func mapping<T>(_ path: String, _ operation: String, _ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch { throw storageError(error, path: path, operation: operation) }
     }
 
     // MARK: StorageDriver

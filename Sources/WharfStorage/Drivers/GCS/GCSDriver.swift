@@ -15,7 +15,7 @@ import WharfHTTPClient
 /// - `delete` of a tree lists the prefix and deletes through the batch endpoint, 100 per call.
 /// - 404 is `pathNotFound`; connection failures, 429 and 5xx (after the client's retries),
 ///   401 and 403 are `unavailable` (the registry answers 503).
-public final class GCSDriver: StorageDriver, @unchecked Sendable {
+public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sendable {
     /// `gcs`.
     public let name = "gcs"
     /// The parameters the driver was built from.
@@ -86,11 +86,6 @@ public final class GCSDriver: StorageDriver, @unchecked Sendable {
         case is CancellationError: return error
         default: return StorageError.unknown(driver: "gcs", message: "\(operation) \(path): \(error)")
         }
-    }
-
-    /// Runs `body`, mapping every error through ``storageError(_:path:operation:)``.
-    func mapping<T>(_ path: String, _ operation: String, _ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch { throw storageError(error, path: path, operation: operation) }
     }
 
     // MARK: objects

@@ -20,7 +20,7 @@ import WharfHTTPClient
 /// ```swift
 /// let driver = try S3Driver(configuration: S3Configuration(parameters: ["bucket": "registry", "regionendpoint": "http://127.0.0.1:9000"]))
 /// ```
-public final class S3Driver: StorageDriver, @unchecked Sendable {
+public final class S3Driver: StorageDriver, StorageErrorMapping, @unchecked Sendable {
     /// `s3`.
     public let name = "s3"
     /// The parameters the driver was built from.
@@ -108,11 +108,6 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
     /// S3 codes that mean the store as a whole is unusable now, not that one request was bad.
     static let unavailableCodes: Set<String> = ["NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied",
                                                 "SlowDown", "ServiceUnavailable", "InternalError", "ExpiredToken"]
-
-    /// Runs `body`, mapping every error through ``storageError(_:path:operation:)``.
-    func mapping<T>(_ path: String, _ operation: String, _ body: () async throws -> T) async throws -> T {
-        do { return try await body() } catch { throw storageError(error, path: path, operation: operation) }
-    }
 
     // MARK: StorageDriver
 
@@ -457,7 +452,6 @@ public final class S3Driver: StorageDriver, @unchecked Sendable {
             do { return try await entries(directory) } catch StorageError.pathNotFound { return [] }
         }, visit)
     }
-
 
     // MARK: helpers
 
