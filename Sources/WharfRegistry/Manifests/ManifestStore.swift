@@ -154,12 +154,12 @@ struct ManifestStore: Sendable {
         guard try await exists(name, digest) else { return false }
         let manifest = try await load(digest)
         defer { context.tagLists.remove(name.value) }
-        for tag in try await tags(name) ?? [] {
-            guard let t = Tag(tag) else { continue }
-            if try await links.read(paths.tagCurrentLink(name, t)) == digest {
-                try await links.delete(paths.tagDirectory(name, t))
-            }
+        let links = self.links, paths = self.paths
+        let candidates = (try await tags(name) ?? []).compactMap { Tag($0) }
+        let pointing = try await TagLookup.bounded(candidates, limit: context.options.tagConcurrencyLimit) { t in
+            try await links.read(paths.tagCurrentLink(name, t)) == digest ? t : nil
         }
+        for t in pointing { try await links.delete(paths.tagDirectory(name, t)) }
         try await links.delete(paths.revisionLink(name, digest))
         if try await links.read(paths.layerLink(name, digest)) == digest {
             try await links.delete(paths.layerLink(name, digest))
