@@ -136,6 +136,9 @@ extension Configuration {
             }
             c.http.debug = d
         }
+        if let prefix = c.http.prefix, prefix != "/" {
+            warnings.append("http.prefix: accepted, no effect: the registry is served at the root of its address; have the route or proxy strip '\(prefix)'")
+        }
         check {
             guard let n = root["http"]?["net"], let v = try optionalString(n, "http.net") else { return }
             guard v == "tcp" else { throw n.error("http.net: '\(v)' is not supported (Wharf listens on tcp only)") }
