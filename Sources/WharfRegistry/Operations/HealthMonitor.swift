@@ -84,6 +84,11 @@ public final class HealthMonitor: @unchecked Sendable {
         }
     }
 
+    /// Runs check `index` once, outside its schedule (tests).
+    func runForTesting(_ index: Int) async {
+        record(index, await checks[index].probe())
+    }
+
     private func record(_ index: Int, _ problem: String?) {
         lock.withLock {
             if let problem {
