@@ -72,6 +72,16 @@ extension ConfigSchema {
         }
     }
 
+    /// Driver parameters distribution writes as a mapping where Wharf's driver takes text:
+    /// `storage.gcs.credentials` (the service-account key's fields), passed on as JSON.
+    static func structuredDriverKeys(_ driver: String) -> [String: ConfigSchema] {
+        guard driver == "gcs" else { return [:] }
+        return ["credentials": .section([
+            "type", "project_id", "private_key_id", "private_key", "client_email", "client_id", "auth_uri",
+            "token_uri", "auth_provider_x509_cert_url", "client_x509_cert_url", "universe_domain",
+        ].map { ($0, ConfigSchema.scalar) })]
+    }
+
     /// Names of ``referenceDriverKeys(_:)`` for `driver`: not passed to the driver.
     static func ignoredDriverKeys(_ driver: String) -> Set<String> {
         Set(referenceDriverKeys(driver).map(\.0))

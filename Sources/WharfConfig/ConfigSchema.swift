@@ -26,6 +26,9 @@ public indirect enum ConfigSchema: Sendable {
     case noEffect(ConfigSchema, because: String)
     /// A key whose feature is not built yet: present, it adds one warning naming the issue.
     case planned(ConfigSchema, issue: Int, what: String)
+    /// A value of either schema: the second is tried when the first does not fit
+    /// (`storage.gcs.credentials`: JSON text, or the key's fields as a mapping).
+    case either(ConfigSchema, ConfigSchema)
     /// A key Wharf knows but must refuse, because running without it would be unsafe
     /// (`auth.token`: the registry would be open). Present, it is an error saying why.
     case refused(because: String)
@@ -60,7 +63,9 @@ public indirect enum ConfigSchema: Sendable {
             ])),
             ("cache", .section([("blobdescriptor", .scalar)] + referenceCacheKeys)),
         ] + referenceStorageKeys + StorageDriverFactory.registrations.map { driver in
-            (driver.name, ConfigSchema.section(driver.parameters.map { ($0.name, .scalar) } + referenceDriverKeys(driver.name)))
+            let structured = structuredDriverKeys(driver.name)
+            return (driver.name, ConfigSchema.section(driver.parameters.map { ($0.name, structured[$0.name].map { .either(.scalar, $0) } ?? .scalar) }
+                                                      + referenceDriverKeys(driver.name)))
         })),
         ("openshift", .section(OperationsConfiguration.schemaKeys + referenceOpenShiftKeys)),
         ("auth", Configuration.Auth.schema),
@@ -103,6 +108,10 @@ public indirect enum ConfigSchema: Sendable {
             inner.validate(node, path: path, errors: &errors, warnings: &warnings)
         case .refused(let reason):
             if !node.isNull { errors.append(node.error("\(path): not supported: \(reason)")) }
+        case .either(let first, let second):
+            var firstErrors: [YAMLError] = []
+            first.validate(node, path: path, errors: &firstErrors, warnings: &warnings)
+            if !firstErrors.isEmpty { second.validate(node, path: path, errors: &errors, warnings: &warnings) }
         case .list(let item):
             guard !node.isNull else { return }
             guard let items = node.sequence else {
@@ -164,6 +173,8 @@ public indirect enum ConfigSchema: Sendable {
             return nil
         case .noEffect, .planned:
             return nil
+        case .either(let first, _):
+            return first.resolve(components)
         case .section:
             guard let schema = child(first), let rest = schema.resolve(components.dropFirst()) else { return nil }
             return ([first] + rest.path, rest.schema)

@@ -212,7 +212,16 @@ extension Configuration {
         if let chosen = drivers.first, let registration = StorageDriverFactory.registration(named: chosen.key) {
             var params = recordedDefaults(registration)
             let ignored = ConfigSchema.ignoredDriverKeys(chosen.key)
+            let structured = ConfigSchema.structuredDriverKeys(chosen.key)
             for e in try chosen.value.entries(at: "storage.\(chosen.key)") where !e.value.isNull && !ignored.contains(e.key) {
+                if structured[e.key] != nil, let fields = e.value.mapping {
+                    // distribution's mapping form, passed on as the JSON the driver reads.
+                    var object: [String: String] = [:]
+                    for f in fields { object[f.key] = try f.value.string(at: "storage.\(chosen.key).\(e.key).\(f.key)") }
+                    let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                    params[e.key] = String(decoding: json, as: UTF8.self)
+                    continue
+                }
                 params[e.key] = try e.value.string(at: "storage.\(chosen.key).\(e.key)")
             }
             do {

@@ -11,7 +11,7 @@ final class ConfigurationDocsTests: XCTestCase {
         case .list(let item):
             if case .section = item { return leafPaths(item, prefix + "[]") }
             return [prefix]
-        case .noEffect(let inner, _), .planned(let inner, _, _):
+        case .either(let inner, _), .noEffect(let inner, _), .planned(let inner, _, _):
             return leafPaths(inner, prefix)
         case .section(let children):
             if children.isEmpty { return [prefix] }

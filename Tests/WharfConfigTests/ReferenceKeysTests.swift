@@ -171,4 +171,26 @@ final class ReferenceKeysTests: XCTestCase {
         let printed = ConfigurationPrinter.yaml(c, maskSecrets: false)
         XCTAssertEqual(try Configuration.parse(Data(printed.utf8), origin: "p").configuration, c, printed)
     }
+
+    func testGCSCredentialsAsDistributionsMappingReachTheDriverAsJSON() throws {
+        let c = try parse("""
+        storage:
+          gcs:
+            bucket: b
+            credentials:
+              type: service_account
+              project_id: p
+              client_email: wharf@p.iam.gserviceaccount.com
+              private_key: "-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----\\n"
+
+        """).configuration
+        let json = try XCTUnwrap(c.storage.driverParameters["credentials"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String])
+        XCTAssertEqual(object["type"], "service_account")
+        XCTAssertEqual(object["client_email"], "wharf@p.iam.gserviceaccount.com")
+        XCTAssertTrue(object["private_key"]?.hasPrefix("-----BEGIN PRIVATE KEY-----") ?? false)
+        XCTAssertThrowsError(try parse("storage:\n  gcs:\n    bucket: b\n    credentials:\n      typ: x\n")) {
+            XCTAssertTrue("\($0)".contains("storage.gcs.credentials.typ: unknown key"), "\($0)")
+        }
+    }
 }
