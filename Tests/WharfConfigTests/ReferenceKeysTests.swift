@@ -167,6 +167,13 @@ final class ReferenceKeysTests: XCTestCase {
         }
         XCTAssertThrowsError(try parse("http:\n  tls:\n    clientcas: [/ca]\n")) { XCTAssertTrue("\($0)".contains("need certificate and key"), "\($0)") }
         XCTAssertThrowsError(try parse("storage:\n  tag:\n    concurrencylimit: 0\n"))
+        // A mis-indented key of a new section is placed.
+        XCTAssertThrowsError(try parse("http:\n  prometheus:\n    enabled: true\n")) {
+            XCTAssertTrue("\($0)".contains("'prometheus' belongs under http.debug"), "\($0)")
+        }
+        XCTAssertThrowsError(try parse("health:\n  statuscode: 200\n")) {
+            XCTAssertTrue("\($0)".contains("'statuscode' belongs under health.http"), "\($0)")
+        }
         // What check-config prints reads back to the same configuration.
         let printed = ConfigurationPrinter.yaml(c, maskSecrets: false)
         XCTAssertEqual(try Configuration.parse(Data(printed.utf8), origin: "p").configuration, c, printed)
