@@ -42,6 +42,7 @@ def test_failing_file_check_turns_healthz_503_and_back(tmp_path):
     r = RegistryProcess(env={"REGISTRY_HEALTH_FILE": f"- file: {marker}\n  interval: 1s\n"}).start()
     try:
         assert wait_for(lambda: status(r), 200) == 200
+        assert 'health="1 file"' in r.read_log()
         open(marker, "w").close()
         assert wait_for(lambda: status(r), 503) == 503
         st, _, body = r.request("GET", "/healthz")
