@@ -120,6 +120,15 @@ def test_client_certificates_from_clientcas(tls):
         assert status_of(url, "--http2", "--cacert", tls["ca"], "--cert", tls["client"][0], "--key", tls["client"][1]) == "200"
     finally:
         r.cleanup()
+    # verify-client-cert-if-given: no certificate is let in, a foreign one is not.
+    r = tls_registry(tls, clientcas=[tls["ca"]], clientauth="verify-client-cert-if-given")
+    try:
+        url = r.url + "/v2/"
+        assert status_of(url, "--cacert", tls["ca"]) == "200"
+        assert status_of(url, "--cacert", tls["ca"], "--cert", tls["foreign"][0], "--key", tls["foreign"][1]).startswith("curl exit")
+        assert status_of(url, "--cacert", tls["ca"], "--cert", tls["client"][0], "--key", tls["client"][1]) == "200"
+    finally:
+        r.cleanup()
     # Without clientcas, no certificate is asked for.
     r = tls_registry(tls)
     try:

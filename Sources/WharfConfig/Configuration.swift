@@ -89,6 +89,10 @@ public struct Configuration: Equatable, Sendable {
         /// `clientcas`: PEM files of the CAs whose client certificates are accepted; when
         /// set, a client certificate is required (mutual TLS).
         public var clientCAs: [String] = []
+        /// `clientauth`: with `clientcas`, true (`require-and-verify-client-cert`, the
+        /// default) refuses clients without a certificate; false (`verify-client-cert-if-given`)
+        /// admits them and still refuses a certificate the CAs did not issue.
+        public var clientCertificateRequired: Bool = true
         /// `ciphersuites`: TLS 1.2 suites allowed, by their IANA names (`TLS_ECDHE_..._GCM_SHA256`); empty: OpenSSL's defaults.
         public var cipherSuites: [String] = []
         /// Creates a TLS section.

@@ -50,7 +50,8 @@ public enum ConfigurationPrinter {
                 entry("certificate", scalar(tls.certificate)),
                 entry("key", scalar(tls.key)),
                 entry("minimumtls", scalar(tls.minimumTLS.rawValue)),
-            ] + (tls.clientCAs.isEmpty ? [] : [entry("clientcas", list(tls.clientCAs))])
+            ] + (tls.clientCAs.isEmpty ? [] : [entry("clientcas", list(tls.clientCAs)), entry("clientauth", scalar(
+                tls.clientCertificateRequired ? "require-and-verify-client-cert" : "verify-client-cert-if-given"))])
               + (tls.cipherSuites.isEmpty ? [] : [entry("ciphersuites", list(tls.cipherSuites))]))))
         }
         var http2 = [entry("disabled", scalar(String(c.http.http2Disabled)))]

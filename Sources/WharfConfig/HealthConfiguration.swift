@@ -147,14 +147,16 @@ extension Configuration {
             guard let tls = root["http"]?["tls"] else { return }
             let cas = try tls["clientcas"].map { $0.isNull ? [] : try $0.stringList(at: "http.tls.clientcas") } ?? []
             let suites = try tls["ciphersuites"].map { $0.isNull ? [] : try $0.stringList(at: "http.tls.ciphersuites") } ?? []
+            var required = true
             if let n = tls["clientauth"], let v = try optionalString(n, "http.tls.clientauth") {
-                // distribution 3's values; Wharf always requires and verifies a certificate when clientcas is set.
+                // distribution 3's two values.
                 guard v == "require-and-verify-client-cert" || v == "verify-client-cert-if-given" else {
                     throw n.error("http.tls.clientauth: unsupported '\(v)' (expected require-and-verify-client-cert or verify-client-cert-if-given)")
                 }
-                if v == "verify-client-cert-if-given" {
-                    warnings.append("http.tls.clientauth: verify-client-cert-if-given is treated as require-and-verify-client-cert: a client certificate is always required when clientcas is set")
-                }
+                required = v == "require-and-verify-client-cert"
+            }
+            if tls["letsencrypt"].map({ !$0.isNull }) == true && c.http.tls == nil {
+                throw tls.error("http.tls.letsencrypt: not supported: ACME is not built in, and without certificate and key the registry would serve plain HTTP; give http.tls.certificate and http.tls.key")
             }
             for s in suites where !TLSCipherSuites.known.keys.contains(s) {
                 throw tls["ciphersuites"]!.error("http.tls.ciphersuites: unknown suite '\(s)' (expected names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)")
@@ -163,6 +165,7 @@ extension Configuration {
                 throw tls.error("http.tls: clientcas and ciphersuites need certificate and key")
             }
             c.http.tls?.clientCAs = cas
+            c.http.tls?.clientCertificateRequired = required
             c.http.tls?.cipherSuites = suites
         }
         if c.operations.metricsEnabled && c.operations.metricsSecret == nil && c.auth.openshift == nil && c.auth.htpasswd == nil {

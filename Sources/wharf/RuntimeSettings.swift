@@ -38,6 +38,7 @@ struct RuntimeSettings {
             var t = TLSConfiguration(certificatePath: $0.certificate, keyPath: $0.key, minimumVersion: $0.minimumTLS.rawValue,
                                      alpnProtocols: alpn)
             t.clientCAPaths = $0.clientCAs
+            t.clientCertificateRequired = $0.clientCertificateRequired
             (t.cipherList, t.cipherSuites) = TLSCipherSuites.openSSLLists($0.cipherSuites)
             return t
         }

@@ -166,6 +166,13 @@ final class ReferenceKeysTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("unknown suite 'TLS_NOPE'"), "\($0)")
         }
         XCTAssertThrowsError(try parse("http:\n  tls:\n    clientcas: [/ca]\n")) { XCTAssertTrue("\($0)".contains("need certificate and key"), "\($0)") }
+        XCTAssertEqual(c.http.tls?.clientCertificateRequired, true)
+        let optional = try parse("http:\n  tls:\n    certificate: /c\n    key: /k\n    clientcas: [/ca]\n    clientauth: verify-client-cert-if-given\n")
+        XCTAssertEqual(optional.configuration.http.tls?.clientCertificateRequired, false)
+        XCTAssertEqual(optional.warnings, [])
+        XCTAssertThrowsError(try parse("http:\n  tls:\n    letsencrypt:\n      email: a@b\n")) {
+            XCTAssertTrue("\($0)".contains("would serve plain HTTP"), "\($0)")
+        }
         XCTAssertThrowsError(try parse("storage:\n  tag:\n    concurrencylimit: 0\n"))
         // A mis-indented key of a new section is placed.
         XCTAssertThrowsError(try parse("http:\n  prometheus:\n    enabled: true\n")) {

@@ -54,7 +54,8 @@ package final class TLSContext: @unchecked Sendable {
             throw TLSConfigurationError("no usable TLS 1.3 cipher suite in \(config.cipherSuites)")
         }
         if !config.clientCAPaths.isEmpty {
-            // Mutual TLS: the handshake fails without a certificate from one of these CAs.
+            // Mutual TLS: the handshake fails on a certificate these CAs did not issue, and
+            // without one unless it is optional.
             for path in config.clientCAPaths {
                 guard access(path, R_OK) == 0 else {
                     throw TLSConfigurationError("cannot read client CA file \(path): \(String(cString: strerror(errno)))")
@@ -68,7 +69,7 @@ package final class TLSContext: @unchecked Sendable {
                 for path in config.clientCAPaths.dropFirst() { _ = SSL_add_file_cert_subjects_to_stack(names, path) }
                 SSL_CTX_set_client_CA_list(ctx, names)
             }
-            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (config.clientCertificateRequired ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), nil)
         }
         if alpnCount > 0 {
             SSL_CTX_set_alpn_select_cb(ctx, { _, out, outlen, input, inlen, arg in
