@@ -129,7 +129,11 @@ public enum ConfigurationPrinter {
         func items(_ nodes: [YAMLNode]) -> YAMLNode { YAMLNode(.sequence(nodes), line: 0, origin: "") }
         var e: [YAMLEntry] = []
         if let s = h.storageDriver { e.append(entry("storagedriver", map([entry("enabled", scalar("true"))] + periodic(s, timeout: false)))) }
-        if !h.files.isEmpty { e.append(entry("file", items(h.files.map { map([entry("file", scalar($0.file))] + periodic($0.periodic, timeout: false)) }))) }
+        if !h.files.isEmpty {
+            e.append(entry("file", items(h.files.map {
+                map([entry("file", scalar($0.file)), entry("interval", scalar(ConfigValueParser.formatDuration($0.periodic.interval)))])
+            })))
+        }
         if !h.http.isEmpty {
             e.append(entry("http", items(h.http.map { check in
                 map([entry("uri", scalar(check.uri)), entry("statuscode", scalar(String(check.statusCode)))]

@@ -116,6 +116,11 @@ final class ReferenceKeysTests: XCTestCase {
         XCTAssertEqual(c.http.first?.periodic.timeout, 3)
         XCTAssertEqual(c.tcp.first?.addr, "127.0.0.1:6379")
         XCTAssertEqual(c.tcp.first?.periodic.threshold, 2)
+        var whole = Configuration()
+        whole.health = c
+        let printed = ConfigurationPrinter.yaml(whole, maskSecrets: false)
+        XCTAssertEqual(try Configuration.parse(Data(printed.utf8), origin: "p").configuration.health, c, printed)
+        XCTAssertTrue(ConfigurationPrinter.yaml(whole).contains("Authorization:\n          - \"*****\""), ConfigurationPrinter.yaml(whole))
         XCTAssertNil(try parse("health:\n  storagedriver:\n    enabled: false\n").configuration.health.storageDriver)
         XCTAssertThrowsError(try parse("health:\n  file:\n    - interval: 1s\n")) { XCTAssertTrue("\($0)".contains("health.file[0].file: required"), "\($0)") }
         XCTAssertThrowsError(try parse("health:\n  file:\n    - file: /x\n      intervall: 1s\n")) {
