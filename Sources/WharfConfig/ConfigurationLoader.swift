@@ -88,7 +88,7 @@ extension Configuration {
         // openshift.metrics, openshift.requests
         ConfigurationErrors.collect(into: &errors, at: root) { config.operations = try OperationsConfiguration.decode(root["openshift"]) }
         if let auth = root["auth"] { ConfigurationErrors.collect(into: &errors, at: root) { try decodeAuth(auth, into: &config.auth, warnings: &warnings) } }
-        // health.*, http.debug, http.tls client certificates, openshift.version/auth (Configuration+Reference.swift)
+        // health.*, http.debug, client certificates, openshift.version/auth (Configuration+Reference.swift)
         decodeReference(root, into: &config, errors: &errors, warnings: &warnings)
 
         try ConfigurationErrors.throwIfAny(errors)
