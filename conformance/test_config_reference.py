@@ -96,7 +96,7 @@ def test_serve_runs_distribution_reference_with_mtls_debug_server_and_health(tmp
         "REGISTRY_HTTP_HOST": f"https://127.0.0.1:{port}",
         "REGISTRY_HTTP_TLS_CERTIFICATE": crt,
         "REGISTRY_HTTP_TLS_KEY": key,
-        "REGISTRY_HTTP_TLS_CLIENTCAS": f"- {ca}\n",
+        "REGISTRY_HTTP_TLS_CLIENTCAS_0": ca,  # distribution's form for one item of a list
         "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": os.path.join(str(tmp_path), "data"),
         "REGISTRY_AUTH_HTPASSWD_PATH": htpasswd,
         "REGISTRY_HEALTH_FILE": f"- file: {tmp_path}/maintenance\n  interval: 1s\n",

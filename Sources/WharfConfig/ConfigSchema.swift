@@ -168,9 +168,14 @@ public indirect enum ConfigSchema: Sendable {
         switch self {
         case .scalar, .refused:
             return nil
-        case .anyValue, .list:
-            // A list or free value is given whole, as YAML (`REGISTRY_HEALTH_FILE='[{file: /x}]'`).
+        case .anyValue:
             return nil
+        case .list(let item):
+            // The whole list is given as YAML (`REGISTRY_HEALTH_FILE`); one item by its index,
+            // as distribution does (`REGISTRY_HTTP_TLS_CLIENTCAS_0`, `REGISTRY_HEALTH_FILE_0_FILE`).
+            guard let index = Int(first), index >= 0, String(index) == first,
+                  let rest = item.resolve(components.dropFirst()) else { return nil }
+            return (["#\(index)"] + rest.path, rest.schema)
         case .noEffect, .planned:
             return nil
         case .either(let first, _):

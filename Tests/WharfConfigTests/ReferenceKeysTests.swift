@@ -127,6 +127,16 @@ final class ReferenceKeysTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("health.file[0].intervall: unknown key"), "\($0)")
         }
         XCTAssertThrowsError(try parse("health:\n  tcp:\n    - addr: :6379\n")) { XCTAssertTrue("\($0)".contains("expected host:port"), "\($0)") }
+        // One item of a list by its index, as distribution names them.
+        let indexed = try parse("health:\n  file:\n    - file: /a\n    - file: /b\n", [
+            "REGISTRY_HEALTH_FILE_1_FILE": "/b2", "REGISTRY_HEALTH_FILE_2_FILE": "/c",
+            "REGISTRY_HTTP_TLS_CERTIFICATE": "/crt", "REGISTRY_HTTP_TLS_KEY": "/key",
+            "REGISTRY_HTTP_TLS_CLIENTCAS_0": "/ca0.pem", "REGISTRY_HTTP_TLS_CLIENTCAS_1": "/ca1.pem",
+        ])
+        XCTAssertEqual(indexed.configuration.health.files.map(\.file), ["/a", "/b2", "/c"])
+        XCTAssertEqual(indexed.configuration.http.tls?.clientCAs, ["/ca0.pem", "/ca1.pem"])
+        XCTAssertEqual(indexed.warnings, [])
+        XCTAssertTrue(try parse("", ["REGISTRY_HEALTH_FILE_X_FILE": "/x"]).warnings.contains { $0.contains("not a configuration key") })
         // A list is given whole, as YAML, in its variable.
         let env = try parse("", ["REGISTRY_HEALTH_FILE": "- file: /var/run/down\n"]).configuration.health
         XCTAssertEqual(env.files.map(\.file), ["/var/run/down"])
