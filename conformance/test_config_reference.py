@@ -156,3 +156,31 @@ def test_serve_runs_openshift_reference_with_policy_from_the_variable(tmp_path):
         assert "imageregistry_" in metrics
     finally:
         stop(proc)
+
+
+def test_openshift_metrics_without_a_secret_follow_the_policys_metrics_role(tmp_path):
+    from authhelpers import policy_yaml
+    tokens = {"scraper": "wharf_scraper_token", "nobody": "wharf_nobody_token"}
+    policy = os.path.join(str(tmp_path), "policy.yml")
+    with open(policy, "w") as f:
+        f.write(policy_yaml(tokens, hash_password("unused-password")))
+    port = free_port()
+    env = {"REGISTRY_HTTP_ADDR": f"127.0.0.1:{port}",
+           "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": os.path.join(str(tmp_path), "data"),
+           "REGISTRY_AUTH_OPENSHIFT_POLICY": policy,
+           "REGISTRY_OPENSHIFT_METRICS_SECRET": ""}
+    proc = start(write(tmp_path, "openshift-registry.yml"), env, os.path.join(str(tmp_path), "wharf.log"))
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert wait_http(base + "/healthz") == "200", open(os.path.join(str(tmp_path), "wharf.log")).read()
+        url = base + "/extensions/v2/metrics"
+        assert status_of_curl(url, "-u", "scraper:" + tokens["scraper"]) == "200"
+        assert status_of_curl(url, "-u", "nobody:" + tokens["nobody"]) in ("401", "403")
+        assert status_of_curl(url, "-H", "Authorization: Bearer TopSecretLongToken") == "401"
+    finally:
+        stop(proc)
+
+
+def status_of_curl(url, *args):
+    _, out, _ = curl("-o", "/dev/null", "-w", "%{http_code}", *args, url)
+    return out
