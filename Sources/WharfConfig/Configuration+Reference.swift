@@ -11,8 +11,13 @@ extension Configuration {
             if let n = root["log"]?["accesslog"]?["disabled"], !n.isNull { c.log.accessLogDisabled = try n.bool(at: "log.accesslog.disabled") }
         }
         check {
-            guard let debug = root["http"]?["debug"], let addrNode = debug["addr"],
-                  let addr = try optionalString(addrNode, "http.debug.addr") else { return }
+            guard let debug = root["http"]?["debug"], !debug.isNull else { return }
+            guard let addrNode = debug["addr"], let addr = try optionalString(addrNode, "http.debug.addr") else {
+                if debug["prometheus"].map({ !$0.isNull }) == true {
+                    warnings.append("http.debug.prometheus: no effect without http.debug.addr (the debug listener serves it)")
+                }
+                return
+            }
             guard ConfigValueParser.listenAddress(addr) != nil else {
                 throw addrNode.error("http.debug.addr: invalid address '\(addr)' (expected host:port, e.g. localhost:5001)")
             }

@@ -176,6 +176,8 @@ final class ReferenceKeysTests: XCTestCase {
         let lists = TLSCipherSuites.openSSLLists(c.http.tls?.cipherSuites ?? [])
         XCTAssertEqual(lists.tls12, "ECDHE-RSA-AES128-GCM-SHA256")
         XCTAssertEqual(lists.tls13, "TLS_AES_128_GCM_SHA256")
+        XCTAssertEqual(try parse("http:\n  debug:\n    prometheus:\n      enabled: true\n").warnings,
+                       ["http.debug.prometheus: no effect without http.debug.addr (the debug listener serves it)"])
         XCTAssertThrowsError(try parse("http:\n  net: unix\n")) { XCTAssertTrue("\($0)".contains("http.net: 'unix' is not supported"), "\($0)") }
         XCTAssertThrowsError(try parse("http:\n  tls:\n    certificate: /c\n    key: /k\n    ciphersuites: [TLS_NOPE]\n")) {
             XCTAssertTrue("\($0)".contains("unknown suite 'TLS_NOPE'"), "\($0)")
