@@ -81,6 +81,24 @@ def test_access_log_disabled(disabled):
     assert len(access) == (0 if disabled else 3)
 
 
+def test_access_lines_name_the_authenticated_user(tmp_path):
+    from authhelpers import hash_password
+    import base64
+    htpasswd = os.path.join(str(tmp_path), "htpasswd")
+    with open(htpasswd, "w") as f:
+        f.write(f"alice:{hash_password('wonderland')}\n")
+    r = RegistryProcess(config={"log": {"formatter": "json"}, "auth": {"htpasswd": {"realm": "r", "path": htpasswd}}}).start()
+    try:
+        basic = {"Authorization": "Basic " + base64.b64encode(b"alice:wonderland").decode()}
+        assert r.request("GET", "/v2/", headers=basic)[0] == 200
+        assert r.request("GET", "/v2/")[0] == 401
+    finally:
+        r.stop()
+    access = [json.loads(l) for l in log_lines(r) if "response completed" in l]
+    r.cleanup()
+    assert [a.get("auth.user.name") for a in access] == ["alice", None]
+
+
 def test_tag_concurrency_limit_bounds_lookups_and_delete_still_removes_every_tag():
     r = RegistryProcess(config={"storage": {"tag": {"concurrencylimit": 2}}}).start()
     try:

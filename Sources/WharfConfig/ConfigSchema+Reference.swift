@@ -96,7 +96,7 @@ extension ConfigSchema {
             ("addr", .noEffect(.scalar, because: "no ImageStreams are written; clients see http.host")),
         ])),
         ("audit", .section([
-            ("enabled", .noEffect(.scalar, because: "there is no separate audit log; the access log names user, method and repository")),
+            ("enabled", .noEffect(.scalar, because: "there is no separate audit log; access lines name the user (auth.user.name), method, path and status")),
         ])),
         ("quota", .noEffect(.section([("enabled", .scalar), ("cachettl", .scalar)]),
                             because: "there are no project quotas without the OpenShift API; limit the bucket or volume")),
