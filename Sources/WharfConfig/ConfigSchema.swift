@@ -178,8 +178,8 @@ public indirect enum ConfigSchema: Sendable {
             return (["#\(index)"] + rest.path, rest.schema)
         case .noEffect, .planned:
             return nil
-        case .either(let first, _):
-            return first.resolve(components)
+        case .either(let text, _):
+            return text.resolve(components)
         case .section:
             guard let schema = child(first), let rest = schema.resolve(components.dropFirst()) else { return nil }
             return ([first] + rest.path, rest.schema)

@@ -8,6 +8,17 @@ import WharfRegistry
 /// `/debug/health` (every check, JSON) and, with `http.debug.prometheus.enabled`, the
 /// metrics at `http.debug.prometheus.path`, without auth. Plain HTTP, like distribution's.
 enum DebugServer {
+    /// Starts the server for `debug` and logs where it listens; nil when `http.debug.addr` is not set.
+    static func start(_ debug: Configuration.Debug?, health: HealthCheck, metrics: RegistryMetrics?, limits: HTTPLimits,
+                      logger: Logger) throws -> HTTPServer? {
+        guard let debug else { return nil }
+        let server = try make(debug, health: health, metrics: metrics, limits: limits, logger: logger)
+        try server.start()
+        let addr = HTTPServerConfiguration.parseAddress(debug.addr).map { $0.port == 0 ? "\($0.host):\(server.localPort)" : debug.addr } ?? debug.addr
+        logger.info("debug server listening on \(addr)", ["metrics": debug.prometheusEnabled ? debug.prometheusPath : "off"])
+        return server
+    }
+
     /// The server for `debug`; not started.
     static func make(_ debug: Configuration.Debug, health: HealthCheck, metrics: RegistryMetrics?, limits: HTTPLimits,
                      logger: Logger) throws -> HTTPServer {

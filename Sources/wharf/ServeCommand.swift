@@ -97,7 +97,8 @@ enum ServeCommand: WharfCommand {
         pruneSchedule?.start()
         // openshift.metrics.secret works with auth on too: a metrics request carrying it skips
         // the role check, and the endpoint verifies the secret itself.
-        let secretHolder = operations.metrics.flatMap { config.operations.metricsEnabled ? $0 : nil }.map { MetricsEndpoint(metrics: $0, secret: config.operations.metricsSecret) }
+        let secretHolder = config.operations.metricsEnabled
+            ? operations.metrics.map { MetricsEndpoint(metrics: $0, secret: config.operations.metricsSecret) } : nil
         let guarded = auth.map { auth in
             secretHolder.map { endpoint in
                 auth.exempting { $0.routeMatch.route?.id == .metrics && endpoint.carriesSecret($0) }
@@ -118,20 +119,14 @@ enum ServeCommand: WharfCommand {
         let addr = settings.server.port == 0 ? "\(settings.server.host):\(server.localPort)" : config.http.addr
         logger.log(.info, "listening on \(addr)", fields: StartupSummary.fields(config, addr: addr))
         options.healthMonitor?.start()
-        var debugServer: HTTPServer? = nil
-        if let debug = config.http.debug {
-            do {
-                let health = HealthCheck(driver: driver, monitor: options.healthMonitor)
-                let server = try DebugServer.make(debug, health: health, metrics: operations.metrics, limits: settings.server.limits, logger: logger)
-                try server.start()
-                debugServer = server
-                let debugAddr = HTTPServerConfiguration.parseAddress(debug.addr).map { $0.port == 0 ? "\($0.host):\(server.localPort)" : debug.addr } ?? debug.addr
-                logger.info("debug server listening on \(debugAddr)", ["metrics": debug.prometheusEnabled ? debug.prometheusPath : "off"])
-            } catch {
-                logger.error("cannot start debug server", ["addr": debug.addr, "error": "\(error)"])
-                await server.shutdown(gracePeriod: 0)
-                return ExitCode.failure
-            }
+        let debugServer: HTTPServer?
+        do {
+            debugServer = try DebugServer.start(config.http.debug, health: HealthCheck(driver: driver, monitor: options.healthMonitor),
+                                                metrics: operations.metrics, limits: settings.server.limits, logger: logger)
+        } catch {
+            logger.error("cannot start debug server", ["addr": config.http.debug?.addr ?? "", "error": "\(error)"])
+            await server.shutdown(gracePeriod: 0)
+            return ExitCode.failure
         }
 
         let signal = await shutdown.wait()
