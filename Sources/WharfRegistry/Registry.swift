@@ -35,8 +35,8 @@ public struct RegistryOptions: Sendable {
     /// `health.*`: the periodic checks `/healthz` and `/debug/health` report; nil: the
     /// storage driver alone, asked on each probe.
     public var healthMonitor: HealthMonitor? = nil
-    /// `storage.tag.concurrencylimit`: tag links read at once when a manifest delete looks
-    /// for the tags pointing at it.
+    /// `storage.tag.concurrencylimit`: tag links read (and tags removed) at once when a
+    /// manifest delete looks for the tags pointing at it.
     public var tagConcurrencyLimit: Int = 8
 
     /// Distribution's defaults.

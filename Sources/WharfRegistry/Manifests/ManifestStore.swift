@@ -159,7 +159,12 @@ struct ManifestStore: Sendable {
         let pointing = try await TagLookup.bounded(candidates, limit: context.options.tagConcurrencyLimit) { t in
             try await links.read(paths.tagCurrentLink(name, t)) == digest ? t : nil
         }
-        for t in pointing { try await links.delete(paths.tagDirectory(name, t)) }
+        // Removed with the same bound: each is a directory of its own, and on object stores
+        // each is several round trips.
+        _ = try await TagLookup.bounded(pointing, limit: context.options.tagConcurrencyLimit) { t -> Bool? in
+            try await links.delete(paths.tagDirectory(name, t))
+            return nil
+        }
         try await links.delete(paths.revisionLink(name, digest))
         if try await links.read(paths.layerLink(name, digest)) == digest {
             try await links.delete(paths.layerLink(name, digest))

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Runs per-tag lookups with at most `storage.tag.concurrencylimit` in flight, as
-/// distribution bounds them: deleting a manifest reads every tag's current link to find
-/// the ones pointing at it, and a repository may have thousands of tags.
+/// Runs per-tag work with at most `storage.tag.concurrencylimit` in flight, as
+/// distribution bounds its tag lookups: deleting a manifest reads every tag's current link
+/// to find the ones pointing at it (a repository may have thousands of tags), then
+/// removes those tags.
 enum TagLookup {
     /// `lookup` applied to every element of `items`, `limit` at a time; the non-nil
     /// results in the order of `items`.
