@@ -35,7 +35,7 @@ let package = Package(
                 dependencies: ["WharfAPI", "WharfHTTP", "WharfStorage", "WharfCrypto", "WharfMetrics"]),
         .target(name: "WharfAuth", dependencies: ["WharfAPI", "WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
         .executableTarget(name: "wharf",
-                          dependencies: ["WharfAPI", "WharfAuth", "WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
+                          dependencies: ["WharfAPI", "WharfAuth", "WharfRegistry", "WharfHTTP", "WharfHTTPClient", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
 
         // Fuzz targets: a replay driver in a normal build, a libFuzzer entry with -DFUZZING
         // (see Tests/Fuzz/README.md).

@@ -337,5 +337,5 @@ def test_overlay_config_passes_check_config(overlay, tmp_path):
         pytest.skip(f"storage driver {overlay} is not built on this branch yet: {p.stderr.strip()}")
     assert p.returncode == 0, p.stderr
     effective = yaml.safe_load(p.stdout)
-    assert list(k for k in effective["storage"] if k not in ("delete", "redirect", "maintenance", "cache")) == [overlay]
+    assert list(k for k in effective["storage"] if k not in ("delete", "redirect", "maintenance", "cache", "tag")) == [overlay]
     assert "not a configuration key" not in p.stderr, p.stderr

@@ -18,7 +18,7 @@ extension Configuration {
                 ("signingkey", .scalar), ("tokenexpiration", .scalar),
             ])),
             ("htpasswd", .section([("realm", .scalar), ("path", .scalar)])),
-        ])
+        ] + ConfigSchema.referenceAuthKeys)
     }
 
     /// `auth.openshift.*`.
@@ -27,8 +27,10 @@ extension Configuration {
         public var realm: String = "openshift"
         /// `tokenrealm`: `scheme://host` of the token endpoint as clients reach it; nil: from the request.
         public var tokenRealm: String? = nil
-        /// `policy`: the policy file (users, role bindings).
-        public var policy: String
+        /// `policy`: the policy file (users, role bindings); nil when neither the file nor
+        /// `REGISTRY_AUTH_OPENSHIFT_POLICY` gives one (`serve` then refuses to start, as
+        /// OpenShift's own `auth: {openshift: {}}` is valid to check but cannot run).
+        public var policy: String?
         /// `strictnames`: repository names must be `<project>/<name>` (default true).
         public var strictNames: Bool = true
         /// `signingkey`: HMAC key of issued tokens; nil: derived from `http.secret`.
@@ -36,7 +38,7 @@ extension Configuration {
         /// `tokenexpiration`: lifetime of issued tokens in seconds (default 5m).
         public var tokenExpiration: Double = 300
         /// A section reading `policy`.
-        public init(policy: String) { self.policy = policy }
+        public init(policy: String?) { self.policy = policy }
     }
 
     /// `auth.htpasswd.*`: both keys required (as distribution requires them).
@@ -52,16 +54,19 @@ extension Configuration {
         }
     }
 
-    static func decodeAuth(_ node: YAMLNode, into auth: inout Auth) throws {
+    /// What `serve` says when `auth.openshift` has no policy.
+    public static let missingPolicyMessage =
+        "auth.openshift.policy: no policy file given (set auth.openshift.policy in the file or REGISTRY_AUTH_OPENSHIFT_POLICY=/path/to/policy.yml; docs/auth.md describes the file)"
+
+    static func decodeAuth(_ node: YAMLNode, into auth: inout Auth, warnings: inout [String]) throws {
         func string(_ n: YAMLNode?, _ path: String) throws -> String? {
             guard let n, !n.isNull else { return nil }
             let s = try n.string(at: path)
             return s.isEmpty ? nil : s
         }
         if let o = node["openshift"], !o.isNull {
-            guard let policy = try string(o["policy"], "auth.openshift.policy") else {
-                throw o.error("auth.openshift.policy: required (the policy file with users and role bindings)")
-            }
+            let policy = try string(o["policy"], "auth.openshift.policy")
+            if policy == nil { warnings.append(Self.missingPolicyMessage + "; serve will not start without one") }
             var section = OpenShift(policy: policy)
             if let v = try string(o["realm"], "auth.openshift.realm") { section.realm = v }
             if let n = o["tokenrealm"], let v = try string(n, "auth.openshift.tokenrealm") {
@@ -103,7 +108,7 @@ extension Configuration.Auth {
         if let o = openshift {
             var e: [(String, YAMLNode)] = [("realm", s(o.realm))]
             if let v = o.tokenRealm { e.append(("tokenrealm", s(v))) }
-            e.append(("policy", s(o.policy)))
+            if let policy = o.policy { e.append(("policy", s(policy))) }
             e.append(("strictnames", s(String(o.strictNames))))
             if let v = o.signingKey { e.append(("signingkey", s(maskSecrets ? ConfigurationPrinter.mask : v))) }
             e.append(("tokenexpiration", s(ConfigValueParser.formatDuration(o.tokenExpiration))))

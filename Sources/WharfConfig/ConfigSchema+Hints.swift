@@ -19,6 +19,11 @@ extension ConfigSchema {
 
     /// The paths of every section in this schema that has `key` as a child.
     private func parents(ofKey key: String, at path: [String]) -> [[String]] {
+        switch self {
+        case .noEffect(let inner, _), .planned(let inner, _, _), .either(_, let inner), .list(let inner):
+            return inner.parents(ofKey: key, at: path)
+        default: break
+        }
         guard case .section(let children) = self else { return [] }
         var found = children.contains { $0.0 == key } ? [path] : []
         for (name, child) in children { found += child.parents(ofKey: key, at: path + [name]) }

@@ -17,16 +17,31 @@ public indirect enum ConfigSchema: Sendable {
     case stringMap
     /// A mapping with free keys to lists of scalars (`http.headers`).
     case listMap
+    /// A sequence whose items each have this schema (`health.file`: a list of sections).
+    case list(ConfigSchema)
+    /// Any value, not looked into (`middleware.*[].options`, `log.hooks[].options`).
+    case anyValue
+    /// A key Wharf reads but that changes nothing here: present, it adds one warning
+    /// saying why (see ConfigSchema+Reference.swift).
+    case noEffect(ConfigSchema, because: String)
+    /// A key whose feature is not built yet: present, it adds one warning naming the issue.
+    case planned(ConfigSchema, issue: Int, what: String)
+    /// A value of either schema: the second is tried when the first does not fit
+    /// (`storage.gcs.credentials`: JSON text, or the key's fields as a mapping).
+    case either(ConfigSchema, ConfigSchema)
+    /// A key Wharf knows but must refuse, because running without it would be unsafe
+    /// (`auth.token`: the registry would be open). Present, it is an error saying why.
+    case refused(because: String)
 
     /// The whole file.
     public static let root: ConfigSchema = .section([
         ("version", .scalar),
         ("loglevel", .scalar),
-        ("log", .section([("level", .scalar), ("formatter", .scalar), ("fields", .stringMap)])),
+        ("log", .section([("level", .scalar), ("formatter", .scalar), ("fields", .stringMap)] + referenceLogKeys)),
         ("http", .section([
             ("addr", .scalar), ("host", .scalar), ("prefix", .scalar), ("secret", .scalar),
             ("relativeurls", .scalar), ("draintimeout", .scalar),
-            ("tls", .section([("certificate", .scalar), ("key", .scalar), ("minimumtls", .scalar)])),
+            ("tls", .section([("certificate", .scalar), ("key", .scalar), ("minimumtls", .scalar)] + referenceTLSKeys)),
             ("http2", .section([("disabled", .scalar), ("maxconcurrentstreams", .scalar), ("flowcontroltimeout", .scalar)])),
             ("headers", .listMap),
             ("limits", .section([
@@ -34,7 +49,7 @@ public indirect enum ConfigSchema: Sendable {
                 ("headertimeout", .scalar), ("maxconnections", .scalar), ("maxbodysize", .scalar),
                 ("reservedconnections", .scalar), ("iotimeout", .scalar),
             ])),
-        ])),
+        ] + referenceHTTPKeys)),
         ("storage", .section([
             ("delete", .section([("enabled", .scalar)])),
             ("redirect", .section([("disable", .scalar)])),
@@ -46,16 +61,21 @@ public indirect enum ConfigSchema: Sendable {
                     ("keepyoungerthan", .scalar), ("ignoreinvalidimagereferences", .scalar), ("dryrun", .scalar),
                 ])),
             ])),
-            ("cache", .section([("blobdescriptor", .scalar)])),
-        ] + StorageDriverFactory.registrations.map { driver in
-            (driver.name, ConfigSchema.section(driver.parameters.map { ($0.name, .scalar) }))
+            ("cache", .section([("blobdescriptor", .scalar)] + referenceCacheKeys)),
+        ] + referenceStorageKeys + StorageDriverFactory.registrations.map { driver in
+            let structured = structuredDriverKeys(driver.name)
+            return (driver.name, ConfigSchema.section(driver.parameters.map { ($0.name, structured[$0.name].map { .either(.scalar, $0) } ?? .scalar) }
+                                                      + referenceDriverKeys(driver.name)))
         })),
-        ("openshift", .section(OperationsConfiguration.schemaKeys)),
+        ("openshift", .section(OperationsConfiguration.schemaKeys + referenceOpenShiftKeys)),
         ("auth", Configuration.Auth.schema),
-    ])
+        // health.*, middleware, reporting, compatibility, validation (ConfigSchema+Reference.swift)
+    ] + referenceTopLevelKeys)
 
     /// The child schema for `key` in a section.
     public func child(_ key: String) -> ConfigSchema? {
+        if case .noEffect(let inner, _) = self { return inner.child(key) }
+        if case .planned(let inner, _, _) = self { return inner.child(key) }
         guard case .section(let children) = self else { return nil }
         return children.first { $0.0 == key }?.1
     }
@@ -70,7 +90,37 @@ public indirect enum ConfigSchema: Sendable {
 
     /// Adds every problem under `node` to `errors`, continuing past each one.
     public func validate(_ node: YAMLNode, path: String, errors: inout [YAMLError]) {
+        var warnings: [String] = []
+        validate(node, path: path, errors: &errors, warnings: &warnings)
+    }
+
+    /// Adds every problem under `node` to `errors` and one line per key that has no effect
+    /// or is planned to `warnings`.
+    public func validate(_ node: YAMLNode, path: String, errors: inout [YAMLError], warnings: inout [String]) {
         switch self {
+        case .anyValue:
+            return
+        case .noEffect(let inner, let reason):
+            if !node.isNull { warnings.append("\(path): accepted, no effect: \(reason)") }
+            inner.validate(node, path: path, errors: &errors, warnings: &warnings)
+        case .planned(let inner, let issue, let what):
+            if !node.isNull { warnings.append("\(path): accepted, no effect yet: \(what) is planned (issue \(issue))") }
+            inner.validate(node, path: path, errors: &errors, warnings: &warnings)
+        case .refused(let reason):
+            if !node.isNull { errors.append(node.error("\(path): not supported: \(reason)")) }
+        case .either(let first, let second):
+            var firstErrors: [YAMLError] = []
+            first.validate(node, path: path, errors: &firstErrors, warnings: &warnings)
+            if !firstErrors.isEmpty { second.validate(node, path: path, errors: &errors, warnings: &warnings) }
+        case .list(let item):
+            guard !node.isNull else { return }
+            guard let items = node.sequence else {
+                errors.append(node.error("\(path): expected a list, found \(node.kindName)"))
+                return
+            }
+            for (index, element) in items.enumerated() {
+                item.validate(element, path: "\(path)[\(index)]", errors: &errors, warnings: &warnings)
+            }
         case .scalar:
             ConfigurationErrors.collect(into: &errors, at: node) { _ = try node.string(at: path) }
         case .section(let children):
@@ -91,7 +141,7 @@ public indirect enum ConfigSchema: Sendable {
                                             message: "\(childPath): unknown key" + (hint.map { " (\($0))" } ?? "")))
                     continue
                 }
-                schema.validate(entry.value, path: childPath, errors: &errors)
+                schema.validate(entry.value, path: childPath, errors: &errors, warnings: &warnings)
             }
         case .stringMap:
             ConfigurationErrors.collect(into: &errors, at: node) {
@@ -109,11 +159,27 @@ public indirect enum ConfigSchema: Sendable {
     /// mapping the remaining components, joined by `_`, are the key (`REGISTRY_LOG_FIELDS_SERVICE_NAME`
     /// → `log.fields.service_name`).
     public func resolve(_ components: ArraySlice<String>) -> (path: [String], schema: ConfigSchema)? {
+        switch self {
+        case .noEffect(let inner, _), .planned(let inner, _, _): return inner.resolve(components)
+        default: break
+        }
         guard let first = components.first else { return ([], self) }
         if first.isEmpty { return nil }
         switch self {
-        case .scalar:
+        case .scalar, .refused:
             return nil
+        case .anyValue:
+            return nil
+        case .list(let item):
+            // The whole list is given as YAML (`REGISTRY_HEALTH_FILE`); one item by its index,
+            // as distribution does (`REGISTRY_HTTP_TLS_CLIENTCAS_0`, `REGISTRY_HEALTH_FILE_0_FILE`).
+            guard let index = Int(first), index >= 0, String(index) == first,
+                  let rest = item.resolve(components.dropFirst()) else { return nil }
+            return (["#\(index)"] + rest.path, rest.schema)
+        case .noEffect, .planned:
+            return nil
+        case .either(let text, _):
+            return text.resolve(components)
         case .section:
             guard let schema = child(first), let rest = schema.resolve(components.dropFirst()) else { return nil }
             return ([first] + rest.path, rest.schema)

@@ -23,6 +23,8 @@ public struct Configuration: Equatable, Sendable {
     public var operations = OperationsConfiguration()
     /// `auth.*` (see AuthConfiguration.swift).
     public var auth = Auth()
+    /// `health.*` (see HealthConfiguration.swift).
+    public var health = Health()
 
     /// The defaults: listen on `:5000`, filesystem storage in `./data`, info logs.
     public init() {}
@@ -35,12 +37,14 @@ public struct Configuration: Equatable, Sendable {
         public var formatter: LogFormatter = .text
         /// Extra fields written on every line.
         public var fields: [String: String] = [:]
+        /// `log.accesslog.disabled`: no "response completed" line per request.
+        public var accessLogDisabled: Bool = false
         /// Creates the defaults.
         public init() {}
     }
 
     /// `log.formatter` values.
-    public enum LogFormatter: String, Equatable, Sendable, CaseIterable { case text, json }
+    public enum LogFormatter: String, Equatable, Sendable, CaseIterable { case text, json, logstash }
 
     /// `http.*`: the listener.
     public struct HTTP: Equatable, Sendable {
@@ -64,8 +68,10 @@ public struct Configuration: Equatable, Sendable {
         public var http2MaxConcurrentStreams: Int? = nil
         /// `http.http2.flowcontroltimeout`: seconds a stream may wait on the client's window; nil: 30 s.
         public var http2FlowControlTimeout: Double? = nil
-        /// Extra response headers, name → values (accepted and stored).
+        /// `http.headers`: added to every response, name → values.
         public var headers: [String: [String]] = [:]
+        /// `http.debug.*`: the second listener for probes and scrapers; nil when no `addr`.
+        public var debug: Debug? = nil
         /// Wharf's own server limits; nil means the server's default.
         public var limits = Limits()
         /// Creates the defaults.
@@ -80,6 +86,15 @@ public struct Configuration: Equatable, Sendable {
         public var key: String
         /// Lowest protocol version.
         public var minimumTLS: TLSVersion = .tls12
+        /// `clientcas`: PEM files of the CAs whose client certificates are accepted; when
+        /// set, a client certificate is required (mutual TLS).
+        public var clientCAs: [String] = []
+        /// `clientauth`: with `clientcas`, true (`require-and-verify-client-cert`, the
+        /// default) refuses clients without a certificate; false (`verify-client-cert-if-given`)
+        /// admits them and still refuses a certificate the CAs did not issue.
+        public var clientCertificateRequired: Bool = true
+        /// `ciphersuites`: TLS 1.2 suites allowed, by their IANA names (`TLS_ECDHE_..._GCM_SHA256`); empty: OpenSSL's defaults.
+        public var cipherSuites: [String] = []
         /// Creates a TLS section.
         public init(certificate: String, key: String, minimumTLS: TLSVersion = .tls12) {
             self.certificate = certificate
@@ -137,6 +152,8 @@ public struct Configuration: Equatable, Sendable {
         public var pruning = Pruning()
         /// `storage.cache.blobdescriptor` (`inmemory`), nil when unset.
         public var blobDescriptorCache: String? = nil
+        /// `storage.tag.concurrencylimit`: tag lookups run at once per request (default 8, distribution's).
+        public var tagConcurrencyLimit: Int = 8
         /// Creates the defaults.
         public init() {}
     }

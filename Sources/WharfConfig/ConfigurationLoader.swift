@@ -73,9 +73,9 @@ extension Configuration {
     /// section is read even when an earlier one failed, so every error is reported at once.
     public static func decode(_ root: YAMLNode) throws -> LoadedConfiguration {
         var errors: [YAMLError] = []
-        ConfigSchema.root.validate(root, path: "", errors: &errors)
-        var config = Configuration()
         var warnings: [String] = []
+        ConfigSchema.root.validate(root, path: "", errors: &errors, warnings: &warnings)
+        var config = Configuration()
 
         ConfigurationErrors.collect(into: &errors, at: root) {
             if let v = try optionalString(root["version"], "version") { config.version = v }
@@ -87,7 +87,9 @@ extension Configuration {
         }
         // openshift.metrics, openshift.requests
         ConfigurationErrors.collect(into: &errors, at: root) { config.operations = try OperationsConfiguration.decode(root["openshift"]) }
-        if let auth = root["auth"] { ConfigurationErrors.collect(into: &errors, at: root) { try decodeAuth(auth, into: &config.auth) } }
+        if let auth = root["auth"] { ConfigurationErrors.collect(into: &errors, at: root) { try decodeAuth(auth, into: &config.auth, warnings: &warnings) } }
+        // health.*, http.debug, client certificates, openshift.version/auth (Configuration+Reference.swift)
+        decodeReference(root, into: &config, errors: &errors, warnings: &warnings)
 
         try ConfigurationErrors.throwIfAny(errors)
         return LoadedConfiguration(configuration: config, warnings: warnings)
@@ -106,7 +108,7 @@ extension Configuration {
         }
         if let node = log?["formatter"], let v = try optionalString(node, "log.formatter") {
             guard let f = LogFormatter(rawValue: v.lowercased()) else {
-                throw node.error("log.formatter: unknown formatter '\(v)' (expected text or json)")
+                throw node.error("log.formatter: unknown formatter '\(v)' (expected text, json or logstash)")
             }
             l.formatter = f
         }
@@ -209,7 +211,17 @@ extension Configuration {
         }
         if let chosen = drivers.first, let registration = StorageDriverFactory.registration(named: chosen.key) {
             var params = recordedDefaults(registration)
-            for e in try chosen.value.entries(at: "storage.\(chosen.key)") where !e.value.isNull {
+            let ignored = ConfigSchema.ignoredDriverKeys(chosen.key)
+            let structured = ConfigSchema.structuredDriverKeys(chosen.key)
+            for e in try chosen.value.entries(at: "storage.\(chosen.key)") where !e.value.isNull && !ignored.contains(e.key) {
+                if structured[e.key] != nil, let fields = e.value.mapping {
+                    // distribution's mapping form, passed on as the JSON the driver reads.
+                    var object: [String: String] = [:]
+                    for f in fields { object[f.key] = try f.value.string(at: "storage.\(chosen.key).\(e.key).\(f.key)") }
+                    let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                    params[e.key] = String(decoding: json, as: UTF8.self)
+                    continue
+                }
                 params[e.key] = try e.value.string(at: "storage.\(chosen.key).\(e.key)")
             }
             do {
@@ -273,13 +285,13 @@ extension Configuration {
     }
 
     /// nil when absent or null; an empty string counts as absent.
-    private static func optionalString(_ node: YAMLNode?, _ path: String) throws -> String? {
+    static func optionalString(_ node: YAMLNode?, _ path: String) throws -> String? {
         guard let node, !node.isNull else { return nil }
         let s = try node.string(at: path)
         return s.isEmpty ? nil : s
     }
 
-    private static func optionalDuration(_ node: YAMLNode?, _ path: String, positive: Bool = false) throws -> Double? {
+    static func optionalDuration(_ node: YAMLNode?, _ path: String, positive: Bool = false) throws -> Double? {
         guard let node, try optionalString(node, path) != nil else { return nil }
         let v = try node.duration(at: path)
         if positive && v <= 0 { throw node.error("\(path): must be greater than zero") }
@@ -291,14 +303,14 @@ extension Configuration {
         return try node.byteSize(at: path)
     }
 
-    private static func optionalCount(_ node: YAMLNode?, _ path: String, allowZero: Bool = false) throws -> Int? {
+    static func optionalCount(_ node: YAMLNode?, _ path: String, allowZero: Bool = false) throws -> Int? {
         guard let node, !node.isNull else { return nil }
         let v = Int64(try node.int(at: path))
         if allowZero && v == 0 { return 0 }
         return try positiveInt(v, node, path)
     }
 
-    private static func positiveInt(_ v: Int64, _ node: YAMLNode, _ path: String) throws -> Int {
+    static func positiveInt(_ v: Int64, _ node: YAMLNode, _ path: String) throws -> Int {
         guard v > 0, v <= Int64(Int32.max) else { throw node.error("\(path): must be between 1 and \(Int32.max)") }
         return Int(v)
     }

@@ -34,6 +34,7 @@ public enum ConfigurationPrinter {
         root.append(entry("log", map([
             entry("level", scalar(c.log.level)),
             entry("formatter", scalar(c.log.formatter.rawValue)),
+            entry("accesslog", map([entry("disabled", scalar(String(c.log.accessLogDisabled)))])),
         ] + (c.log.fields.isEmpty ? [] : [entry("fields", map(c.log.fields.sorted { $0.key < $1.key }.map {
             entry($0.key, scalar(secret($0.key, $0.value)))
         }))]))))
@@ -49,7 +50,9 @@ public enum ConfigurationPrinter {
                 entry("certificate", scalar(tls.certificate)),
                 entry("key", scalar(tls.key)),
                 entry("minimumtls", scalar(tls.minimumTLS.rawValue)),
-            ])))
+            ] + (tls.clientCAs.isEmpty ? [] : [entry("clientcas", list(tls.clientCAs)), entry("clientauth", scalar(
+                tls.clientCertificateRequired ? "require-and-verify-client-cert" : "verify-client-cert-if-given"))])
+              + (tls.cipherSuites.isEmpty ? [] : [entry("ciphersuites", list(tls.cipherSuites))]))))
         }
         var http2 = [entry("disabled", scalar(String(c.http.http2Disabled)))]
         if let v = c.http.http2MaxConcurrentStreams { http2.append(entry("maxconcurrentstreams", scalar(String(v)))) }
@@ -72,6 +75,11 @@ public enum ConfigurationPrinter {
         if let v = l.reservedConnections { limits.append(entry("reservedconnections", scalar(String(v)))) }
         if let v = l.ioTimeout { limits.append(entry("iotimeout", scalar(ConfigValueParser.formatDuration(v)))) }
         if !limits.isEmpty { http.append(entry("limits", map(limits))) }
+        if let d = c.http.debug {
+            http.append(entry("debug", map([entry("addr", scalar(d.addr)), entry("prometheus", map([
+                entry("enabled", scalar(String(d.prometheusEnabled))), entry("path", scalar(d.prometheusPath)),
+            ]))])))
+        }
         root.append(entry("http", map(http)))
 
         let s = c.storage
@@ -103,11 +111,42 @@ public enum ConfigurationPrinter {
             ])),
         ])))
         if let v = s.blobDescriptorCache { storage.append(entry("cache", map([entry("blobdescriptor", scalar(v))]))) }
+        storage.append(entry("tag", map([entry("concurrencylimit", scalar(String(s.tagConcurrencyLimit)))])))
         root.append(entry("storage", map(storage)))
         root.append(entry("openshift", map(c.operations.printedEntries(maskSecrets: maskSecrets))))
         if let auth = c.auth.printedNode(maskSecrets: maskSecrets) { root.append(entry("auth", auth)) }
+        if let health = healthNode(c.health, maskSecrets: maskSecrets) { root.append(entry("health", health)) }
         return map(root)
     }
+
+    /// `health`, or nil when no check is configured. Header values of http checks are
+    /// masked (they often carry `Authorization`).
+    private static func healthNode(_ h: Configuration.Health, maskSecrets: Bool) -> YAMLNode? {
+        func periodic(_ p: Configuration.Periodic, timeout: Bool) -> [YAMLEntry] {
+            [entry("interval", scalar(ConfigValueParser.formatDuration(p.interval))), entry("threshold", scalar(String(p.threshold)))]
+                + (timeout ? [entry("timeout", scalar(ConfigValueParser.formatDuration(p.timeout)))] : [])
+        }
+        func items(_ nodes: [YAMLNode]) -> YAMLNode { YAMLNode(.sequence(nodes), line: 0, origin: "") }
+        var e: [YAMLEntry] = []
+        if let s = h.storageDriver { e.append(entry("storagedriver", map([entry("enabled", scalar("true"))] + periodic(s, timeout: false)))) }
+        if !h.files.isEmpty {
+            e.append(entry("file", items(h.files.map {
+                map([entry("file", scalar($0.file)), entry("interval", scalar(ConfigValueParser.formatDuration($0.periodic.interval)))])
+            })))
+        }
+        if !h.http.isEmpty {
+            e.append(entry("http", items(h.http.map { check in
+                map([entry("uri", scalar(check.uri)), entry("statuscode", scalar(String(check.statusCode)))]
+                    + (check.headers.isEmpty ? [] : [entry("headers", map(check.headers.sorted { $0.key < $1.key }.map {
+                        entry($0.key, list($0.value.map { maskSecrets && !$0.isEmpty ? mask : $0 }))
+                    }))]) + periodic(check.periodic, timeout: true))
+            })))
+        }
+        if !h.tcp.isEmpty { e.append(entry("tcp", items(h.tcp.map { map([entry("addr", scalar($0.addr))] + periodic($0.periodic, timeout: true)) }))) }
+        return e.isEmpty ? nil : map(e)
+    }
+
+    private static func list(_ values: [String]) -> YAMLNode { YAMLNode(.sequence(values.map(scalar)), line: 0, origin: "") }
 
     /// A string value (never null: the writer quotes it when it would read as null).
     private static func scalar(_ s: String) -> YAMLNode { YAMLNode(.scalar(s, .doubleQuoted), line: 0, origin: "") }

@@ -155,7 +155,7 @@ final class ClientConnection: @unchecked Sendable {
     }
 
     /// A connected TCP socket to `host:port`, trying each resolved address within `timeout`.
-    private static func connectSocket(host: String, port: Int, named: String, timeout: TimeInterval) throws -> Int32 {
+    static func connectSocket(host: String, port: Int, named: String, timeout: TimeInterval) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?

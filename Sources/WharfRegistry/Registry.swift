@@ -32,6 +32,12 @@ public struct RegistryOptions: Sendable {
     /// Largest request body of one upload request (POST/PATCH/PUT); the default lifts the
     /// server's general body cap, since layers can be many GiB.
     public var maxUploadRequestSize: Int64 = Int64.max
+    /// `health.*`: the periodic checks `/healthz` and `/debug/health` report; nil: the
+    /// storage driver alone, asked on each probe.
+    public var healthMonitor: HealthMonitor? = nil
+    /// `storage.tag.concurrencylimit`: tag links read (and tags removed) at once when a
+    /// manifest delete looks for the tags pointing at it.
+    public var tagConcurrencyLimit: Int = 8
 
     /// Distribution's defaults.
     public init() {}
@@ -127,7 +133,7 @@ public final class Registry: @unchecked Sendable {
         }
         try routes.bind(.base, base)
         try routes.bind(.baseWithoutSlash, base)
-        let health = HealthCheck(driver: context.driver)
+        let health = HealthCheck(driver: context.driver, monitor: context.options.healthMonitor)
         try routes.bind(.health) { _ in await health.plainResponse() }
         try routes.bind(.root) { _ in await health.plainResponse() }
         try routes.bind(.debugHealth) { _ in await health.jsonResponse() }

@@ -12,20 +12,21 @@ enum AuthSetup {
     /// (so replicas sharing `http.secret` accept each other's tokens).
     static func middleware(_ config: Configuration, httpSecret: [UInt8], logger: Logger) throws -> AuthMiddleware? {
         if let o = config.auth.openshift {
+            guard let policy = o.policy else { throw ConfigurationError(Configuration.missingPolicyMessage) }
             let key = o.signingKey.map { Array($0.utf8) }
                 ?? HMAC.sign(key: httpSecret, message: Array("wharf auth token signing key v1".utf8))
-            var settings = AuthSettings(mode: .openshift(policyPath: o.policy), realm: o.realm, tokenRealm: o.tokenRealm,
+            var settings = AuthSettings(mode: .openshift(policyPath: policy), realm: o.realm, tokenRealm: o.tokenRealm,
                                         strictNames: o.strictNames, signingKey: key)
             settings.tokenLifetime = Int64(o.tokenExpiration)
             let store: PolicyStore
             do {
-                store = try PolicyStore(path: o.policy, logger: logger)
+                store = try PolicyStore(path: policy, logger: logger)
             } catch {
                 throw ConfigurationError("auth.openshift.policy: \(error)")
             }
             store.reloadOnHangup()
             let authenticator = Authenticator(settings: settings, policies: store, htpasswd: nil)
-            logger.info("auth enabled", ["scheme": "openshift", "policy": o.policy,
+            logger.info("auth enabled", ["scheme": "openshift", "policy": policy,
                                          "users": String(store.current().users.count)])
             return AuthMiddleware(authenticator: authenticator, logger: logger)
         }

@@ -9,14 +9,14 @@ import WharfRegistry
 /// and the `/extensions/v2/metrics` route) and the `openshift.requests.*` limiter. Kept
 /// out of ``ServeCommand`` so each new concern there is a line or two.
 struct OperationsWiring {
-    /// The metrics, when `openshift.metrics.enabled`.
+    /// The metrics, when `openshift.metrics.enabled` or `http.debug.prometheus.enabled`.
     let metrics: RegistryMetrics?
     /// The middleware to put in front of the registry, outermost first (after the access log).
     let middleware: [HTTPMiddleware]
 
-    /// Builds what `config` enables.
-    init(_ config: OperationsConfiguration) {
-        metrics = config.metricsEnabled
+    /// Builds what `config` enables; `debugMetrics`: the debug listener serves metrics.
+    init(_ config: OperationsConfiguration, debugMetrics: Bool = false) {
+        metrics = config.metricsEnabled || debugMetrics
             ? RegistryMetrics(gitVersion: "v" + BuildInfo.version, gitCommit: BuildInfo.gitCommit ?? "unknown")
             : nil
         var middleware: [HTTPMiddleware] = []
@@ -34,7 +34,7 @@ struct OperationsWiring {
 
     /// Adds the metrics route to `registry` (behind the secret check of ``MetricsEndpoint``).
     func addRoutes(to registry: Registry, config: OperationsConfiguration) throws {
-        guard let metrics else { return }
+        guard config.metricsEnabled, let metrics else { return }
         try registry.addRoute(.metrics, MetricsEndpoint(metrics: metrics, secret: config.metricsSecret).handler)
     }
 

@@ -35,8 +35,12 @@ struct RuntimeSettings {
         // ALPN offers h2 first unless http.http2.disabled; plain listeners then accept h2c prior knowledge.
         let alpn = config.http.http2Disabled ? ["http/1.1"] : ["h2", "http/1.1"]
         let tls = config.http.tls.map {
-            TLSConfiguration(certificatePath: $0.certificate, keyPath: $0.key, minimumVersion: $0.minimumTLS.rawValue,
-                             alpnProtocols: alpn)
+            var t = TLSConfiguration(certificatePath: $0.certificate, keyPath: $0.key, minimumVersion: $0.minimumTLS.rawValue,
+                                     alpnProtocols: alpn)
+            t.clientCAPaths = $0.clientCAs
+            t.clientCertificateRequired = $0.clientCertificateRequired
+            (t.cipherList, t.cipherSuites) = TLSCipherSuites.openSSLLists($0.cipherSuites)
+            return t
         }
         server = HTTPServerConfiguration(host: address.host, port: address.port, tls: tls, limits: limits)
         server.http2.enabled = !config.http.http2Disabled
@@ -44,7 +48,7 @@ struct RuntimeSettings {
         if let v = config.http.http2FlowControlTimeout { server.http2.flowControlTimeout = v }
 
         logLevel = LogLevel(name: config.log.level) ?? .info
-        logFormat = config.log.formatter == .json ? .json : .text
+        logFormat = LogFormat(rawValue: config.log.formatter.rawValue) ?? .text
         logFields = config.log.fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [("instance.id", instanceID)]
 
         var options = RegistryOptions()
@@ -53,6 +57,7 @@ struct RuntimeSettings {
         options.host = config.http.host
         options.readOnly = config.storage.readOnly
         options.redirectDisabled = config.storage.redirectDisabled
+        options.tagConcurrencyLimit = config.storage.tagConcurrencyLimit
         if let secret = config.http.secret {
             options.httpSecret = Array(secret.utf8)
             generatedSecret = false

@@ -47,7 +47,7 @@ enum ServeCommand: WharfCommand {
             logger.error("cannot use storage", ["error": problem])
             return ExitCode.failure
         }
-        let operations = OperationsWiring(config.operations)
+        let operations = OperationsWiring(config.operations, debugMetrics: config.http.debug?.prometheusEnabled == true)
         let driver: StorageDriver
         do {
             // The registry builds it from every parameter the section gave (maxthreads, directwrites, ...).
@@ -73,7 +73,14 @@ enum ServeCommand: WharfCommand {
             logger.error("cannot set up auth", ["error": "\(error)"])
             return ExitCode.usage
         }
-        let registry = Registry(options: settings.registry, driver: driver, logger: logger, metrics: operations.metrics)
+        var options = settings.registry
+        do {
+            options.healthMonitor = try HealthWiring.monitor(config.health, driver: driver)
+        } catch {
+            logger.error("cannot set up health checks", ["error": "\(error)"])
+            return ExitCode.failure
+        }
+        let registry = Registry(options: options, driver: driver, logger: logger, metrics: operations.metrics)
         do {
             try operations.addRoutes(to: registry, config: config.operations)
         } catch {
@@ -90,14 +97,17 @@ enum ServeCommand: WharfCommand {
         pruneSchedule?.start()
         // openshift.metrics.secret works with auth on too: a metrics request carrying it skips
         // the role check, and the endpoint verifies the secret itself.
-        let secretHolder = operations.metrics.map { MetricsEndpoint(metrics: $0, secret: config.operations.metricsSecret) }
+        let secretHolder = config.operations.metricsEnabled
+            ? operations.metrics.map { MetricsEndpoint(metrics: $0, secret: config.operations.metricsSecret) } : nil
         let guarded = auth.map { auth in
             secretHolder.map { endpoint in
                 auth.exempting { $0.routeMatch.route?.id == .metrics && endpoint.carriesSecret($0) }
             } ?? auth
         }
         // The route is matched once, before the middleware, which reads it.
-        let handler = registry.handler(middleware: [AccessLogMiddleware(logger: logger)] + operations.middleware + (guarded.map { [$0] } ?? []))
+        var outer: [HTTPMiddleware] = config.log.accessLogDisabled ? [] : [AccessLogMiddleware(logger: logger)]
+        if !config.http.headers.isEmpty { outer.append(ResponseHeadersMiddleware(headers: config.http.headers)) }
+        let handler = registry.handler(middleware: outer + operations.middleware + (guarded.map { [$0] } ?? []))
         let server = HTTPServer(configuration: settings.server, logger: logger, handler: handler)
         let shutdown = ShutdownSignal()
         do {
@@ -108,12 +118,24 @@ enum ServeCommand: WharfCommand {
         }
         let addr = settings.server.port == 0 ? "\(settings.server.host):\(server.localPort)" : config.http.addr
         logger.log(.info, "listening on \(addr)", fields: StartupSummary.fields(config, addr: addr))
+        options.healthMonitor?.start()
+        let debugServer: HTTPServer?
+        do {
+            debugServer = try DebugServer.start(config.http.debug, health: HealthCheck(driver: driver, monitor: options.healthMonitor),
+                                                metrics: operations.metrics, limits: settings.server.limits, logger: logger)
+        } catch {
+            logger.error("cannot start debug server", ["addr": config.http.debug?.addr ?? "", "error": "\(error)"])
+            await server.shutdown(gracePeriod: 0)
+            return ExitCode.failure
+        }
 
         let signal = await shutdown.wait()
         logger.info("shutting down", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT",
                                       "draintimeout": ConfigValueParser.formatDuration(config.http.drainTimeout)])
         purger?.cancel()
         pruneSchedule?.cancel()
+        options.healthMonitor?.stop()
+        await debugServer?.shutdown(gracePeriod: 0)
         await server.shutdown(gracePeriod: config.http.drainTimeout)
         logger.info("stopped")
         return ExitCode.success

@@ -10,7 +10,10 @@ enum StartupSummary {
     static func fields(_ config: Configuration, addr: String) -> [(String, String)] {
         let storage = config.storage
         let http = config.http
-        let tls = http.tls.map { "on (min \($0.minimumTLS.rawValue), alpn " + (http.http2Disabled ? "http/1.1" : "h2,http/1.1") + ")" } ?? "off"
+        let tls = http.tls.map {
+            "on (min \($0.minimumTLS.rawValue), alpn " + (http.http2Disabled ? "http/1.1" : "h2,http/1.1")
+                + ($0.clientCAs.isEmpty ? "" : ", client certificates required") + ")"
+        } ?? "off"
         let location = storage.driverParameters["rootdirectory"] ?? storage.driverParameters["bucket"] ?? ""
         let auth = config.auth.openshift != nil ? "openshift" : config.auth.htpasswd != nil ? "htpasswd" : "none"
         return [
@@ -20,7 +23,17 @@ enum StartupSummary {
             ("readonly", "\(storage.readOnly)"), ("auth", auth),
             ("metrics", config.operations.metricsEnabled ? "on" : "off"),
             ("maintenance", maintenance(storage)),
+            ("health", health(config.health)),
         ]
+    }
+
+    /// The periodic checks of `health.*`: "storagedriver, 1 file, 2 http, 1 tcp", or "on probe".
+    private static func health(_ h: Configuration.Health) -> String {
+        var parts: [String] = h.storageDriver == nil ? [] : ["storagedriver every \(ConfigValueParser.formatDuration(h.storageDriver!.interval))"]
+        if !h.files.isEmpty { parts.append("\(h.files.count) file") }
+        if !h.http.isEmpty { parts.append("\(h.http.count) http") }
+        if !h.tcp.isEmpty { parts.append("\(h.tcp.count) tcp") }
+        return parts.isEmpty ? "storage driver on probe" : parts.joined(separator: ", ")
     }
 
     /// The jobs that run on a timer: upload purging and pruning, or "none".

@@ -39,10 +39,10 @@ final class AuthConfigurationTests: XCTestCase {
         XCTAssertEqual(c.auth.htpasswd, Configuration.Htpasswd(realm: "basic", path: "/h"))
         let bad: [(String, String)] = [
             ("auth:\n  htpasswd:\n    realm: basic\n", "realm and path must both be set"),
-            ("auth:\n  openshift:\n    realm: x\n", "auth.openshift.policy: required"),
             ("auth:\n  openshift:\n    policy: /p\n  htpasswd:\n    realm: r\n    path: /h\n", "choose one"),
             ("auth:\n  openshift:\n    policy: /p\n    tokenrealm: ftp://x\n", "tokenrealm"),
-            ("auth:\n  token:\n    realm: x\n", "auth.token: unknown key"),
+            ("auth:\n  token:\n    realm: x\n", "auth.token: not supported: tokens from an external token server"),
+            ("auth:\n  silly:\n    realm: x\n", "auth.silly: not supported"),
         ]
         for (text, fragment) in bad {
             XCTAssertThrowsError(try load(text), text) { XCTAssertTrue("\($0)".contains(fragment), "\($0)") }

@@ -6,8 +6,13 @@ import WharfConfig
 final class ConfigurationDocsTests: XCTestCase {
     static func leafPaths(_ schema: ConfigSchema, _ prefix: String) -> [String] {
         switch schema {
-        case .scalar, .stringMap, .listMap:
+        case .scalar, .stringMap, .listMap, .anyValue, .refused:
             return [prefix]
+        case .list(let item):
+            if case .section = item { return leafPaths(item, prefix + "[]") }
+            return [prefix]
+        case .either(let inner, _), .noEffect(let inner, _), .planned(let inner, _, _):
+            return leafPaths(inner, prefix)
         case .section(let children):
             if children.isEmpty { return [prefix] }
             return children.flatMap { leafPaths($0.1, prefix.isEmpty ? $0.0 : "\(prefix).\($0.0)") }

@@ -103,7 +103,7 @@ final class ConfigurationPrinterTests: XCTestCase {
 
     func testDefaultsArePrinted() throws {
         let printed = ConfigurationPrinter.yaml(Configuration())
-        XCTAssertTrue(printed.hasPrefix("version: 0.1\nlog:\n  level: info\n  formatter: text\nhttp:\n  addr: \":5000\"\n"), printed)
+        XCTAssertTrue(printed.hasPrefix("version: 0.1\nlog:\n  level: info\n  formatter: text\n  accesslog:\n    disabled: false\nhttp:\n  addr: \":5000\"\n"), printed)
         XCTAssertTrue(printed.contains("storage:\n  filesystem:\n    rootdirectory: ./data\n"), printed)
         XCTAssertEqual(try Configuration.parse(Data(printed.utf8), origin: "p").configuration, Configuration())
     }

@@ -138,10 +138,10 @@ final class ConfigurationTests: XCTestCase {
 
     func testUnknownKeysNameTheFullPath() {
         assertError("http:\n  adr: :5000\n", "config.yml:2: http.adr: unknown key (did you mean 'addr'?)")
-        assertError("version: 0.1\nauth:\n  token: {}\n", "config.yml:3: auth.token: unknown key")
+        assertError("version: 0.1\nauth:\n  tokens: {}\n", "config.yml:3: auth.tokens: unknown key (did you mean 'token'?)")
         assertError("storage:\n  filesystem:\n    root: /x\n", "config.yml:3: storage.filesystem.root: unknown key")
         assertError("storage:\n  inmemory:\n    x: 1\n", "config.yml:3: storage.inmemory.x: unknown key")
-        assertError("http:\n  tls:\n    clientcas: [a]\n", "config.yml:3: http.tls.clientcas: unknown key")
+        assertError("http:\n  tls:\n    clientca: [a]\n", "config.yml:3: http.tls.clientca: unknown key (did you mean 'clientcas'?)")
         // `oss` is distribution's Alibaba driver: known by name, not built here.
         assertError("storage:\n  oss:\n    bucket: x\n",
                     "config.yml:2: storage.oss: storage driver 'oss' is not supported yet (supported: \(StorageDriverFactory.knownNames.joined(separator: ", ")))")
@@ -173,7 +173,7 @@ final class ConfigurationTests: XCTestCase {
 
     func testValueErrors() {
         assertError("log:\n  level: loud\n", "config.yml:2: log.level: unknown level 'loud' (expected one of error, fatal, panic, warn, warning, info, debug, trace, Normal, Debug, Trace, TraceAll; case does not matter)")
-        assertError("log:\n  formatter: logstash\n", "config.yml:2: log.formatter: unknown formatter 'logstash' (expected text or json)")
+        assertError("log:\n  formatter: gelf\n", "config.yml:2: log.formatter: unknown formatter 'gelf' (expected text, json or logstash)")
         assertError("http:\n  addr: 5000\n", "config.yml:2: http.addr: invalid address '5000' (expected host:port, e.g. :5000)")
         assertError("http:\n  addr: :70000\n", "config.yml:2: http.addr: invalid address ':70000' (expected host:port, e.g. :5000)")
         assertError("http:\n  host: registry.example.com\n", "config.yml:2: http.host: expected an absolute http(s) URL, found 'registry.example.com'")

@@ -22,7 +22,7 @@ public struct AuthMiddleware: HTTPMiddleware {
     /// caller may not pull the `from` repository (the mount then becomes a normal upload).
     public static let mountAttribute = "wharf.auth.mount"
     /// Request attribute holding the authenticated user name, for later layers.
-    public static let userAttribute = "user"
+    public static let userAttribute = HTTPRequest.userAttribute
 
     /// Checks credentials.
     public let authenticator: Authenticator

@@ -146,18 +146,36 @@ public struct YAMLNode: Equatable, Sendable {
     // MARK: Editing (used to apply overrides such as environment variables)
 
     /// Sets the value at `path` (keys below this node), creating mappings on the way and
-    /// replacing whatever non-mapping value stood in the way.
+    /// replacing whatever non-mapping value stood in the way. A component `#N` is item N
+    /// of a sequence (distribution's `REGISTRY_HTTP_TLS_CLIENTCAS_0`); past the last item
+    /// it appends one.
     public mutating func set(_ value: YAMLNode, at path: ArraySlice<String>) {
         guard let first = path.first else {
             self = value
             return
         }
+        let rest = path.dropFirst()
+        func fresh() -> YAMLNode {
+            YAMLNode(rest.first?.hasPrefix("#") == true ? .sequence([]) : .mapping([]), line: value.line, origin: value.origin)
+        }
+        if first.hasPrefix("#"), let index = Int(first.dropFirst()) {
+            var items = sequence ?? []
+            if index < items.count {
+                items[index].set(value, at: rest)
+            } else {
+                var child = fresh()
+                child.set(value, at: rest)
+                items.append(child)
+            }
+            content = .sequence(items)
+            return
+        }
         var entries = mapping ?? []
         if let i = entries.firstIndex(where: { $0.key == first }) {
-            entries[i].value.set(value, at: path.dropFirst())
+            entries[i].value.set(value, at: rest)
         } else {
-            var child = YAMLNode(.mapping([]), line: value.line, origin: value.origin)
-            child.set(value, at: path.dropFirst())
+            var child = fresh()
+            child.set(value, at: rest)
             entries.append(YAMLEntry(key: first, keyLine: value.line, value: child))
         }
         content = .mapping(entries)

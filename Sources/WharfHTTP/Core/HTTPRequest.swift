@@ -51,6 +51,8 @@ public final class HTTPRequest: @unchecked Sendable {
     /// allowed the request, so handlers with a check of their own (the metrics secret)
     /// accept what auth already granted.
     public static let accessGrantedAttribute = "wharf.access.granted"
+    /// Attribute holding the authenticated user's name (set by auth, read by the access log).
+    public static let userAttribute = "user"
     /// When the server finished reading the request head.
     public let receivedAt: Date
 

@@ -33,7 +33,9 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
 }
 
 /// Output shape: logrus text (`time="..." level=info msg="..." k=v`) or one JSON object per line.
-public enum LogFormat: String, Sendable { case text, json }
+/// Line formats: logrus' `text` (key=value), `json`, and `logstash` (JSON with
+/// `@timestamp`, `@version` and `message`, as logstash's json codec expects).
+public enum LogFormat: String, Sendable { case text, json, logstash }
 
 /// A structured logger writing one line per event to a file descriptor (stderr by default).
 ///
@@ -89,10 +91,13 @@ public final class Logger: @unchecked Sendable {
             Self.appendQuoted(&line, msg)
             for (k, v) in fields { Self.appendField(&line, k, v) }
             for (k, v) in baseFields { Self.appendField(&line, k, v) }
-        case .json:
+        case .json, .logstash:
             var time: [UInt8] = []
             Self.appendTimestamp(&time)
-            var obj: [(String, String)] = [("time", String(decoding: time, as: UTF8.self)), ("level", l.label), ("msg", msg)]
+            let stamp = String(decoding: time, as: UTF8.self)
+            var obj: [(String, String)] = format == .json
+                ? [("time", stamp), ("level", l.label), ("msg", msg)]
+                : [("@timestamp", stamp), ("@version", "1"), ("level", l.label), ("message", msg)]
             obj += fields + baseFields
             line += ("{" + obj.map { "\(Self.jsonString($0.0)):\(Self.jsonString($0.1))" }.joined(separator: ",") + "}").utf8
         }

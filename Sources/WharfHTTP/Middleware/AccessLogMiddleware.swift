@@ -2,7 +2,7 @@ import Foundation
 
 /// Logs one info line per request: method, path (without the query string, which may
 /// carry secrets such as `_state` tokens), status, response bytes, duration, remote
-/// address, request id and user agent. At `trace` level the request's headers are added
+/// address, request id, user agent, and the authenticated user (`auth.user.name`). At `trace` level the request's headers are added
 /// as `http.request.header.<name>`, with credentials masked (``isSensitiveHeader(_:)``).
 ///
 /// ```swift
@@ -45,6 +45,7 @@ public struct AccessLogMiddleware: HTTPMiddleware {
             ("http.request.useragent", request.headers["User-Agent"] ?? ""),
             ("http.request.proto", request.version.description),
         ]
+        if let user = request.attributes[HTTPRequest.userAttribute] { fields.append(("auth.user.name", user)) }
         if logger.enabled(.trace) {
             for (name, value) in request.headers {
                 let key = name.lowercased()

@@ -10,6 +10,16 @@ public struct TLSConfiguration: Sendable, Equatable {
     public var minimumVersion: String
     /// ALPN protocols offered, most preferred first (`h2` selects HTTP/2 when ``HTTP2Configuration/enabled``).
     public var alpnProtocols: [String]
+    /// PEM files of the CAs whose client certificates are accepted; not empty: every client
+    /// must present a certificate one of them issued (mutual TLS).
+    public var clientCAPaths: [String] = []
+    /// With ``clientCAPaths``: false lets clients without a certificate in (a certificate
+    /// that is sent must still verify).
+    public var clientCertificateRequired: Bool = true
+    /// OpenSSL cipher list for TLS 1.2 (`ECDHE-RSA-AES128-GCM-SHA256:...`); empty: OpenSSL's defaults.
+    public var cipherList: String = ""
+    /// OpenSSL TLS 1.3 suites (`TLS_AES_128_GCM_SHA256:...`); empty: OpenSSL's defaults.
+    public var cipherSuites: String = ""
 
     public init(certificatePath: String, keyPath: String, minimumVersion: String = "tls1.2",
                 alpnProtocols: [String] = ["http/1.1"]) {

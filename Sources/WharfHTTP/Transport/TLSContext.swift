@@ -47,6 +47,30 @@ package final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_check_private_key(ctx) == 1 else {
             throw TLSConfigurationError("private key \(config.keyPath) does not match the certificate")
         }
+        if !config.cipherList.isEmpty, SSL_CTX_set_cipher_list(ctx, config.cipherList) != 1 {
+            throw TLSConfigurationError("no usable TLS 1.2 cipher suite in \(config.cipherList)")
+        }
+        if !config.cipherSuites.isEmpty, SSL_CTX_set_ciphersuites(ctx, config.cipherSuites) != 1 {
+            throw TLSConfigurationError("no usable TLS 1.3 cipher suite in \(config.cipherSuites)")
+        }
+        if !config.clientCAPaths.isEmpty {
+            // Mutual TLS: the handshake fails on a certificate these CAs did not issue, and
+            // without one unless it is optional.
+            for path in config.clientCAPaths {
+                guard access(path, R_OK) == 0 else {
+                    throw TLSConfigurationError("cannot read client CA file \(path): \(String(cString: strerror(errno)))")
+                }
+                guard SSL_CTX_load_verify_locations(ctx, path, nil) == 1 else {
+                    throw TLSConfigurationError("cannot load client CA file \(path)")
+                }
+            }
+            // The CA names sent in the CertificateRequest, so clients pick the right certificate.
+            if let names = SSL_load_client_CA_file(config.clientCAPaths[0]) {
+                for path in config.clientCAPaths.dropFirst() { _ = SSL_add_file_cert_subjects_to_stack(names, path) }
+                SSL_CTX_set_client_CA_list(ctx, names)
+            }
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (config.clientCertificateRequired ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), nil)
+        }
         if alpnCount > 0 {
             SSL_CTX_set_alpn_select_cb(ctx, { _, out, outlen, input, inlen, arg in
                 guard let arg, let out, let outlen, let input else { return SSL_TLSEXT_ERR_NOACK }

@@ -154,11 +154,16 @@ struct ManifestStore: Sendable {
         guard try await exists(name, digest) else { return false }
         let manifest = try await load(digest)
         defer { context.tagLists.remove(name.value) }
-        for tag in try await tags(name) ?? [] {
-            guard let t = Tag(tag) else { continue }
-            if try await links.read(paths.tagCurrentLink(name, t)) == digest {
-                try await links.delete(paths.tagDirectory(name, t))
-            }
+        let links = self.links, paths = self.paths
+        let candidates = (try await tags(name) ?? []).compactMap { Tag($0) }
+        let pointing = try await TagLookup.bounded(candidates, limit: context.options.tagConcurrencyLimit) { t in
+            try await links.read(paths.tagCurrentLink(name, t)) == digest ? t : nil
+        }
+        // Removed with the same bound: each is a directory of its own, and on object stores
+        // each is several round trips.
+        _ = try await TagLookup.bounded(pointing, limit: context.options.tagConcurrencyLimit) { t -> Bool? in
+            try await links.delete(paths.tagDirectory(name, t))
+            return nil
         }
         try await links.delete(paths.revisionLink(name, digest))
         if try await links.read(paths.layerLink(name, digest)) == digest {
