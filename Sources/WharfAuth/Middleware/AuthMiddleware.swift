@@ -22,7 +22,7 @@ public struct AuthMiddleware: HTTPMiddleware {
     /// caller may not pull the `from` repository (the mount then becomes a normal upload).
     public static let mountAttribute = "wharf.auth.mount"
     /// Request attribute holding the authenticated user name, for later layers.
-    public static let userAttribute = "user"
+    public static let userAttribute = HTTPRequest.userAttribute
 
     /// Checks credentials.
     public let authenticator: Authenticator
@@ -78,6 +78,7 @@ public struct AuthMiddleware: HTTPMiddleware {
         default:
             break
         }
+        if let user = credential.userName { request.attributes[Self.userAttribute] = user }
         let decision = AccessDecision.decide(credential, required: required, policy: authenticator.policy,
                                              mode: settings.mode, strictNames: settings.strictNames)
         if logger.enabled(.debug) {
@@ -86,7 +87,6 @@ public struct AuthMiddleware: HTTPMiddleware {
         }
         switch decision {
         case .allow:
-            if let user = credential.userName { request.attributes[Self.userAttribute] = user }
             request.attributes[HTTPRequest.accessGrantedAttribute] = "true"
             markMount(request, credential)
             return try await next(request)
