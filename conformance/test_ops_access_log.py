@@ -193,3 +193,30 @@ def test_http2_download_that_never_starts_logs_no_bytes():
         assert line["http.response.ending"] == "client gone"
     finally:
         r.cleanup()
+
+
+def test_trace_all_storage_calls_carry_the_request_id_and_their_paths():
+    r = RegistryProcess(config={"log": {"level": "TraceAll"}}).start()
+    try:
+        blob = random_bytes(10_000)
+        push_blob(r, NAME, blob)
+        digest = sha256(blob)
+        path = f"/v2/{NAME}/blobs/{digest}"
+        assert r.request("GET", path)[0] == 200
+        r.stop()
+        log = r.read_log()
+        [line] = access_lines(log, path)
+        request_id = line["http.request.id"]
+        calls = []
+        for l in log.splitlines():
+            if 'msg="storage call"' in l:
+                calls.append({k: (v[1:-1] if v.startswith('"') else v) for k, v in FIELD.findall(l)})
+        mine = [c for c in calls if c.get("http.request.id") == request_id]
+        assert mine, calls
+        hex_digest = digest.split(":", 1)[1]
+        assert any(hex_digest in c["path"] and c["path"].startswith("/docker/registry/v2/") for c in mine), mine
+        # Every storage call made for a request to this repository says which.
+        about_repo = [c for c in calls if f"/repositories/{NAME}/" in c["path"] or hex_digest in c["path"]]
+        assert about_repo and all(c.get("http.request.id") for c in about_repo), about_repo
+    finally:
+        r.cleanup()

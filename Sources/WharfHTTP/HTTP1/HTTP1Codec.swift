@@ -197,7 +197,7 @@ final class HTTP1Codec: ConnectionCodec {
     /// Runs the handler, mapping body errors to 4xx and anything else to 500 (shared with HTTP/2).
     static func run(_ handler: HTTPHandler, _ request: HTTPRequest, _ logger: Logger) async -> HTTPResponse {
         do {
-            return try await handler(request)
+            return try await RequestID.$current.withValue(request.requestID) { try await handler(request) }
         } catch let error as RequestBodyError {
             switch error {
             case .tooLarge(let limit): return .text(413, "request body larger than \(limit) bytes\n")
