@@ -2,6 +2,8 @@
 finished or failed, with the body bytes actually written, the real duration and how it
 ended (complete / client gone / error), on HTTP/1.1 and HTTP/2; the response-size and
 duration metrics follow the same numbers."""
+import base64
+import json
 import re
 import struct
 import subprocess
@@ -9,6 +11,7 @@ import time
 
 import pytest
 
+from authhelpers import hash_password
 from harness import RegistryProcess, sha256
 from h2client import DATA, HEADERS, RST_STREAM, RawH2, frame, window_update
 from ocihelpers import push_blob, random_bytes
@@ -122,7 +125,6 @@ def test_head_logs_no_body_bytes():
         status, headers, _ = r.request("HEAD", path)
         assert status == 200 and headers["content-length"] == str(len(blob))
         r.stop()
-        import json
         lines = [json.loads(l) for l in r.read_log().splitlines() if l.startswith("{") and '"response completed"' in l]
         [head] = [l for l in lines if l["http.request.uri"] == path and l["http.request.method"] == "HEAD"]
         assert head["http.response.written"] == 0 and head["http.response.status"] == 200
@@ -218,5 +220,24 @@ def test_trace_all_storage_calls_carry_the_request_id_and_their_paths():
         # Every storage call made for a request to this repository says which.
         about_repo = [c for c in calls if f"/repositories/{NAME}/" in c["path"] or hex_digest in c["path"]]
         assert about_repo and all(c.get("http.request.id") for c in about_repo), about_repo
+    finally:
+        r.cleanup()
+
+
+def test_every_access_line_names_the_authenticated_user(tmp_path):
+    htpasswd = tmp_path / "htpasswd"
+    htpasswd.write_text(f"alice:{hash_password('wonderland')}\n")
+    r = RegistryProcess(config={"auth": {"htpasswd": {"realm": "wharf-basic", "path": str(htpasswd)}}}).start()
+    try:
+        alice = {"Authorization": "Basic " + base64.b64encode(b"alice:wonderland").decode()}
+        assert r.request("GET", "/v2/", headers=alice)[0] == 200
+        assert r.request("GET", "/v2/ops/none/tags/list", headers=alice)[0] == 404
+        assert r.request("GET", "/v2/")[0] == 401
+        r.stop()
+        log = r.read_log()
+        users = [l["auth.user.name"] for l in access_lines(log, "/v2/")]
+        assert sorted(users) == ["", "alice"], users
+        [tags] = access_lines(log, "/v2/ops/none/tags/list")
+        assert tags["auth.user.name"] == "alice" and tags["http.response.status"] == "404"
     finally:
         r.cleanup()
