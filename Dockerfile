@@ -1,12 +1,12 @@
 # Wharf container image: build with the Swift toolchain, run on a slim Debian with only
 # the C libraries Wharf links (OpenSSL 3) and the CA bundle, as a non-root user.
 #
-#   docker build -t wharf .
+#   docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) -t wharf .
 #   docker run -p 5000:5000 -v registry:/var/lib/registry -e REGISTRY_HTTP_SECRET=... wharf
 #
 # The same filesystem can be assembled without a Docker engine: .ci/build-image.sh.
 
-FROM swift:6.3-bookworm AS build
+FROM docker.io/library/swift:6.3-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libssl-dev libcrypt-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -16,10 +16,14 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
+# The commit `wharf version`, the start line and imageregistry_build_info report.
+ARG GIT_COMMIT=
+COPY .ci/stamp-commit.sh ./.ci/stamp-commit.sh
+RUN if [ -n "$GIT_COMMIT" ]; then sh .ci/stamp-commit.sh "$GIT_COMMIT"; fi
 RUN swift build -c release --static-swift-stdlib --product wharf \
  && install -D -m 0755 "$(swift build -c release --show-bin-path)/wharf" /out/usr/local/bin/wharf
 
-FROM debian:bookworm-slim
+FROM docker.io/library/debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libssl3 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \

@@ -8,7 +8,9 @@
 #
 #   .ci/build-image.sh OUTPUT.oci.tar [TAG]     # writes an oci-archive
 #
-# WHARF_RELEASE_BIN=path skips the release build (use an already built binary).
+# WHARF_RELEASE_BIN=path skips the release build (use an already built binary). The
+# release build is stamped with the checkout's commit (.ci/stamp-commit.sh; the file is
+# restored afterwards), or with WHARF_GIT_COMMIT.
 # Buildah uses private vfs storage under a temp dir; the host's is never touched.
 set -eu
 
@@ -18,7 +20,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 bin=${WHARF_RELEASE_BIN:-}
 if [ -z "$bin" ]; then
-    (cd "$root" && swift build -c release --static-swift-stdlib --product wharf)
+    stamp="$root/Sources/WharfConfig/BuildInfo+Commit.swift"
+    unstamped=$(cat "$stamp")
+    sh "$root/.ci/stamp-commit.sh" ${WHARF_GIT_COMMIT:-}
+    status=0
+    (cd "$root" && swift build -c release --static-swift-stdlib --product wharf) || status=$?
+    printf '%s\n' "$unstamped" > "$stamp"
+    [ "$status" -eq 0 ] || exit "$status"
     bin="$(cd "$root" && swift build -c release --show-bin-path)/wharf"
 fi
 [ -x "$bin" ] || { echo "no executable at $bin" >&2; exit 1; }
