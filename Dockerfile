@@ -32,6 +32,9 @@ RUN apt-get update \
  && install -d -o wharf -g wharf -m 0750 /var/lib/registry
 COPY --from=build /out/usr/local/bin/wharf /usr/local/bin/wharf
 COPY config/config.yml /etc/wharf/config.yml
+# The same settings .ci/build-image.sh gives its image (test_ops_image.py compares them).
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+WORKDIR /var/lib/registry
 USER 1001:1001
 EXPOSE 5000
 VOLUME ["/var/lib/registry"]

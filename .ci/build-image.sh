@@ -68,9 +68,15 @@ b() {
     HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_RUNTIME_DIR="$work/run" BUILDAH_ISOLATION=chroot \
         buildah --root "$work/storage" --runroot "$work/run" --storage-driver vfs "$@"
 }
+# /var/lib/registry belongs to the image's user, as the Dockerfile's `install -d -o wharf`
+# makes it (buildah copy would make it root's, and every push would fail). The tree goes
+# in as one archive, so the owners and modes set here are the image's.
+chown -R 0:0 "$rootfs"
+chown 1001:1001 "$rootfs/var/lib/registry"
+chmod 0750 "$rootfs/var/lib/registry"
+tar --numeric-owner -C "$rootfs" -cf "$work/rootfs.tar" .
 ctr=$(b from scratch)
-b copy "$ctr" "$rootfs" / >/dev/null
-b copy --chown 1001:1001 "$ctr" "$rootfs/var/lib/registry" /var/lib/registry >/dev/null
+b add "$ctr" "$work/rootfs.tar" / >/dev/null
 b config --user 1001:1001 --port 5000/tcp --volume /var/lib/registry --workingdir /var/lib/registry \
     --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
     --entrypoint '["/usr/local/bin/wharf"]' --cmd 'serve /etc/wharf/config.yml' \
