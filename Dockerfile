@@ -8,7 +8,7 @@
 
 FROM docker.io/library/swift:6.3-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libssl-dev libcrypt-dev \
+ && apt-get install -y --no-install-recommends libssl-dev libcrypt-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Manifest first: the dependency-free package resolves instantly, but the layer order
