@@ -28,6 +28,12 @@ def start(formatter="text"):
                                    "openshift": {"metrics": {"enabled": True, "secret": METRICS_SECRET}}}).start()
 
 
+def pushed_blob(r, size):
+    """A blob of `size` random bytes pushed to NAME: (its bytes, its GET path)."""
+    blob = push_blob(r, NAME, random_bytes(size))
+    return blob, f"/v2/{NAME}/blobs/{sha256(blob)}"
+
+
 def access_lines(log, path):
     """The access lines of requests to `path`, as dicts of their fields."""
     out = []
@@ -71,9 +77,7 @@ def metric_sum(r, name):
 def test_slow_download_logs_its_real_duration_and_every_byte():
     r = start()
     try:
-        blob = random_bytes(64 << 20)
-        push_blob(r, NAME, blob)
-        path = f"/v2/{NAME}/blobs/{sha256(blob)}"
+        blob, path = pushed_blob(r, 64 << 20)
         rate = 16 << 20
         size, took = curl(r.url + path, "--limit-rate", str(rate))
         assert size == len(blob)
@@ -93,9 +97,7 @@ def test_slow_download_logs_its_real_duration_and_every_byte():
 def test_aborted_download_logs_the_bytes_really_sent_and_client_gone():
     r = start()
     try:
-        blob = random_bytes(64 << 20)
-        push_blob(r, NAME, blob)
-        path = f"/v2/{NAME}/blobs/{sha256(blob)}"
+        blob, path = pushed_blob(r, 64 << 20)
         before = metric_sum(r, "imageregistry_http_response_size_bytes")
         got, _ = curl(r.url + path, "--limit-rate", str(2 << 20), "--max-time", "1")
         assert 0 < got < len(blob)
@@ -119,9 +121,7 @@ def test_aborted_download_logs_the_bytes_really_sent_and_client_gone():
 def test_head_logs_no_body_bytes():
     r = start(formatter="json")
     try:
-        blob = random_bytes(100_000)
-        push_blob(r, NAME, blob)
-        path = f"/v2/{NAME}/blobs/{sha256(blob)}"
+        blob, path = pushed_blob(r, 100_000)
         status, headers, _ = r.request("HEAD", path)
         assert status == 200 and headers["content-length"] == str(len(blob))
         r.stop()
@@ -137,9 +137,7 @@ def test_head_logs_no_body_bytes():
 def test_http2_stream_reset_mid_body_logs_the_bytes_sent_and_client_gone():
     r = start()
     try:
-        blob = random_bytes(4 << 20)
-        push_blob(r, NAME, blob)
-        path = f"/v2/{NAME}/blobs/{sha256(blob)}"
+        blob, path = pushed_blob(r, 4 << 20)
         c = RawH2(r.port)
         # Plenty of connection window: the stream's own window is what bounds the server.
         c.send(window_update(0, 16 << 20))
@@ -176,9 +174,7 @@ def test_http2_download_that_never_starts_logs_no_bytes():
     """A stream reset before its window opens: the full size was never sent, and the line says so."""
     r = start()
     try:
-        blob = random_bytes(1 << 20)
-        push_blob(r, NAME, blob)
-        path = f"/v2/{NAME}/blobs/{sha256(blob)}"
+        blob, path = pushed_blob(r, 1 << 20)
         c = RawH2(r.port, settings=((4, 0),))  # SETTINGS_INITIAL_WINDOW_SIZE = 0
         c.request(1, "GET", path)
         head = c.until(lambda f: f[0] == HEADERS and f[2] == 1, 10)

@@ -86,6 +86,18 @@ def test_image_round_trips_through_wharf_and_runs(image_archive, tmp_path):
         r.cleanup()
 
 
+def kill_if_running(proc):
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def unmount_all(mounts):
+    """Lazily unmounts `mounts`, last mounted first."""
+    for m in reversed(mounts):
+        run(["umount", "-l", str(m)], check=False)
+
+
 def unpack_image(archive, tmp_path):
     """The image's layers unpacked into tmp_path/rootfs (from the oci-archive, no registry)."""
     layout = tmp_path / "layout"
@@ -211,12 +223,9 @@ def test_image_runs_as_the_deployment_runs_it(image_archive, tmp_path):
             assert proc.wait(grace) == 0
             assert time.time() - start < grace
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            kill_if_running(proc)
     finally:
-        for m in reversed(mounts):
-            run(["umount", "-l", str(m)], check=False)
+        unmount_all(mounts)
 
 
 def image_config(archive):
@@ -289,12 +298,9 @@ def test_image_runs_with_its_own_user_entrypoint_and_volume(image_archive, tmp_p
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(30) == 0, (tmp_path / "serve.log").read_text()
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            kill_if_running(proc)
     finally:
-        for m in reversed(mounts):
-            run(["umount", "-l", str(m)], check=False)
+        unmount_all(mounts)
 
 
 def dockerfile_runtime_stage():
