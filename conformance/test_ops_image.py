@@ -78,6 +78,10 @@ def test_image_round_trips_through_wharf_and_runs(image_archive, tmp_path):
         try:
             out = run(["chroot", "--userspec=1001:1001", str(rootfs), "/usr/local/bin/wharf", "version"]).stdout.decode()
             assert out.startswith("wharf ")
+            if not os.environ.get("WHARF_RELEASE_BIN"):
+                # build-image.sh stamps its release build with the checkout's commit.
+                head = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+                assert out.split() == ["wharf", out.split()[1], head], out
             out = run(["chroot", "--userspec=1001:1001", str(rootfs), "/usr/local/bin/wharf", "check-config", "/etc/wharf/config.yml"])
             assert b"rootdirectory" in out.stdout
         finally:
