@@ -1,5 +1,6 @@
-// Stamped by .ci/stamp-commit.sh for a release build.
+// Release builds replace this file with .ci/stamp-commit.sh (the Dockerfile and
+// .ci/build-image.sh do); a plain `swift build` keeps it as it is in git.
 extension BuildInfo {
     /// The git commit the binary was built from, as stamped; nil when not stamped.
-    static let stampedCommit: String? = "ff0487dc99b596411a446cc09f6237cce6a64d10"
+    static let stampedCommit: String? = nil
 }
