@@ -22,11 +22,12 @@ bin=${WHARF_RELEASE_BIN:-}
 if [ -z "$bin" ]; then
     stamp="$root/Sources/WharfConfig/BuildInfo+Commit.swift"
     unstamped=$(cat "$stamp")
+    # Put the file back however the build ends (failure, Ctrl-C): it is tracked by git.
+    trap 'printf "%s\n" "$unstamped" > "$stamp"' EXIT INT TERM
     sh "$root/.ci/stamp-commit.sh" ${WHARF_GIT_COMMIT:-}
-    status=0
-    (cd "$root" && swift build -c release --static-swift-stdlib --product wharf) || status=$?
+    (cd "$root" && swift build -c release --static-swift-stdlib --product wharf)
     printf '%s\n' "$unstamped" > "$stamp"
-    [ "$status" -eq 0 ] || exit "$status"
+    trap - EXIT INT TERM
     bin="$(cd "$root" && swift build -c release --show-bin-path)/wharf"
 fi
 [ -x "$bin" ] || { echo "no executable at $bin" >&2; exit 1; }
