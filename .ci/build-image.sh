@@ -8,7 +8,9 @@
 #
 #   .ci/build-image.sh OUTPUT.oci.tar [TAG]     # writes an oci-archive
 #
-# WHARF_RELEASE_BIN=path skips the release build (use an already built binary).
+# WHARF_RELEASE_BIN=path skips the release build (use an already built binary). The
+# release build is stamped with the checkout's commit (.ci/stamp-commit.sh; the file is
+# restored afterwards), or with WHARF_GIT_COMMIT.
 # Buildah uses private vfs storage under a temp dir; the host's is never touched.
 set -eu
 
@@ -18,7 +20,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 bin=${WHARF_RELEASE_BIN:-}
 if [ -z "$bin" ]; then
+    stamp="$root/Sources/WharfConfig/BuildInfo+Commit.swift"
+    unstamped=$(cat "$stamp")
+    # Put the file back however the build ends (failure, Ctrl-C): it is tracked by git.
+    trap 'printf "%s\n" "$unstamped" > "$stamp"' EXIT INT TERM
+    sh "$root/.ci/stamp-commit.sh" ${WHARF_GIT_COMMIT:-}
     (cd "$root" && swift build -c release --static-swift-stdlib --product wharf)
+    printf '%s\n' "$unstamped" > "$stamp"
+    trap - EXIT INT TERM
     bin="$(cd "$root" && swift build -c release --show-bin-path)/wharf"
 fi
 [ -x "$bin" ] || { echo "no executable at $bin" >&2; exit 1; }
@@ -60,9 +69,15 @@ b() {
     HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_RUNTIME_DIR="$work/run" BUILDAH_ISOLATION=chroot \
         buildah --root "$work/storage" --runroot "$work/run" --storage-driver vfs "$@"
 }
+# /var/lib/registry belongs to the image's user, as the Dockerfile's `install -d -o wharf`
+# makes it (buildah copy would make it root's, and every push would fail). The tree goes
+# in as one archive, so the owners and modes set here are the image's.
+chown -R 0:0 "$rootfs"
+chown 1001:1001 "$rootfs/var/lib/registry"
+chmod 0750 "$rootfs/var/lib/registry"
+tar --numeric-owner -C "$rootfs" -cf "$work/rootfs.tar" .
 ctr=$(b from scratch)
-b copy "$ctr" "$rootfs" / >/dev/null
-b copy --chown 1001:1001 "$ctr" "$rootfs/var/lib/registry" /var/lib/registry >/dev/null
+b add "$ctr" "$work/rootfs.tar" / >/dev/null
 b config --user 1001:1001 --port 5000/tcp --volume /var/lib/registry --workingdir /var/lib/registry \
     --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
     --entrypoint '["/usr/local/bin/wharf"]' --cmd 'serve /etc/wharf/config.yml' \

@@ -215,7 +215,15 @@ def test_names_must_be_project_slash_name(auth):
     for name in ("app", "proj/team/app"):
         st, _, body = auth.request("GET", f"/v2/{name}/manifests/v1", headers=t)
         assert st == 401
-        assert "<project>/<name>" in json.loads(body)["errors"][0]["detail"]
+        error = json.loads(body)["errors"][0]
+        # The message says it (podman shows only the message), not only the detail.
+        assert f"repository name '{name}' must be <project>/<name>" in error["message"], error
+        assert "<project>/<name>" in error["detail"]
+        # HEAD has no body: the challenge's error_description says it.
+        st, h, _ = auth.request("HEAD", f"/v2/{name}/manifests/v1", headers=t)
+        assert st == 401
+        assert 'error="invalid_request"' in h["www-authenticate"], h
+        assert f'error_description="repository name \'{name}\' must be <project>/<name>' in h["www-authenticate"], h
 
 
 def test_mount_from_unreadable_project_falls_back_to_upload(auth):

@@ -78,12 +78,28 @@ def test_image_round_trips_through_wharf_and_runs(image_archive, tmp_path):
         try:
             out = run(["chroot", "--userspec=1001:1001", str(rootfs), "/usr/local/bin/wharf", "version"]).stdout.decode()
             assert out.startswith("wharf ")
+            if not os.environ.get("WHARF_RELEASE_BIN"):
+                # build-image.sh stamps its release build with the checkout's commit.
+                head = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+                assert out.split() == ["wharf", out.split()[1], head], out
             out = run(["chroot", "--userspec=1001:1001", str(rootfs), "/usr/local/bin/wharf", "check-config", "/etc/wharf/config.yml"])
             assert b"rootdirectory" in out.stdout
         finally:
             run(["umount", str(rootfs / "proc")], check=False)
     finally:
         r.cleanup()
+
+
+def kill_if_running(proc):
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def unmount_all(mounts):
+    """Lazily unmounts `mounts`, last mounted first."""
+    for m in reversed(mounts):
+        run(["umount", "-l", str(m)], check=False)
 
 
 def unpack_image(archive, tmp_path):
@@ -211,9 +227,130 @@ def test_image_runs_as_the_deployment_runs_it(image_archive, tmp_path):
             assert proc.wait(grace) == 0
             assert time.time() - start < grace
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            kill_if_running(proc)
     finally:
-        for m in reversed(mounts):
-            run(["umount", "-l", str(m)], check=False)
+        unmount_all(mounts)
+
+
+def image_config(archive):
+    return json.loads(skopeo("inspect", "--config", f"oci-archive:{archive}:wharf:test").stdout)["config"]
+
+
+def test_image_runs_with_its_own_user_entrypoint_and_volume(image_archive, tmp_path):
+    """The image as a runtime starts it with nothing added: its user, entrypoint, command,
+    working directory, environment, and a fresh volume at its VOLUME, filled from the
+    image's own directory there (owner and mode included, as docker and podman do). Pushes
+    and pulls then go through it with skopeo; before the fix the script's image had a
+    root-owned /var/lib/registry and every push failed with 500 `mkdir /docker`.
+
+    Not with podman run: on this machine crun refuses the VM's hybrid cgroup hierarchy
+    (and runc cannot mount the container's cgroup), so the container is assembled by
+    hand: chroot, the image's uid/gid, a bind-mounted volume and /proc."""
+    c = image_config(image_archive)
+    rootfs = unpack_image(image_archive, tmp_path)
+    (volume_path,) = c["Volumes"]
+    in_image = (rootfs / volume_path.lstrip("/")).stat()
+    uid, gid = (int(x) for x in c["User"].split(":"))
+    assert (in_image.st_uid, in_image.st_gid) == (uid, gid), "the volume's directory is not the image user's"
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    os.chown(volume, in_image.st_uid, in_image.st_gid)
+    os.chmod(volume, in_image.st_mode & 0o7777)
+    target = rootfs / volume_path.lstrip("/")
+    (rootfs / "proc").mkdir(exist_ok=True)
+    mounts = []
+    try:
+        run(["mount", "--bind", str(volume), str(target)])
+        mounts.append(target)
+        run(["mount", "-t", "proc", "proc", str(rootfs / "proc")])
+        mounts.append(rootfs / "proc")
+        port = free_port()
+        env = dict(e.split("=", 1) for e in c.get("Env", []))
+        # The image listens on :5000, which another test may hold; the container's own network has it free.
+        env["REGISTRY_HTTP_ADDR"] = f"127.0.0.1:{port}"
+
+        def enter():
+            os.chroot(str(rootfs))
+            os.chdir(c.get("WorkingDir") or "/")
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+
+        log = open(tmp_path / "serve.log", "wb")
+        proc = subprocess.Popen(c["Entrypoint"] + c["Cmd"], env=env, preexec_fn=enter, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 20
+            while True:
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    conn.request("GET", "/healthz")
+                    assert conn.getresponse().status == 200
+                    conn.close()
+                    break
+                except OSError:
+                    assert proc.poll() is None and time.time() < deadline, (tmp_path / "serve.log").read_text()
+                    time.sleep(0.1)
+            ref = f"docker://127.0.0.1:{port}/wharf/wharf:self"
+            skopeo_copy(f"oci-archive:{image_archive}:wharf:test", ref)
+            pulled = tmp_path / "pulled"
+            skopeo_copy(ref, f"oci:{pulled}:self")
+            index = json.loads((pulled / "index.json").read_text())
+            digest = index["manifests"][0]["digest"].split(":")[1]
+            assert (pulled / "blobs" / "sha256" / digest).read_bytes() == skopeo("inspect", "--tls-verify=false", "--raw", ref).stdout
+            stored = volume / "docker" / "registry" / "v2"
+            assert stored.is_dir() and stored.stat().st_uid == uid, "nothing stored on the volume as the image's user"
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(30) == 0, (tmp_path / "serve.log").read_text()
+        finally:
+            kill_if_running(proc)
+    finally:
+        unmount_all(mounts)
+
+
+def dockerfile_runtime_stage():
+    """The Dockerfile's last stage as (instruction, argument) pairs, continuation lines joined."""
+    text = open(os.path.join(ROOT, "Dockerfile")).read().replace("\\\n", " ")
+    lines = [l.strip() for l in text.splitlines() if l.strip() and not l.strip().startswith("#")]
+    last_from = max(i for i, l in enumerate(lines) if l.startswith("FROM "))
+    return [tuple(l.split(None, 1)) for l in lines[last_from:]]
+
+
+def test_dockerfile_and_build_script_make_the_same_image(image_archive, tmp_path):
+    """Without a registry to pull base images from, the Dockerfile cannot be built here; its
+    runtime stage is read instead and held against the script's image: same user, entrypoint,
+    command, port, volume, working directory, environment, the volume's owner and mode, the
+    user's entry, the config file; and base images named in full (no short-name lookup)."""
+    stage = dockerfile_runtime_stage()
+    got = {}
+    for op, arg in stage:
+        got.setdefault(op, []).append(arg)
+    for op, arg in stage:
+        if op == "FROM":
+            assert arg.split()[0].startswith("docker.io/library/"), arg
+    with open(os.path.join(ROOT, "Dockerfile")) as f:
+        froms = [l.split()[1] for l in f if l.startswith("FROM ")]
+    assert froms and all(f.startswith("docker.io/library/") for f in froms), froms
+
+    c = image_config(image_archive)
+    assert got["USER"] == [c["User"]]
+    assert json.loads(got["ENTRYPOINT"][0]) == c["Entrypoint"]
+    assert json.loads(got["CMD"][0]) == c["Cmd"]
+    assert [f"{p}/tcp" for p in got["EXPOSE"]] == list(c["ExposedPorts"])
+    assert json.loads(got["VOLUME"][0]) == list(c["Volumes"])
+    assert got["WORKDIR"] == [c["WorkingDir"]]
+    for env in got["ENV"]:
+        assert env in c["Env"], (env, c["Env"])
+
+    rootfs = unpack_image(image_archive, tmp_path)
+    run_lines = " ".join(got["RUN"])
+    # `install -d -o wharf -g wharf -m 0750 /var/lib/registry` with wharf = 1001
+    assert "--uid 1001" in run_lines and "--gid 1001" in run_lines
+    assert "install -d -o wharf -g wharf -m 0750 /var/lib/registry" in run_lines
+    st = (rootfs / "var/lib/registry").stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (1001, 1001, 0o750)
+    assert "wharf:x:1001:1001:" in (rootfs / "etc/passwd").read_text()
+    copies = [a.split() for a in got["COPY"]]
+    assert ["config/config.yml", "/etc/wharf/config.yml"] in copies
+    assert (rootfs / "etc/wharf/config.yml").read_text() == open(os.path.join(ROOT, "config", "config.yml")).read()
+    assert ["--from=build", "/out/usr/local/bin/wharf", "/usr/local/bin/wharf"] in copies
+    assert os.access(rootfs / "usr/local/bin/wharf", os.X_OK)

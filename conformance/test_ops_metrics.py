@@ -133,7 +133,8 @@ def test_types_build_info_and_process(metrics_registry):
     assert types["imageregistry_http_in_flight_requests"] == "gauge"
     assert types["imageregistry_http_requests"] == "counter"
     for s in ["imageregistry_http_request_duration_seconds", "imageregistry_http_request_size_bytes",
-              "imageregistry_http_response_size_bytes", "imageregistry_request_duration_seconds",
+              "imageregistry_http_response_size_bytes", "imageregistry_http_time_to_write_header_seconds",
+              "imageregistry_request_duration_seconds",
               "imageregistry_storage_duration_seconds"]:
         assert types[s] == "summary", s
     assert types["imageregistry_storage_errors"] == "counter"

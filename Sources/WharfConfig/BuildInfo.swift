@@ -4,12 +4,12 @@ import Foundation
 public enum BuildInfo {
     /// The release version.
     public static let version = "0.1.0"
-    /// The git commit built, when the build recorded it (release builds may replace this
-    /// line); nil otherwise.
-    public static let gitCommit: String? = nil
+    /// The git commit built, when the build recorded it (release builds stamp it, see
+    /// `BuildInfo+Commit.swift`); nil otherwise.
+    public static let gitCommit: String? = stampedCommit
 
-    /// `wharf <version>` plus the commit when known.
+    /// `wharf <version> <commit>`, or `wharf <version> (commit not stamped)` for a plain build.
     public static var versionLine: String {
-        "wharf \(version)" + (gitCommit.map { " \($0)" } ?? "")
+        "wharf \(version) " + (gitCommit ?? "(commit not stamped)")
     }
 }

@@ -31,30 +31,8 @@ extension Configuration {
         guard let file else {
             return try parse(Data(), origin: "defaults", environment: environment)
         }
-        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw ConfigurationError("\(file): cannot open configuration file: \(String(cString: strerror(errno)))")
-        }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            data = try handle.read(upToCount: maxFileSize + 1) ?? Data()
-        } catch {
-            throw ConfigurationError("\(file): cannot read configuration file: \(Self.reason(error))")
-        }
-        if data.count > maxFileSize { throw ConfigurationError("\(file): larger than \(maxFileSize) bytes") }
+        let data = try ConfigurationFile.read(file, kind: "configuration file", maxSize: maxFileSize)
         return try parse(data, origin: file, environment: environment)
-    }
-
-    /// The errno text of a read failure (`Is a directory`), else the error's own words.
-    private static func reason(_ error: Error) -> String {
-        let ns = error as NSError
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return error.localizedDescription
     }
 
     /// Parses config text; `origin` names it in errors.

@@ -20,8 +20,10 @@ public final class RegistryMetrics: @unchecked Sendable {
     public let httpDuration: Summary
     /// `imageregistry_http_request_size_bytes`.
     public let httpRequestSize: Summary
-    /// `imageregistry_http_response_size_bytes`.
+    /// `imageregistry_http_response_size_bytes`: body bytes actually written.
     public let httpResponseSize: Summary
+    /// `imageregistry_http_time_to_write_header_seconds`: from the request to its response head.
+    public let httpTimeToWriteHeader: Summary
     /// `imageregistry_request_duration_seconds{operation}`.
     public let requestDuration: Summary
     /// `imageregistry_storage_duration_seconds{operation}`.
@@ -54,6 +56,7 @@ public final class RegistryMetrics: @unchecked Sendable {
         httpDuration = registry.summary("imageregistry_http_request_duration_seconds", help: "A histogram of latencies for requests to the registry.", labels: ["method"])
         httpRequestSize = registry.summary("imageregistry_http_request_size_bytes", help: "A histogram of sizes of requests to the registry.")
         httpResponseSize = registry.summary("imageregistry_http_response_size_bytes", help: "A histogram of response sizes for requests to the registry.")
+        httpTimeToWriteHeader = registry.summary("imageregistry_http_time_to_write_header_seconds", help: "A histogram of request durations until the response headers are written.")
         requestDuration = registry.summary("imageregistry_request_duration_seconds", help: "Request latency in seconds for each operation.", labels: ["operation"])
         storageDuration = registry.summary("imageregistry_storage_duration_seconds", help: "Storage driver request latency in seconds for each operation.", labels: ["operation"])
         storageErrors = registry.counter("imageregistry_storage_errors_total", help: "Storage driver errors for each operation and error code.", labels: ["operation", "code"])
@@ -65,13 +68,16 @@ public final class RegistryMetrics: @unchecked Sendable {
         ProcessMetrics.register(in: registry)
     }
 
-    /// Records one finished HTTP request.
-    public func httpRequest(method: String, code: Int, seconds: Double, requestBytes: Int64, responseBytes: Int64?) {
+    /// Records one finished HTTP request: `seconds` until its response finished or failed,
+    /// `headerSeconds` until its head was written (nil: never), the body bytes read and written.
+    public func httpRequest(method: String, code: Int, seconds: Double, headerSeconds: Double?, requestBytes: Int64,
+                            responseBytes: Int64) {
         let m = method.lowercased()
         httpRequests.inc(String(code), m)
         httpDuration.observe(seconds, m)
+        if let headerSeconds { httpTimeToWriteHeader.observe(headerSeconds) }
         httpRequestSize.observe(Double(requestBytes))
-        if let responseBytes { httpResponseSize.observe(Double(responseBytes)) }
+        httpResponseSize.observe(Double(responseBytes))
     }
 
     /// Records one registry operation (`BlobStore.ServeBlob`, `ManifestService.Get`, ...).

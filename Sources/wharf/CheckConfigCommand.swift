@@ -11,6 +11,8 @@ enum CheckConfigCommand: WharfCommand {
 
     Reads FILE (distribution's config.yml format), applies REGISTRY_* environment
     variables, and prints the effective configuration as YAML with secrets masked.
+    Also reads the auth policy or htpasswd file the configuration names, as serve
+    would, and warns about bindings to users or groups that do not exist.
     Exits 0 when valid; otherwise prints file:line: errors to stderr and exits 2.
     """
 
@@ -23,6 +25,7 @@ enum CheckConfigCommand: WharfCommand {
         do {
             let loaded = try Configuration.load(file: parsed.positionals[0], environment: ProcessInfo.processInfo.environment)
             for warning in loaded.warnings { Console.err("warning: \(warning)") }
+            for warning in try AuthSetup.check(loaded.configuration) { Console.err("warning: \(warning)") }
             Console.out(ConfigurationPrinter.yaml(loaded.configuration))
             return ExitCode.success
         } catch {

@@ -23,7 +23,7 @@ struct ConfiguredStorage {
         do {
             let driver = try StorageDriverFactory.make(name: configuration.storage.driverName,
                                                        parameters: configuration.storage.driverParameters)
-            return .success(ConfiguredStorage(driver: InstrumentedDriver(driver) { _, _, _ in }, configuration: configuration))
+            return .success(ConfiguredStorage(driver: InstrumentedDriver(driver) { _, _, _, _ in }, configuration: configuration))
         } catch {
             Console.err("cannot open storage (\(configuration.storage.driverName)): \(error)")
             return .failure(ExitStatus(code: ExitCode.failure))

@@ -11,7 +11,8 @@ enum HashPasswordCommand: WharfCommand {
 
     Reads one password line from standard input and prints its bcrypt hash ($2b$,
     cost N, default 10) with a random salt, e.g. for the policy file's `password:`
-    or an htpasswd entry `user:<hash>`.
+    or an htpasswd entry `user:<hash>`. On a terminal it prompts (on stderr) and
+    reads the password twice without echoing it; piped input is read as one line.
     """
 
     static func run(_ arguments: [String]) async -> Int32 {
@@ -28,11 +29,18 @@ enum HashPasswordCommand: WharfCommand {
             }
             cost = n
         }
-        guard var password = readLine(strippingNewline: true) else {
+        let line = TerminalPrompt.isInteractive ? TerminalPrompt.readSecret("Password: ") : readLine(strippingNewline: true)
+        guard var password = line else {
             Console.err("wharf hash-password: no password on standard input")
             return ExitCode.usage
         }
         if password.hasSuffix("\r") { password.removeLast() }
+        if TerminalPrompt.isInteractive, !password.isEmpty {
+            guard let again = TerminalPrompt.readSecret("Again: "), again == password else {
+                Console.err("wharf hash-password: the passwords differ")
+                return ExitCode.usage
+            }
+        }
         guard !password.isEmpty else {
             Console.err("wharf hash-password: empty password")
             return ExitCode.usage

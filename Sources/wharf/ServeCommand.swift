@@ -53,12 +53,13 @@ enum ServeCommand: WharfCommand {
             // The registry builds it from every parameter the section gave (maxthreads, directwrites, ...).
             let backend = try StorageDriverFactory.make(name: config.storage.driverName, parameters: config.storage.driverParameters)
             // Every driver sits behind the instrumented base: paths validated, calls timed.
-            driver = InstrumentedDriver(backend) { [logger] operation, seconds, error in
+            driver = InstrumentedDriver(backend) { [logger] operation, path, seconds, error in
                 operations.storageCall(operation, seconds, error?.code)
                 guard logger.enabled(.traceAll) else { return }
-                logger.log(.traceAll, "storage call", fields: [("operation", operation),
+                logger.log(.traceAll, "storage call", fields: [("operation", operation), ("path", path),
                                                                ("duration", String(format: "%.6fs", seconds)),
-                                                               ("error", error.map { "\($0)" } ?? "")])
+                                                               ("error", error.map { "\($0)" } ?? ""),
+                                                               ("http.request.id", RequestID.current ?? "")])
             }
         } catch {
             logger.error("cannot open storage", ["driver": config.storage.driverName, "error": "\(error)"])

@@ -161,7 +161,7 @@ final class ConfigurationTests: XCTestCase {
         assertError("http:\n  addr: [a]\n", "config.yml:2: http.addr: expected a scalar, found a sequence")
         assertError("http: 5\n", "config.yml:1: http: expected a mapping, found a scalar")
         assertError("log:\n  fields:\n    a:\n      b: c\n", "config.yml:4: log.fields.a: expected a scalar, found a mapping")
-        assertError("storage:\n  delete:\n    enabled: sure\n", "config.yml:3: storage.delete.enabled: expected true or false, found 'sure'")
+        assertError("storage:\n  delete:\n    enabled: sure\n", "config.yml:3: storage.delete.enabled: expected true or false (also yes/no, on/off), found 'sure'")
         assertError("http:\n  draintimeout: soon\n", "config.yml:2: http.draintimeout: invalid duration 'soon' (expected e.g. 30s, 2m, 1h30m)")
         assertError("http:\n  limits:\n    maxbodysize: 4XB\n", "config.yml:3: http.limits.maxbodysize: invalid size '4XB' (expected bytes, or e.g. 64KiB, 4MiB, 1GiB)")
         assertError("http:\n  limits:\n    maxconnections: 0\n", "config.yml:3: http.limits.maxconnections: must be between 1 and 2147483647")

@@ -79,7 +79,7 @@ final class EnvironmentOverridesTests: XCTestCase {
 
     func testErrorsNameTheVariable() {
         XCTAssertThrowsError(try load("", ["REGISTRY_STORAGE_DELETE_ENABLED": "perhaps"])) {
-            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE_DELETE_ENABLED: storage.delete.enabled: expected true or false, found 'perhaps'")
+            XCTAssertEqual("\($0)", "$REGISTRY_STORAGE_DELETE_ENABLED: storage.delete.enabled: expected true or false (also yes/no, on/off), found 'perhaps'")
         }
         XCTAssertThrowsError(try load("", ["REGISTRY_HTTP_ADDR": "nowhere"])) {
             XCTAssertEqual("\($0)", "$REGISTRY_HTTP_ADDR: http.addr: invalid address 'nowhere' (expected host:port, e.g. :5000)")

@@ -115,7 +115,7 @@ final class YAMLReaderTests: XCTestCase {
             XCTAssertEqual("\($0)", "t.yml:3: http.addr: expected a scalar, found a mapping")
         }
         XCTAssertThrowsError(try root["http"]!["flag"]!.bool(at: "http.flag")) {
-            XCTAssertEqual("\($0)", "t.yml:4: http.flag: expected true or false, found 'maybe'")
+            XCTAssertEqual("\($0)", "t.yml:4: http.flag: expected true or false (also yes/no, on/off), found 'maybe'")
         }
         XCTAssertThrowsError(try root["http"]!["n"]!.int(at: "http.n")) {
             XCTAssertEqual("\($0)", "t.yml:5: http.n: expected a non-negative integer, found '-3'")

@@ -15,6 +15,12 @@ final class ServerObservations: @unchecked Sendable {
     var handled: Int { lock.withLock { _handled } }
     func recordHash(_ n: Int64, _ digest: String) { lock.withLock { _bytesHashed = n; _lastDigest = digest } }
     func recordHandled() { lock.withLock { _handled += 1 } }
+    private var _outcomes: [(method: String, target: String, outcome: ResponseOutcome)] = []
+    /// How each response ended, as the server reported it, in the order they ended.
+    var outcomes: [(method: String, target: String, outcome: ResponseOutcome)] { lock.withLock { _outcomes } }
+    func recordOutcome(_ request: HTTPRequest, _ outcome: ResponseOutcome) {
+        lock.withLock { _outcomes.append((request.method, request.target, outcome)) }
+    }
 }
 
 /// An in-process server on 127.0.0.1 with the handlers the tests talk to.
@@ -37,7 +43,11 @@ final class TestServer {
         let logger = Logger(level: ProcessInfo.processInfo.environment["WHARF_TEST_LOG"] != nil ? .trace : .error)
         var configuration = HTTPServerConfiguration(host: host, port: 0, tls: tls, limits: limits)
         configuration.http2 = http2
-        server = HTTPServer(configuration: configuration, logger: logger, handler: router.handle)
+        let observations = self.observations
+        server = HTTPServer(configuration: configuration, logger: logger) { request in
+            request.onResponseFinished { observations.recordOutcome(request, $0) }
+            return try await router.handle(request)
+        }
         try server.start()
     }
 
@@ -98,9 +108,12 @@ final class TestServer {
         router.add("GET", "/stream") { req in
             let n = Int(req.queryValue("n") ?? "0") ?? 0
             let sized = req.queryValue("sized") == "1"
+            // `fail=K`: the producer throws after K bytes (a storage read failing mid-body).
+            let failAfter = req.queryValue("fail").flatMap { Int($0) }
             return HTTPResponse(status: 200, body: .stream(length: sized ? Int64(n) : nil) { writer in
                 var sent = 0
                 while sent < n {
+                    if let failAfter, sent >= failAfter { throw CancellationError() }
                     let piece = min(64 * 1024, n - sent)
                     try await writer.write(GeneratedContent.bytes(piece, offset: sent))
                     sent += piece

@@ -53,11 +53,13 @@ final class ExpositionTests: XCTestCase {
 
     func testRegistryMetricsBuildInfoAndProcess() {
         let m = RegistryMetrics(gitVersion: "v1.4.2", gitCommit: "abc")
-        m.httpRequest(method: "GET", code: 200, seconds: 0.1, requestBytes: 0, responseBytes: 10)
+        m.httpRequest(method: "GET", code: 200, seconds: 0.1, headerSeconds: 0.01, requestBytes: 0, responseBytes: 10)
         m.storageCall(operation: "StorageDriver.Stat", seconds: 0.001, errorCode: "PATH_NOT_FOUND")
         let text = m.exposition()
         XCTAssertTrue(text.contains("imageregistry_build_info{gitCommit=\"abc\",gitVersion=\"v1.4.2\",major=\"1\",minor=\"4\"} 1\n"))
         XCTAssertTrue(text.contains("imageregistry_http_requests_total{code=\"200\",method=\"get\"} 1\n"))
+        XCTAssertTrue(text.contains("imageregistry_http_time_to_write_header_seconds_sum 0.01\n"))
+        XCTAssertTrue(text.contains("imageregistry_http_response_size_bytes_sum 10\n"))
         XCTAssertTrue(text.contains("imageregistry_storage_errors_total{operation=\"StorageDriver.Stat\",code=\"PATH_NOT_FOUND\"} 1\n"))
         XCTAssertTrue(text.contains("\nprocess_resident_memory_bytes "))
         XCTAssertTrue(text.contains("\nprocess_open_fds "))

@@ -24,7 +24,7 @@ final class LinkCacheTests: XCTestCase {
     /// Links through a driver counting its `getContent` calls, with a clock `ahead` of real time.
     func links(ahead: Int64 = 10_000_000_000) throws -> (LinkFiles, Counter) {
         let reads = Counter()
-        let driver = InstrumentedDriver(try FilesystemDriver(root: scratch.path)) { operation, _, _ in
+        let driver = InstrumentedDriver(try FilesystemDriver(root: scratch.path)) { operation, _, _, _ in
             if operation == InstrumentedDriver.Operation.getContent { reads.add() }
         }
         let cache = LinkCache(capacity: 16, clock: { FileStamp.wallClockNanoseconds() + ahead })

@@ -14,7 +14,7 @@ final class UploadStorageCallsTests: XCTestCase {
     }
 
     func makeRegistry(_ calls: Calls) -> Registry {
-        let driver = InstrumentedDriver(InMemoryDriver()) { operation, _, _ in
+        let driver = InstrumentedDriver(InMemoryDriver()) { operation, _, _, _ in
             calls.lock.withLock { calls.operations.append(operation) }
         }
         var options = RegistryOptions()

@@ -6,13 +6,14 @@ import WharfTestSupport
 /// Collects what an ``InstrumentedDriver`` reports.
 final class ObservedCalls: @unchecked Sendable {
     private let lock = NSLock()
-    private var calls: [(operation: String, seconds: Double, error: StorageError?)] = []
+    private var calls: [(operation: String, path: String, seconds: Double, error: StorageError?)] = []
 
     var observer: InstrumentedDriver.Observer {
-        { [self] operation, seconds, error in lock.withLock { calls.append((operation, seconds, error)) } }
+        { [self] operation, path, seconds, error in lock.withLock { calls.append((operation, path, seconds, error)) } }
     }
 
     var operations: [String] { lock.withLock { calls.map(\.operation) } }
+    var paths: [String] { lock.withLock { calls.map(\.path) } }
     var errorCodes: [String?] { lock.withLock { calls.map { $0.error?.code } } }
     var durations: [Double] { lock.withLock { calls.map(\.seconds) } }
     func reset() { lock.withLock { calls.removeAll() } }
@@ -79,6 +80,7 @@ struct InstrumentedDriverTests {
         #expect(calls.operations == ["StorageDriver.PutContent", "StorageDriver.GetContent", "StorageDriver.Reader",
                                      "StorageDriver.Writer", "StorageDriver.Stat", "StorageDriver.List", "StorageDriver.Move",
                                      "StorageDriver.Delete", "StorageDriver.URLFor", "StorageDriver.Walk"])
+        #expect(calls.paths == ["/a/f", "/a/f", "/a/f", "/a/g", "/a/f", "/a", "/a/g", "/a/h", "/a/f", "/"])
         #expect(calls.errorCodes.allSatisfy { $0 == nil })
         #expect(calls.durations.allSatisfy { $0 >= 0 && $0 < 60 })
         #expect(d.name == "inmemory")

@@ -62,9 +62,10 @@ public struct AuthMiddleware: HTTPMiddleware {
 
         if case .repository(let name, _) = required, settings.strictNames, case .openshift = settings.mode,
            !RepositoryProject.isProjectName(name) {
-            return AuthErrorResponse.make(status: 401, code: .unauthorized, message: "authentication required",
-                                          detail: "repository name must be <project>/<name> (exactly two components)",
-                                          challenge: challenge(request, required), apiHeader: true)
+            // Said in the message (podman shows only that) and, for HEAD, which has no body, in the challenge.
+            let rule = "repository name '\(name)' must be <project>/<name> (exactly two components)"
+            return AuthErrorResponse.make(status: 401, code: .unauthorized, message: rule, detail: rule,
+                                          challenge: challenge(request, required, invalidRequest: rule), apiHeader: true)
         }
 
         let credential = await authenticator.authenticateOffLoop(request.headers["Authorization"],
@@ -78,6 +79,7 @@ public struct AuthMiddleware: HTTPMiddleware {
         default:
             break
         }
+        if let user = credential.userName { request.attributes[Self.userAttribute] = user }
         let decision = AccessDecision.decide(credential, required: required, policy: authenticator.policy,
                                              mode: settings.mode, strictNames: settings.strictNames)
         if logger.enabled(.debug) {
@@ -86,7 +88,6 @@ public struct AuthMiddleware: HTTPMiddleware {
         }
         switch decision {
         case .allow:
-            if let user = credential.userName { request.attributes[Self.userAttribute] = user }
             request.attributes[HTTPRequest.accessGrantedAttribute] = "true"
             markMount(request, credential)
             return try await next(request)
@@ -125,7 +126,10 @@ public struct AuthMiddleware: HTTPMiddleware {
     }
 
     /// The `WWW-Authenticate` value for a request needing `required`.
-    func challenge(_ request: HTTPRequest, _ required: RequiredAccess, insufficientScope: Bool = false) -> String {
+    /// The `WWW-Authenticate` value; `invalidRequest` adds `error="invalid_request"` and its
+    /// `error_description` (RFC 6750 §3), the only place a HEAD refusal can say why.
+    func challenge(_ request: HTTPRequest, _ required: RequiredAccess, insufficientScope: Bool = false,
+                   invalidRequest: String? = nil) -> String {
         if case .htpasswd = settings.mode { return "Basic realm=\"\(settings.realm)\"" }
         let base = TokenEndpoint.baseURL(request, tokenRealm: settings.tokenRealm)
         var value = "Bearer realm=\"\(base.url)\(Self.tokenPath)\",service=\"\(base.host)\""
@@ -139,6 +143,10 @@ public struct AuthMiddleware: HTTPMiddleware {
             break
         }
         if insufficientScope { value += ",error=\"insufficient_scope\"" }
+        if let invalidRequest {
+            let quoted = invalidRequest.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            value += ",error=\"invalid_request\",error_description=\"\(quoted)\""
+        }
         return value
     }
 }

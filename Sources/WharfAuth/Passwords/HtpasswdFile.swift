@@ -1,4 +1,5 @@
 import Foundation
+import WharfConfig
 import WharfCrypto
 
 /// An htpasswd file of bcrypt entries (`user:$2y$...`), as distribution's `auth.htpasswd`
@@ -29,9 +30,7 @@ public struct HtpasswdFile: Sendable {
 
     /// Reads the file at `path`.
     public static func load(path: String) throws -> HtpasswdFile {
-        guard let data = FileManager.default.contents(atPath: path), data.count <= 4 << 20 else {
-            throw AuthSetupError("\(path): cannot read htpasswd file")
-        }
+        let data = try ConfigurationFile.read(path, kind: "htpasswd file", maxSize: 4 << 20)
         return try HtpasswdFile(text: String(decoding: data, as: UTF8.self), origin: path)
     }
 

@@ -110,13 +110,7 @@ public struct AccessPolicy: Equatable, Sendable {
 
     /// Reads and parses the policy file at `path`.
     public static func load(path: String) throws -> AccessPolicy {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ConfigurationError("\(path): cannot open policy file")
-        }
-        defer { try? handle.close() }
-        let data = try handle.read(upToCount: maxFileSize + 1) ?? Data()
-        if data.count > maxFileSize { throw ConfigurationError("\(path): larger than \(maxFileSize) bytes") }
-        return try parse(data, origin: path)
+        try parse(ConfigurationFile.read(path, kind: "policy file", maxSize: maxFileSize), origin: path)
     }
 
     /// Parses policy text; `origin` names it in errors (`policy.yml:7: ...`).

@@ -96,7 +96,7 @@ public struct YAMLNode: Equatable, Sendable {
     /// A boolean: `true`/`false` (also `yes`/`no`/`on`/`off`, as YAML 1.1 readers accept), any case.
     public func bool(at path: String) throws -> Bool {
         let s = try string(at: path)
-        guard let value = StorageDriverParameter.boolean(s) else { throw error("\(path): expected true or false, found '\(s)'") }
+        guard let value = StorageDriverParameter.boolean(s) else { throw error("\(path): \(StorageDriverParameter.booleanExpected), found '\(s)'") }
         return value
     }
 

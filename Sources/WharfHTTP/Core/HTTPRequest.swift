@@ -51,10 +51,12 @@ public final class HTTPRequest: @unchecked Sendable {
     /// allowed the request, so handlers with a check of their own (the metrics secret)
     /// accept what auth already granted.
     public static let accessGrantedAttribute = "wharf.access.granted"
-    /// Attribute holding the authenticated user's name (set by auth, read by the access log).
+    /// The ``attributes`` key holding the authenticated user's name (the access log's `auth.user.name`).
     public static let userAttribute = "user"
     /// When the server finished reading the request head.
     public let receivedAt: Date
+    /// Who is told how the response ended (``onResponseFinished(_:)``).
+    let completion = ResponseCompletion()
 
     public init(method: String, target: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = HTTPHeaders(),
                 body: RequestBody = .empty, remoteAddress: String = "127.0.0.1:0", isTLS: Bool = false,

@@ -2,6 +2,10 @@
 /// them. Built from two `SystemRandomNumberGenerator` words and formatted by hand:
 /// Foundation's `UUID()` opened `/dev/urandom` on every request.
 public enum RequestID {
+    /// The id of the request whose handler is running on this task (nil outside one):
+    /// storage calls and other lines logged deep below the handler carry it.
+    @TaskLocal public static var current: String?
+
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// A new id.

@@ -184,8 +184,12 @@ final class HTTP1Codec: ConnectionCodec {
             let response = await Self.run(handler, request, logger)
             if let executor, executor.isCurrent {
                 self?.respond(ex, response)
+                ex.progress.abandoned(status: response.status)
             } else {
-                queue.async { [weak self] in self?.respond(ex, response) }
+                queue.async { [weak self] in
+                    self?.respond(ex, response)
+                    ex.progress.abandoned(status: response.status)
+                }
             }
         }
     }
@@ -193,7 +197,7 @@ final class HTTP1Codec: ConnectionCodec {
     /// Runs the handler, mapping body errors to 4xx and anything else to 500 (shared with HTTP/2).
     static func run(_ handler: HTTPHandler, _ request: HTTPRequest, _ logger: Logger) async -> HTTPResponse {
         do {
-            return try await handler(request)
+            return try await RequestID.$current.withValue(request.requestID) { try await handler(request) }
         } catch let error as RequestBodyError {
             switch error {
             case .tooLarge(let limit): return .text(413, "request body larger than \(limit) bytes\n")
@@ -298,6 +302,9 @@ final class HTTP1Codec: ConnectionCodec {
         if shuttingDown { closeAfterResponse = true }
         let connectionToken: String? = closeAfterResponse ? "close" : (ex.request.version == .http1_0 ? "keep-alive" : nil)
         let head = ResponseEncoder.head(status: status, headers: response.headers, framing: framing, connection: connectionToken)
+        ex.wireStart = context.writtenOutputBytes + context.bufferedOutputBytes
+        ex.headBytes = Int64(head.count)
+        ex.progress.started(status: status)
         context.enqueue(.bytes(head))
         if !bodyAllowed {
             ex.responseQueued = true
@@ -309,9 +316,11 @@ final class HTTP1Codec: ConnectionCodec {
             ex.responseQueued = true
         case .bytes(let data):
             context.enqueue(.data(data))
+            ex.bodyQueued = Int64(data.count)
             ex.responseQueued = true
         case .file(let region):
             context.enqueue(.file(region, offset: region.offset, remaining: region.length))
+            ex.bodyQueued = region.length
             ex.responseQueued = true
         case .stream(let length, let producer):
             let chunked = framing == .chunked
@@ -339,6 +348,7 @@ final class HTTP1Codec: ConnectionCodec {
     func writeBody(_ data: Data, chunked: Bool) -> Bool {
         guard phase == .exchange, let ex = exchange else { return false }
         ex.lastProgress = .now()
+        ex.bodyQueued += Int64(data.count)
         if chunked { context.enqueue(.bytes(ResponseEncoder.chunkPrefix(data.count))) }
         context.enqueue(.data(data))
         if chunked { context.enqueue(.bytes(ResponseEncoder.crlf)) }
@@ -350,11 +360,13 @@ final class HTTP1Codec: ConnectionCodec {
         guard exchange === ex, phase == .exchange, let writer = ex.writer else { return }
         if let failure {
             logger.error("response stream failed", ["path": ex.request.path, "error": "\(failure)"])
+            ex.progress.failed = true
             context.abort("response stream failed")
             return
         }
         if let declared = writer.declaredLength, writer.written != declared {
             logger.error("response stream shorter than its length", ["path": ex.request.path])
+            ex.progress.failed = true
             context.abort("short response stream")
             return
         }
@@ -391,6 +403,7 @@ final class HTTP1Codec: ConnectionCodec {
     /// The response is on the wire: start the next request, drain the rest of the body, or close.
     private func finish(_ ex: HTTP1Exchange) {
         guard exchange === ex else { return }
+        ex.progress.finish(complete: true, bodyBytes: ex.bodyQueued)
         if closeAfterResponse {
             phase = .closed
             exchange = nil
@@ -431,12 +444,20 @@ final class HTTP1Codec: ConnectionCodec {
         if let ex = exchange {
             ex.source.fail(RequestBodyError.truncated)
             ex.writer?.close()
+            ex.progress.finish(complete: false, bodyBytes: bodyWritten(ex))
         }
         exchange = nil
         inbound = []
     }
 
     var isIdle: Bool { phase == .idle && inbound.isEmpty }
+
+    /// Body bytes of `ex` the transport took: what was written since its head began, less
+    /// the head (chunk framing of a chunked body counts in).
+    private func bodyWritten(_ ex: HTTP1Exchange) -> Int64 {
+        let sent = context.writtenOutputBytes - ex.wireStart - ex.headBytes
+        return max(0, min(ex.bodyQueued, sent))
+    }
 
     var deadline: DispatchTime? {
         switch phase {

@@ -25,12 +25,20 @@ final class HTTP1Exchange {
     var chunkedResponse = false
     var status = 0
     var lastProgress = DispatchTime.now()
+    /// Status, timing and failure of the response, reported as the request's outcome.
+    let progress: ResponseProgress
+    /// The connection's written-bytes count at which this response's head begins.
+    var wireStart: Int64 = 0
+    var headBytes: Int64 = 0
+    /// Response body bytes queued on the connection so far.
+    var bodyQueued: Int64 = 0
 
     init(request: HTTPRequest, source: HTTP1BodySource, framing: HTTP1BodyFraming, expectContinue: Bool) {
         self.request = request
         self.source = source
         self.framing = framing
         self.expectContinue = expectContinue
+        progress = ResponseProgress(request: request)
         if case .length(let n) = framing { lengthRemaining = n } else { lengthRemaining = 0 }
     }
 }

@@ -10,6 +10,7 @@ extension HTTP2Codec {
         s.responseStarted = true
         s.lastProgress = .now()
         let status = response.status
+        s.progress?.started(status: status)
         let isHead = s.method == "HEAD"
         let bodyAllowed = !isHead && status >= 200 && status != 204 && status != 304
         var isStream = false
@@ -111,12 +112,14 @@ extension HTTP2Codec {
         guard streams[s.id] === s else { return }
         if let failure {
             logger.error("response stream failed", ["path": path, "error": "\(failure)"])
+            s.progress?.failed = true
             streamError(s, .internalError)
             context.flush()
             return
         }
         if let declared = writer.declaredLength, writer.written != declared {
             logger.error("response stream shorter than its length", ["path": path])
+            s.progress?.failed = true
             streamError(s, .internalError)
             context.flush()
             return
@@ -153,9 +156,11 @@ extension HTTP2Codec {
         do {
             payload = try s.takeOutput(n)
         } catch {
+            s.progress?.failed = true
             streamError(s, .internalError)
             return
         }
+        s.progress?.bodyBytes += Int64(payload.count)
         s.sendWindow -= payload.count
         connectionSendWindow -= payload.count
         let end = s.endAfterPending && s.outputBytes == 0

@@ -339,14 +339,16 @@ final class HTTP2Codec: ConnectionCodec {
         }
         let request = HTTPRequest(method: head.method, target: head.path, version: .http2, headers: head.headers, body: body,
                                   remoteAddress: context.remoteAddress, isTLS: context.isTLS)
+        let progress = ResponseProgress(request: request)
+        s.progress = progress
         let handler = context.handler
         let logger = context.logger
         let queue = context.queue
         Task {
             let response = await HTTP1Codec.run(handler, request, logger)
             queue.async { [weak self, weak s] in
-                guard let self, let s else { return }
-                self.respond(s, response)
+                if let self, let s { self.respond(s, response) }
+                progress.abandoned(status: response.status)
             }
         }
     }
@@ -453,6 +455,7 @@ final class HTTP2Codec: ConnectionCodec {
         s.pending = []
         s.pendingBytes = 0
         s.pendingFile = nil
+        s.progress?.finish(complete: s.localEnded)
         if streams.isEmpty { lastActivity = .now() }
         if streams.isEmpty && (goAwaySent || peerGoAway) { finishConnection() }
     }

@@ -40,6 +40,9 @@ final class HTTP2Stream {
     var endAfterPending = false
     var writer: QueuedBodyWriter?
     var lastProgress = DispatchTime.now()
+    /// The response's status, timing and bytes, reported as the request's outcome when the
+    /// stream closes; nil for streams refused before a request was made (431, 414).
+    var progress: ResponseProgress?
 
     init(id: UInt32, queue: DispatchQueue, receiveWindow: Int, sendWindow: Int) {
         self.id = id

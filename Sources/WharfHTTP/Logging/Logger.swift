@@ -73,12 +73,14 @@ public final class Logger: @unchecked Sendable {
         write(l, msg, fields.map { ($0.key, $0.value) })
     }
 
-    public func log(_ l: LogLevel, _ msg: String, fields: [(String, String)]) {
+    /// Logs `fields` in order; in JSON format the values of `numericKeys` that are plain
+    /// decimal numbers are written as JSON numbers rather than strings.
+    public func log(_ l: LogLevel, _ msg: String, fields: [(String, String)], numericKeys: Set<String> = []) {
         guard enabled(l) else { return }
-        write(l, msg, fields)
+        write(l, msg, fields, numericKeys: numericKeys)
     }
 
-    private func write(_ l: LogLevel, _ msg: String, _ fields: [(String, String)]) {
+    private func write(_ l: LogLevel, _ msg: String, _ fields: [(String, String)], numericKeys: Set<String> = []) {
         var line: [UInt8] = []
         line.reserveCapacity(512)
         switch format {
@@ -99,7 +101,10 @@ public final class Logger: @unchecked Sendable {
                 ? [("time", stamp), ("level", l.label), ("msg", msg)]
                 : [("@timestamp", stamp), ("@version", "1"), ("level", l.label), ("message", msg)]
             obj += fields + baseFields
-            line += ("{" + obj.map { "\(Self.jsonString($0.0)):\(Self.jsonString($0.1))" }.joined(separator: ",") + "}").utf8
+            line += ("{" + obj.map { key, value in
+                let number = numericKeys.contains(key) && Self.isDecimalNumber(value)
+                return Self.jsonString(key) + ":" + (number ? value : Self.jsonString(value))
+            }.joined(separator: ",") + "}").utf8
         }
         line.append(UInt8(ascii: "\n"))
         lock.lock()
@@ -172,6 +177,13 @@ public final class Logger: @unchecked Sendable {
                 || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "/")
                 || c == UInt8(ascii: "@") || c == UInt8(ascii: "^") || c == UInt8(ascii: "+")
         })
+    }
+
+    /// `123` or `0.000187`: digits with at most one inner dot, a valid JSON number.
+    static func isDecimalNumber(_ s: String) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) else { return false }
+        return parts[0] == "0" || parts[0].first != "0"
     }
 
     /// logrus quoting: bare when the value is a simple token, else a quoted, escaped string.

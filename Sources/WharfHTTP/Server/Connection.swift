@@ -236,6 +236,7 @@ final class Connection: ConnectionContext, EventLoopClient, @unchecked Sendable 
     // MARK: ConnectionContext
 
     var bufferedOutputBytes: Int64 { output.bufferedBytes }
+    var writtenOutputBytes: Int64 { output.writtenBytes }
 
     func enqueue(_ item: OutputQueue.Item) {
         guard phase == .open else { return }

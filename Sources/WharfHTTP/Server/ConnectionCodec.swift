@@ -52,6 +52,8 @@ protocol ConnectionContext: AnyObject {
     var isTLS: Bool { get }
     /// Bytes queued and not yet written.
     var bufferedOutputBytes: Int64 { get }
+    /// Bytes written to the transport since the connection opened.
+    var writtenOutputBytes: Int64 { get }
     /// Queues output; call ``flush()`` to start writing.
     func enqueue(_ item: OutputQueue.Item)
     /// Writes as much queued output as the socket takes now.

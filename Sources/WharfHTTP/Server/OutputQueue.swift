@@ -15,6 +15,8 @@ struct OutputQueue {
     private var firstOffset = 0
     /// Bytes queued and not yet written (file regions count in full).
     private(set) var bufferedBytes: Int64 = 0
+    /// Bytes written from the queue since the connection opened (never reset).
+    private(set) var writtenBytes: Int64 = 0
 
     var isEmpty: Bool { head >= items.count }
 
@@ -62,6 +64,7 @@ struct OutputQueue {
     mutating func consume(_ count: Int) {
         var left = count
         bufferedBytes -= Int64(count)
+        writtenBytes += Int64(count)
         while left > 0 && !isEmpty {
             switch items[head] {
             case .data(let d):

@@ -25,8 +25,9 @@ import Foundation
 /// has, resolved once at init.
 public final class InstrumentedDriver: StorageDriver, LocalFileAccess, DirectoryVersioning, FileStamping, ScratchWrites,
                                        @unchecked Sendable {
-    /// Receives `(operation, seconds, error)` after every call.
-    public typealias Observer = @Sendable (_ operation: String, _ seconds: Double, _ error: StorageError?) -> Void
+    /// Receives `(operation, path, seconds, error)` after every call (for a move its source,
+    /// for a batch of directories their paths joined by commas).
+    public typealias Observer = @Sendable (_ operation: String, _ path: String, _ seconds: Double, _ error: StorageError?) -> Void
 
     /// The operation names reported to the observer, as the OpenShift registry labels them.
     public enum Operation {
@@ -53,7 +54,7 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
     /// The wrapped driver's name, so config and metrics see `filesystem`, `s3`, ...
     public var name: String { inner.name }
 
-    public init(_ inner: StorageDriver, observer: @escaping Observer = { _, _, _ in }) {
+    public init(_ inner: StorageDriver, observer: @escaping Observer = { _, _, _, _ in }) {
         self.inner = inner
         self.observer = observer
         let wrapped = inner.capabilities
@@ -65,21 +66,21 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
     }
 
     public func getContent(_ path: String) async throws -> Data {
-        try await observed(Operation.getContent) {
+        try await observed(Operation.getContent, path) {
             try StoragePath.check(path)
             return try await self.inner.getContent(path)
         }
     }
 
     public func putContent(_ path: String, _ content: Data) async throws {
-        try await observed(Operation.putContent) {
+        try await observed(Operation.putContent, path) {
             try Self.checkWritable(path)
             try await self.inner.putContent(path, content)
         }
     }
 
     public func putScratchContent(_ path: String, _ content: Data) async throws {
-        try await observed(Operation.putContent) {
+        try await observed(Operation.putContent, path) {
             try Self.checkWritable(path)
             if let scratch = self.innerCapabilities.scratchWrites {
                 try await scratch.putScratchContent(path, content)
@@ -90,7 +91,7 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
     }
 
     public func reader(_ path: String, offset: Int64) async throws -> StorageReader {
-        try await observed(Operation.reader) {
+        try await observed(Operation.reader, path) {
             try StoragePath.check(path)
             guard offset >= 0 else { throw StorageError.invalidOffset(path: path, offset: offset) }
             return ErrorNormalizingReader(try await self.inner.reader(path, offset: offset), driver: self.inner.name)
@@ -98,28 +99,28 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
-        try await observed(Operation.writer) {
+        try await observed(Operation.writer, path) {
             try Self.checkWritable(path)
             return ErrorNormalizingWriter(try await self.inner.writer(path, append: append), driver: self.inner.name)
         }
     }
 
     public func stat(_ path: String) async throws -> FileInfo {
-        try await observed(Operation.stat) {
+        try await observed(Operation.stat, path) {
             try StoragePath.check(path)
             return try await self.inner.stat(path)
         }
     }
 
     public func list(_ path: String) async throws -> [String] {
-        try await observed(Operation.list) {
+        try await observed(Operation.list, path) {
             try StoragePath.check(path)
             return try await self.inner.list(path)
         }
     }
 
     public func move(from source: String, to destination: String) async throws {
-        try await observed(Operation.move) {
+        try await observed(Operation.move, source) {
             try Self.checkWritable(source)
             try Self.checkWritable(destination)
             try await self.inner.move(from: source, to: destination)
@@ -127,14 +128,14 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
     }
 
     public func delete(_ path: String) async throws {
-        try await observed(Operation.delete) {
+        try await observed(Operation.delete, path) {
             try Self.checkWritable(path)
             try await self.inner.delete(path)
         }
     }
 
     public func redirectURL(_ path: String, method: String) async throws -> String? {
-        try await observed(Operation.urlFor) {
+        try await observed(Operation.urlFor, path) {
             try StoragePath.check(path)
             return try await self.inner.redirectURL(path, method: method)
         }
@@ -153,21 +154,21 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
                     throw error
                 }
             }
-            report(Operation.walk, start, nil)
+            report(Operation.walk, path, start, nil)
         } catch {
             if let own = visitorFailure.error {
-                report(Operation.walk, start, nil)
+                report(Operation.walk, path, start, nil)
                 throw own
             }
             let (reported, thrown) = normalize(error)
-            report(Operation.walk, start, reported)
+            report(Operation.walk, path, start, reported)
             throw thrown
         }
     }
 
     /// Forwards to the wrapped driver after checking every path; timed as a `List`.
     public func listDirectories(_ queries: [DirectoryQuery]) async throws -> [DirectorySnapshot]? {
-        try await observed(Operation.list) {
+        try await observed(Operation.list, queries.map(\.path).joined(separator: ",")) {
             for q in queries { try StoragePath.check(q.path) }
             return try await self.innerCapabilities.directories?.listDirectories(queries)
         }
@@ -175,7 +176,7 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
 
     /// Forwards to the wrapped driver after checking every path; timed as a `List`.
     public func openDirectoryHandles(_ paths: [String]) async throws -> [DirectoryHandle?]? {
-        try await observed(Operation.list) {
+        try await observed(Operation.list, paths.joined(separator: ",")) {
             for p in paths { try StoragePath.check(p) }
             return try await self.innerCapabilities.directories?.openDirectoryHandles(paths)
         }
@@ -214,22 +215,22 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
         if path == "/" { throw StorageError.invalidPath(path) }
     }
 
-    private func observed<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+    private func observed<T>(_ operation: String, _ path: @autoclosure () -> String, _ body: () async throws -> T) async throws -> T {
         let start = DispatchTime.now().uptimeNanoseconds
         do {
             let result = try await body()
-            report(operation, start, nil)
+            report(operation, path(), start, nil)
             return result
         } catch {
             let (reported, thrown) = normalize(error)
-            report(operation, start, reported)
+            report(operation, path(), start, reported)
             throw thrown
         }
     }
 
-    private func report(_ operation: String, _ start: UInt64, _ error: StorageError?) {
+    private func report(_ operation: String, _ path: String, _ start: UInt64, _ error: StorageError?) {
         let elapsed = DispatchTime.now().uptimeNanoseconds &- start
-        observer(operation, Double(elapsed) / 1e9, error)
+        observer(operation, path, Double(elapsed) / 1e9, error)
     }
 
     /// The error to report and the error to throw.

@@ -46,9 +46,13 @@ public struct StorageDriverParameter: Sendable {
         "REGISTRY_STORAGE_\(driver.uppercased())_\(name.uppercased())"
     }
 
+    /// What an error says a boolean may be: every spelling ``boolean(_:)`` accepts.
+    public static let booleanExpected = "expected true or false (also yes/no, on/off)"
+
     /// The one boolean rule of the configuration (docs/configuration.md): `true`/`yes`/`on`
     /// and `false`/`no`/`off`, in any case; nil for anything else.
     public static func boolean(_ text: String) -> Bool? {
+        // Keep in step with ``booleanExpected`` and docs/configuration.md.
         switch text.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
@@ -75,7 +79,7 @@ public struct StorageDriverParameter: Sendable {
                 throw fail("expected an integer \(range), found '\(value)'")
             }
         case .boolean:
-            if Self.boolean(value) == nil { throw fail("expected true or false, found '\(value)'") }
+            if Self.boolean(value) == nil { throw fail("\(Self.booleanExpected), found '\(value)'") }
         case .choice(let words):
             if !words.contains(value.lowercased()) {
                 throw fail("expected one of \(words.joined(separator: ", ")), found '\(value)'")

@@ -57,7 +57,7 @@ public struct S3Configuration: Sendable, Equatable {
         func bool(_ key: String, _ fallback: Bool) throws -> Bool {
             guard let v = p[key]?.lowercased(), !v.isEmpty else { return fallback }
             guard let b = StorageDriverParameter.boolean(v) else {
-                throw StorageError.unsupported("storage.s3.\(key): expected true or false, got \"\(v)\"")
+                throw StorageError.unsupported("storage.s3.\(key): \(StorageDriverParameter.booleanExpected), found '\(v)'")
             }
             return b
         }

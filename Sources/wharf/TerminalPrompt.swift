@@ -1,0 +1,28 @@
+import Foundation
+
+/// Reads a secret from the terminal without echoing it: the prompt goes to standard
+/// error, echo is off while the line is typed and restored afterwards (also when the
+/// read fails). Used only when standard input is a terminal; piped input is read as is.
+enum TerminalPrompt {
+    /// True when standard input is a terminal.
+    static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// Shows `prompt`, reads one line with echo off; nil at end of input.
+    static func readSecret(_ prompt: String) -> String? {
+        FileHandle.standardError.write(Data(prompt.utf8))
+        var saved = termios()
+        let haveTerminal = tcgetattr(STDIN_FILENO, &saved) == 0
+        if haveTerminal {
+            var quiet = saved
+            quiet.c_lflag &= ~tcflag_t(ECHO)
+            quiet.c_lflag |= tcflag_t(ECHONL)
+            _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet)
+        }
+        defer {
+            if haveTerminal {
+                _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved)
+            }
+        }
+        return readLine(strippingNewline: true)
+    }
+}
