@@ -34,7 +34,15 @@ def write(tmp_path, name):
 
 @pytest.mark.parametrize("name", sorted(NO_EFFECT))
 def test_check_config_accepts_each_reference_and_warns_once_per_key(tmp_path, name):
-    code, out, err = check_config(write(tmp_path, name))
+    # check-config loads the htpasswd file a config names, as serve does: the file's own
+    # path (/etc/...) is replaced by one that exists, as the serve test does.
+    env = None
+    if "htpasswd:" in reference_text(name):
+        htpasswd = os.path.join(str(tmp_path), "htpasswd")
+        with open(htpasswd, "w") as f:
+            f.write(f"alice:{hash_password('secret')}\n")
+        env = {"REGISTRY_AUTH_HTPASSWD_PATH": htpasswd}
+    code, out, err = check_config(write(tmp_path, name), env=env)
     assert code == 0, err
     warnings = [l[len("warning: "):] for l in err.splitlines() if l.startswith("warning: ")]
     for key in NO_EFFECT[name]:

@@ -96,7 +96,7 @@ def test_access_lines_name_the_authenticated_user(tmp_path):
         r.stop()
     access = [json.loads(l) for l in log_lines(r) if "response completed" in l]
     r.cleanup()
-    assert [a.get("auth.user.name") for a in access] == ["alice", None]
+    assert [a.get("auth.user.name") for a in access] == ["alice", ""]
 
 
 def test_tag_concurrency_limit_bounds_lookups_and_delete_still_removes_every_tag():

@@ -12,7 +12,10 @@ enum AuthSetup {
     /// anything: throws what would stop `serve`, returns what `serve` would warn about.
     static func check(_ config: Configuration) throws -> [String] {
         if let o = config.auth.openshift {
-            return try policy(o.policy).warnings
+            // Without a policy key, check-config has warned already (it may come from
+            // REGISTRY_AUTH_OPENSHIFT_POLICY when serve runs).
+            guard let path = o.policy else { return [] }
+            return try policy(path).warnings
         }
         if let h = config.auth.htpasswd {
             let file = try htpasswd(h.path)
@@ -55,7 +58,7 @@ enum AuthSetup {
                 throw ConfigurationError("auth.openshift.policy: \(error)")
             }
             store.reloadOnHangup()
-            for warning in store.current().warnings { logger.warn("auth policy: \(warning)", ["policy": o.policy]) }
+            for warning in store.current().warnings { logger.warn("auth policy: \(warning)", ["policy": policy]) }
             let authenticator = Authenticator(settings: settings, policies: store, htpasswd: nil)
             logger.info("auth enabled", ["scheme": "openshift", "policy": policy,
                                          "users": String(store.current().users.count)])
