@@ -17,6 +17,8 @@ public indirect enum ConfigSchema: Sendable {
     case stringMap
     /// A mapping with free keys to lists of scalars (`http.headers`).
     case listMap
+    /// A sequence of mappings, each with these fixed keys (`proxy.upstreams`); no variables.
+    case sectionList([(String, ConfigSchema)])
 
     /// The whole file.
     public static let root: ConfigSchema = .section([
@@ -52,6 +54,7 @@ public indirect enum ConfigSchema: Sendable {
         })),
         ("openshift", .section(OperationsConfiguration.schemaKeys)),
         ("auth", Configuration.Auth.schema),
+        ("proxy", .section(ProxyConfiguration.schemaKeys)),
     ])
 
     /// The child schema for `key` in a section.
@@ -101,6 +104,15 @@ public indirect enum ConfigSchema: Sendable {
             ConfigurationErrors.collect(into: &errors, at: node) {
                 for entry in try node.entries(at: path) { _ = try entry.value.stringList(at: "\(path).\(entry.key)") }
             }
+        case .sectionList(let children):
+            if node.isNull { return }
+            guard let items = node.sequence else {
+                errors.append(node.error("\(path): expected a sequence, found \(node.kindName)"))
+                return
+            }
+            for (i, item) in items.enumerated() {
+                ConfigSchema.section(children).validate(item, path: "\(path)[\(i)]", errors: &errors)
+            }
         }
     }
 
@@ -112,7 +124,7 @@ public indirect enum ConfigSchema: Sendable {
         guard let first = components.first else { return ([], self) }
         if first.isEmpty { return nil }
         switch self {
-        case .scalar:
+        case .scalar, .sectionList:
             return nil
         case .section:
             guard let schema = child(first), let rest = schema.resolve(components.dropFirst()) else { return nil }

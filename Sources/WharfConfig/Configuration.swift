@@ -23,6 +23,8 @@ public struct Configuration: Equatable, Sendable {
     public var operations = OperationsConfiguration()
     /// `auth.*` (see AuthConfiguration.swift).
     public var auth = Auth()
+    /// `proxy.*`: pull-through upstreams (see ProxyConfiguration.swift).
+    public var proxy = ProxyConfiguration()
 
     /// The defaults: listen on `:5000`, filesystem storage in `./data`, info logs.
     public init() {}

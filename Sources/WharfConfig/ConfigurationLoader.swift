@@ -88,6 +88,7 @@ extension Configuration {
         // openshift.metrics, openshift.requests
         ConfigurationErrors.collect(into: &errors, at: root) { config.operations = try OperationsConfiguration.decode(root["openshift"]) }
         if let auth = root["auth"] { ConfigurationErrors.collect(into: &errors, at: root) { try decodeAuth(auth, into: &config.auth) } }
+        ConfigurationErrors.collect(into: &errors, at: root) { config.proxy = try ProxyConfiguration.decode(root["proxy"]) }
 
         try ConfigurationErrors.throwIfAny(errors)
         return LoadedConfiguration(configuration: config, warnings: warnings)

@@ -106,6 +106,7 @@ public enum ConfigurationPrinter {
         root.append(entry("storage", map(storage)))
         root.append(entry("openshift", map(c.operations.printedEntries(maskSecrets: maskSecrets))))
         if let auth = c.auth.printedNode(maskSecrets: maskSecrets) { root.append(entry("auth", auth)) }
+        if let proxy = c.proxy.printedNode(maskSecrets: maskSecrets) { root.append(entry("proxy", proxy)) }
         return map(root)
     }
 

@@ -32,6 +32,8 @@ public struct RegistryOptions: Sendable {
     /// Largest request body of one upload request (POST/PATCH/PUT); the default lifts the
     /// server's general body cap, since layers can be many GiB.
     public var maxUploadRequestSize: Int64 = Int64.max
+    /// `proxy`: upstream registries this one caches (pull-through); nil: none.
+    public var pullThrough: PullThroughOptions? = nil
 
     /// Distribution's defaults.
     public init() {}

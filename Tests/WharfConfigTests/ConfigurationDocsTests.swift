@@ -8,7 +8,7 @@ final class ConfigurationDocsTests: XCTestCase {
         switch schema {
         case .scalar, .stringMap, .listMap:
             return [prefix]
-        case .section(let children):
+        case .section(let children), .sectionList(let children):
             if children.isEmpty { return [prefix] }
             return children.flatMap { leafPaths($0.1, prefix.isEmpty ? $0.0 : "\(prefix).\($0.0)") }
         }
