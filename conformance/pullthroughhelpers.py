@@ -1,0 +1,151 @@
+"""Upstreams for the pull-through suites: Debian's docker-registry 2.8.2 with htpasswd over
+TLS from a private CA, a Wharf mirroring it, a small fault-injecting HTTP forwarder, and
+counts read from the upstream's access log."""
+import base64
+import http.client
+import os
+import re
+import shutil
+import socketserver
+import threading
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from authhelpers import hash_password
+from harness import RegistryProcess, make_tls
+
+USER, PASSWORD = "puller", "upstream-secret"
+
+
+def require_distribution():
+    if not shutil.which("docker-registry"):
+        pytest.skip("docker-registry (Debian package docker-registry) is not installed")
+
+
+class Authed:
+    """A registry seen with Basic credentials (for pushing to the upstream)."""
+
+    def __init__(self, reg, user=USER, password=PASSWORD):
+        self.reg, self.host = reg, reg.host
+        self.headers = {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+    def connection(self, timeout=30):
+        return self.reg.connection(timeout)
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        return self.reg.request(method, path, body=body, headers={**self.headers, **(headers or {})}, timeout=timeout)
+
+
+def start_upstream(tmp, tls=True, htpasswd=True):
+    """docker-registry 2.8.2 (htpasswd, TLS from a private CA); returns (process, ca path or None)."""
+    require_distribution()
+    os.makedirs(tmp, exist_ok=True)
+    config, ca, cert = {}, None, None
+    if htpasswd:
+        path = os.path.join(tmp, "htpasswd")
+        with open(path, "w") as f:
+            f.write(f"{USER}:{hash_password(PASSWORD)}\n")
+        config["auth"] = {"htpasswd": {"realm": "upstream", "path": path}}
+    if tls:
+        ca, crt, key = make_tls(tmp)
+        cert = (crt, key)
+    return RegistryProcess(target="distribution", config=config, tls=cert).start(), ca
+
+
+def trusted_ca_dir(tmp, ca, port):
+    """A `proxy.trustedca` directory holding `ca` as `127.0.0.1..<port>` only."""
+    d = os.path.join(tmp, "trusted-ca")
+    os.makedirs(d, exist_ok=True)
+    if ca:
+        shutil.copy(ca, os.path.join(d, f"127.0.0.1..{port}"))
+    return d
+
+
+def start_mirror(upstream_url, trusted=None, ttl="1h", credentials=True, env=None, extra=None):
+    proxy = {"remoteurl": upstream_url, "ttl": ttl}
+    if credentials:
+        proxy.update(username=USER, password=PASSWORD)
+    if trusted:
+        proxy["trustedca"] = trusted
+    config = {"proxy": proxy}
+    if extra:
+        config.update(extra)
+    return RegistryProcess(target="wharf", config=config, env=env).start()
+
+
+def upstream_gets(upstream, repo, digest, method="GET"):
+    """How many `method` requests for the blob the upstream's access log shows."""
+    pattern = re.compile(rf'"{method} /v2/{re.escape(repo)}/blobs/{re.escape(digest)} HTTP')
+    return len(pattern.findall(upstream.read_log()))
+
+
+class FaultInjector:
+    """An HTTP forwarder to a plain-HTTP upstream that, while `status` is set, answers every
+    request itself with that status (and `Retry-After`), as a throttling upstream does."""
+
+    def __init__(self, upstream_port):
+        self.upstream_port = upstream_port
+        self.status, self.retry_after = None, "7"
+        self.forwarded = 0
+        injector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def handle_one(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if injector.status:
+                    msg = b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}'
+                    self.send_response(injector.status)
+                    self.send_header("Retry-After", injector.retry_after)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(msg)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(msg)
+                    return
+                injector.forwarded += 1
+                conn = http.client.HTTPConnection("127.0.0.1", injector.upstream_port, timeout=60)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                self.send_response(resp.status)
+                hop = ("connection", "transfer-encoding", "keep-alive")
+                for k, v in resp.getheaders():
+                    if k.lower() not in hop:
+                        self.send_header(k, v)
+                chunked = resp.getheader("Content-Length") is None and self.command != "HEAD"
+                if chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                while self.command != "HEAD":
+                    chunk = resp.read(1 << 16)
+                    if not chunk:
+                        break
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+                if chunked:
+                    self.wfile.write(b"0\r\n\r\n")
+                conn.close()
+
+            do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_one
+
+        class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
