@@ -149,3 +149,86 @@ class FaultInjector:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class Squid:
+    """Debian's squid as a forward proxy on loopback (CONNECT to any port allowed, no
+    cache); `access_log()` is its access log."""
+
+    def __init__(self, tmp):
+        import subprocess
+        import tempfile
+        from harness import free_port
+        # squid started as root writes its logs as the proxy user: a directory it can reach
+        self.dir = tempfile.mkdtemp(prefix="wharf-squid-")
+        os.chmod(self.dir, 0o777)
+        self.port = free_port()
+        self.log = os.path.join(self.dir, "access.log")
+        conf = os.path.join(self.dir, "squid.conf")
+        with open(conf, "w") as f:
+            f.write(f"""http_port 127.0.0.1:{self.port}
+pid_filename {self.dir}/squid.pid
+access_log stdio:{self.log}
+cache_log {self.dir}/cache.log
+cache_store_log none
+cache deny all
+coredump_dir {self.dir}
+http_access allow all
+shutdown_lifetime 0 seconds
+""")
+        self.out = os.path.join(self.dir, "squid.out")
+        with open(self.out, "wb") as out:
+            self.proc = subprocess.Popen(["squid", "-N", "-f", conf], stdout=out, stderr=subprocess.STDOUT)
+        import socket
+        import time
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("squid exited: " + open(self.out).read()[-2000:])
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("squid did not listen")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def access_log(self):
+        try:
+            with open(self.log) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except Exception:  # noqa: BLE001
+                self.proc.kill()
+                self.proc.wait()
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def start_mirror_of(upstreams, trusted=None, env=None):
+    """A Wharf with `proxy.upstreams` (a list of dicts), written as block YAML."""
+    proc = RegistryProcess(target="wharf", env=env)
+    lines = ["proxy:"]
+    if trusted:
+        lines.append(f'  trustedca: "{trusted}"')
+    lines.append("  upstreams:")
+    for u in upstreams:
+        first = True
+        for k, v in u.items():
+            lines.append(f'    {"- " if first else "  "}{k}: "{v}"')
+            first = False
+    with open(proc.config_path, "a") as f:
+        f.write("\n".join(lines) + "\n")
+    return proc.start()
