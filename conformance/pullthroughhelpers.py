@@ -232,3 +232,22 @@ def start_mirror_of(upstreams, trusted=None, env=None):
     with open(proc.config_path, "a") as f:
         f.write("\n".join(lines) + "\n")
     return proc.start()
+
+
+METRICS_SECRET = "pullthrough-metrics"
+METRICS_CONFIG = {"openshift": {"metrics": {"enabled": True, "secret": METRICS_SECRET}}}
+
+
+def metric(reg, name, **labels):
+    """The value of the series `name{labels}` (labels may be a subset), summed; 0 when absent."""
+    st, _, body = reg.request("GET", "/extensions/v2/metrics", headers={"Authorization": f"Bearer {METRICS_SECRET}"})
+    assert st == 200, (st, body)
+    total = 0.0
+    for line in body.decode().splitlines():
+        m = re.match(r"^([a-zA-Z_:]+)(\{(.*)\})? ([0-9.eE+-]+)$", line)
+        if not m or m.group(1) != name:
+            continue
+        have = dict(re.findall(r'(\w+)="([^"]*)"', m.group(3) or ""))
+        if all(have.get(k) == v for k, v in labels.items()):
+            total += float(m.group(4))
+    return total

@@ -20,7 +20,8 @@ import pytest
 from clienthelpers import (OCILayout, read_layout_blob, read_layout_manifest, sample_image, sha256, skopeo)
 from harness import RegistryProcess
 from ocihelpers import error_codes, push_blob
-from pullthroughhelpers import PASSWORD, USER, Authed, start_mirror, start_upstream, trusted_ca_dir, upstream_gets
+from pullthroughhelpers import (METRICS_CONFIG, PASSWORD, USER, Authed, metric, start_mirror, start_upstream, trusted_ca_dir,
+                               upstream_gets)
 
 pytestmark = pytest.mark.wharf_only
 
@@ -43,7 +44,7 @@ def env():
                f"docker://{upstream.host}/library/app:v1")
         skopeo("copy", "--quiet", "--dest-tls-verify=false", creds, "--all", "--preserve-digests",
                f"oci:{lay.path}:multi", f"docker://{upstream.host}/library/multi:v1")
-        mirror = start_mirror(upstream.url, trusted=trusted_ca_dir(tmp, ca, upstream.port))
+        mirror = start_mirror(upstream.url, trusted=trusted_ca_dir(tmp, ca, upstream.port), extra=METRICS_CONFIG)
         yield {"tmp": tmp, "upstream": upstream, "mirror": mirror, "lay": lay}
     finally:
         if mirror:
@@ -142,6 +143,8 @@ def test_twenty_concurrent_misses_fetch_the_blob_once(env):
     data = os.urandom(BIG)
     digest = sha256(data)
     push_blob(Authed(upstream), "library/big", data)
+    misses = metric(mirror, "imageregistry_pullthrough_blobstore_cache_requests_total", type="Miss")
+    gets = metric(mirror, "imageregistry_pullthrough_repository_duration_seconds_count", registry="default", operation="BlobStore.Get")
     results = [None] * 20
     threads = [threading.Thread(target=get_blob, args=(mirror, "library/big", digest, results, i)) for i in range(20)]
     for t in threads:
@@ -151,9 +154,15 @@ def test_twenty_concurrent_misses_fetch_the_blob_once(env):
     assert results == [(200, BIG, digest)] * 20
     assert upstream_gets(upstream, "library/big", digest) == 1
     # cached now: served from storage, still one upstream GET
+    hits = metric(mirror, "imageregistry_pullthrough_blobstore_cache_requests_total", type="Hit")
     st, _, body = mirror.request("GET", f"/v2/library/big/blobs/{digest}", timeout=120)
     assert st == 200 and sha256(body) == digest
     assert upstream_gets(upstream, "library/big", digest) == 1
+    # OpenShift's metrics: every request a miss, one upstream call, then a hit
+    assert metric(mirror, "imageregistry_pullthrough_blobstore_cache_requests_total", type="Miss") >= misses + 20
+    assert metric(mirror, "imageregistry_pullthrough_repository_duration_seconds_count",
+                  registry="default", operation="BlobStore.Get") == gets + 1
+    assert metric(mirror, "imageregistry_pullthrough_blobstore_cache_requests_total", type="Hit") >= hits + 1
 
 
 def test_client_disconnect_does_not_abort_the_fill(env):

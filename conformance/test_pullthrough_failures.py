@@ -15,7 +15,7 @@ import pytest
 
 from clienthelpers import MANIFEST_ACCEPT, OCILayout, read_layout_manifest, sample_image, sha256, skopeo
 from ocihelpers import error_codes
-from pullthroughhelpers import FaultInjector, start_mirror, start_upstream
+from pullthroughhelpers import METRICS_CONFIG, FaultInjector, metric, start_mirror, start_upstream
 
 pytestmark = pytest.mark.wharf_only
 
@@ -36,7 +36,7 @@ def env():
         lay.add_image(lay.b, "b")
         for tag in ("cached", "moving", "uncached"):
             push(upstream, lay, "a", f"team/app:{tag}")
-        mirror = start_mirror(injector.url, ttl=f"{int(TTL)}s", credentials=False)
+        mirror = start_mirror(injector.url, ttl=f"{int(TTL)}s", credentials=False, extra=METRICS_CONFIG)
         yield {"tmp": tmp, "upstream": upstream, "mirror": mirror, "lay": lay, "injector": injector}
     finally:
         if mirror:
@@ -82,6 +82,8 @@ def test_throttled_upstream_cached_content_is_served(env):
         asked = injector.forwarded
         assert pull(env, "team/app:cached", "during-429") == lay.a.digest
         assert injector.forwarded == asked  # every upstream call was answered 429
+        assert metric(env["mirror"], "imageregistry_pullthrough_repository_errors_total",
+                      registry="default", operation="ManifestService.Stat", code="429") >= 1
         st, h, body = env["mirror"].request("GET", "/v2/team/app/manifests/uncached", headers={"Accept": MANIFEST_ACCEPT})
         assert st == 503 and error_codes(body) == ["TOOMANYREQUESTS"] and h.get("retry-after") == "7", (st, h, body)
         st, h, body = env["mirror"].request("GET", f"/v2/team/other/blobs/{sha256(b'never pushed')}")
