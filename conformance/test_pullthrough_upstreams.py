@@ -7,6 +7,7 @@
 
 skopeo pulls multi-arch images through each with the upstream's digests; `?ns=` picks
 the upstream and the answer says `OCI-Namespace`."""
+import json
 import os
 import shutil
 import tempfile
@@ -14,7 +15,7 @@ import tempfile
 import pytest
 
 from authhelpers import AuthRegistry
-from clienthelpers import MANIFEST_ACCEPT, OCILayout, read_layout_manifest, sample_image, sha256, skopeo
+from clienthelpers import MANIFEST_ACCEPT, ClientSandbox, OCILayout, read_layout_manifest, sample_image, sha256, skopeo
 from pullthroughhelpers import PASSWORD, USER, Squid, start_mirror_of, start_upstream, require_distribution
 
 pytestmark = pytest.mark.wharf_only
@@ -85,6 +86,21 @@ def test_multi_arch_pull_through_each_upstream(env, ref):
     out = pull_all(env, ref, ref.replace("/", "_").replace(":", "_"))
     digest, data = read_layout_manifest(out, "x")
     assert digest == lay.index_digest and data == lay.index_data
+
+
+@pytest.mark.parametrize("prefix", ["dist/library", "wharf/proj", "squid/library"])
+def test_podman_pulls_the_arm64_image_through_each_upstream(env, prefix):
+    lay = env["lay"]
+    sandbox = ClientSandbox()
+    try:
+        name = f"{env['mirror'].host}/{prefix}/multi:v1"
+        sandbox.podman("pull", "-q", "--tls-verify=false", "--arch", "arm64", name)
+        info = json.loads(sandbox.podman("image", "inspect", name).stdout)[0]
+        assert info["Architecture"] == "arm64"
+        assert info["Digest"] in (lay.children[1].digest, lay.index_digest), info["Digest"]
+        assert any(d.endswith("@" + lay.children[1].digest) for d in info["RepoDigests"]), info["RepoDigests"]
+    finally:
+        sandbox.cleanup()
 
 
 def test_ns_query_selects_the_upstream_and_is_echoed(env):
