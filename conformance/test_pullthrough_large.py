@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from harness import sha256
+from harness import sha256, vm_hwm_kib
 from ocihelpers import location_path, start_upload, with_query
 from pullthroughhelpers import METRICS_CONFIG, start_mirror, start_upstream, upstream_gets
 
@@ -17,14 +17,6 @@ pytestmark = [pytest.mark.wharf_only, pytest.mark.slow]
 
 MIB = 1 << 20
 TOTAL_MIB = 1024
-
-
-def vm_hwm_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmHWM")
 
 
 def blocks(base):
