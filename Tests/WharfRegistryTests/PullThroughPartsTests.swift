@@ -28,10 +28,12 @@ final class PullThroughPartsTests: XCTestCase {
     }
 
     func testQueueHoldsTheProducerWhenFullAndCancelReleasesIt() async throws {
-        let q = ChunkQueue(capacity: 1)
+        let q = ChunkQueue(capacity: 2)
         await q.push(Data([1]))
-        let pushed = Task { await q.push(Data([2])); return true }
+        let returned = Flag()
+        let pushed = Task { await q.push(Data([2])); returned.set(); return true }  // fills the queue: waits
         try await Task.sleep(nanoseconds: 50_000_000)
+        XCTAssertFalse(returned.isSet, "a push into a full queue returned before the consumer took anything")
         q.cancel()
         let released = await pushed.value
         XCTAssertTrue(released)
@@ -60,4 +62,11 @@ final class PullThroughPartsTests: XCTestCase {
         let all = PullThroughUpstream(name: "default", prefix: "", remoteURL: "https://r", ttl: 1)
         XCTAssertEqual(all.remoteName(forLocal: "a/b"), "a/b")
     }
+}
+
+private final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
