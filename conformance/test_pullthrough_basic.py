@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from clienthelpers import (OCILayout, read_layout_blob, read_layout_manifest, sample_image, sha256, skopeo)
+from clienthelpers import (MANIFEST_ACCEPT, OCILayout, read_layout_blob, read_layout_manifest, sample_image, sha256, skopeo)
 from harness import RegistryProcess
 from ocihelpers import error_codes, push_blob
 from pullthroughhelpers import (METRICS_CONFIG, PASSWORD, USER, Authed, metric, start_mirror, start_upstream, trusted_ca_dir,
@@ -80,6 +80,20 @@ def test_skopeo_pulls_single_and_multi_arch_with_upstream_digests(env):
         assert read_layout_blob(out, child.digest) == child.manifest
         for d, blob in child.blobs():
             assert read_layout_blob(out, d) == blob
+
+
+def test_head_of_uncached_content_asks_the_upstream(env):
+    mirror, upstream, lay = env["mirror"], env["upstream"], env["lay"]
+    skopeo("copy", "--quiet", "--dest-tls-verify=false", f"--dest-creds={USER}:{PASSWORD}", f"oci:{lay.path}:single",
+           f"docker://{upstream.host}/library/headonly:v1")
+    layer_digest, layer = list(lay.single.blobs())[-1]
+    st, h, _ = mirror.request("HEAD", f"/v2/library/headonly/blobs/{layer_digest}")
+    assert st == 200 and int(h["content-length"]) == len(layer) and h["docker-content-digest"] == layer_digest
+    assert upstream_gets(upstream, "library/headonly", layer_digest, method="HEAD") == 1
+    st, h, _ = mirror.request("HEAD", "/v2/library/headonly/manifests/v1", headers={"Accept": MANIFEST_ACCEPT})
+    assert st == 200 and h["docker-content-digest"] == lay.single.digest and int(h["content-length"]) == len(lay.single.manifest)
+    st, _, body = mirror.request("GET", "/v2/library/nothing/manifests/v1", headers={"Accept": MANIFEST_ACCEPT})
+    assert st == 404 and error_codes(body) == ["MANIFEST_UNKNOWN"]
 
 
 def test_catalog_and_tags_show_the_cache(env):
