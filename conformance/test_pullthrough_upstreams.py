@@ -113,9 +113,12 @@ def test_ns_query_selects_the_upstream_and_is_echoed(env):
     layer_digest = next(iter(child.blobs()))[0]
     st, h, body = mirror.request("GET", f"/v2/proj/multi/blobs/{layer_digest}?ns=registry.two")
     assert st == 200 and sha256(body) == layer_digest and h.get("oci-namespace") == "registry.two"
-    # cached under the upstream's prefix: the catalog shows it there
+    # cached under the upstream's prefix: the catalog shows it there, ?ns= lists its tags
     st, _, body = mirror.request("GET", "/v2/_catalog")
     assert "dist/library/multi" in body.decode()
+    st, h, body = mirror.request("GET", "/v2/library/multi/tags/list?ns=registry.one")
+    assert st == 200 and json.loads(body) == {"name": "library/multi", "tags": ["v1"]}, body
+    assert h.get("oci-namespace") == "registry.one"
     # a repository outside every prefix is the mirror's own: nothing is fetched
     st, _, _ = mirror.request("GET", "/v2/library/multi/manifests/v1", headers={"Accept": MANIFEST_ACCEPT})
     assert st == 404
