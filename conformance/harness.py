@@ -49,6 +49,15 @@ def make_tls(directory):
     return ca_crt, crt, key
 
 
+def vm_hwm_kib(pid):
+    """The peak resident set size of process `pid`, in KiB (VmHWM)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
 def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from harness import RegistryProcess, make_tls, sha256
+from harness import RegistryProcess, make_tls, sha256, vm_hwm_kib
 from ocihelpers import (Blob, RawHTTP, location_path, push_blob, random_bytes, start_upload, with_query)
 
 ON_REFERENCE = os.environ.get("CONFORMANCE_HTTP_ON_REFERENCE") == "1"
@@ -33,14 +33,6 @@ def assert_alive(registry, timeout=10):
     """The server still answers GET /v2/ on a new connection."""
     status, hdrs, _ = registry.request("GET", "/v2/", timeout=timeout)
     assert status == 200
-
-
-def vm_hwm_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmHWM")
 
 
 def start(config=None, tls=None):

@@ -69,6 +69,7 @@ public indirect enum ConfigSchema: Sendable {
         })),
         ("openshift", .section(OperationsConfiguration.schemaKeys + referenceOpenShiftKeys)),
         ("auth", Configuration.Auth.schema),
+        ("proxy", .section(ProxyConfiguration.schemaKeys)),
         // health.*, middleware, reporting, compatibility, validation (ConfigSchema+Reference.swift)
     ] + referenceTopLevelKeys)
 

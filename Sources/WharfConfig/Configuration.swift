@@ -25,6 +25,8 @@ public struct Configuration: Equatable, Sendable {
     public var auth = Auth()
     /// `health.*` (see HealthConfiguration.swift).
     public var health = Health()
+    /// `proxy.*`: pull-through upstreams (see ProxyConfiguration.swift).
+    public var proxy = ProxyConfiguration()
 
     /// The defaults: listen on `:5000`, filesystem storage in `./data`, info logs.
     public init() {}

@@ -68,6 +68,7 @@ extension Configuration {
         if let auth = root["auth"] { ConfigurationErrors.collect(into: &errors, at: root) { try decodeAuth(auth, into: &config.auth, warnings: &warnings) } }
         // health.*, http.debug, client certificates, openshift.version/auth (Configuration+Reference.swift)
         decodeReference(root, into: &config, errors: &errors, warnings: &warnings)
+        ConfigurationErrors.collect(into: &errors, at: root) { config.proxy = try ProxyConfiguration.decode(root["proxy"]) }
 
         try ConfigurationErrors.throwIfAny(errors)
         return LoadedConfiguration(configuration: config, warnings: warnings)

@@ -116,6 +116,7 @@ public enum ConfigurationPrinter {
         root.append(entry("openshift", map(c.operations.printedEntries(maskSecrets: maskSecrets))))
         if let auth = c.auth.printedNode(maskSecrets: maskSecrets) { root.append(entry("auth", auth)) }
         if let health = healthNode(c.health, maskSecrets: maskSecrets) { root.append(entry("health", health)) }
+        if let proxy = c.proxy.printedNode(maskSecrets: maskSecrets) { root.append(entry("proxy", proxy)) }
         return map(root)
     }
 

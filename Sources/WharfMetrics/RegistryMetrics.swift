@@ -41,6 +41,12 @@ public final class RegistryMetrics: @unchecked Sendable {
     /// `imageregistry_auth_failures_total{reason}`: failed authentications (`unknown_user`,
     /// `wrong_password`, `invalid_token`, `malformed`, `throttled`).
     public let authFailures: Counter
+    /// `imageregistry_pullthrough_blobstore_cache_requests_total{type}` (`Hit` or `Miss`).
+    public let pullThroughCache: Counter
+    /// `imageregistry_pullthrough_repository_duration_seconds{registry,operation}`: upstream calls.
+    public let pullThroughDuration: Summary
+    /// `imageregistry_pullthrough_repository_errors_total{registry,operation,code}`: failed upstream calls.
+    public let pullThroughErrors: Counter
 
     /// Registers the whole set; `gitVersion` like `v1.2.3` gives `major`/`minor`.
     public init(gitVersion: String, gitCommit: String) {
@@ -65,6 +71,9 @@ public final class RegistryMetrics: @unchecked Sendable {
         prunerRuns = registry.counter("imageregistry_pruner_runs_total", help: "Scheduled image prune runs by result.", labels: ["result"])
         prunerRevisionsDeleted = registry.counter("imageregistry_pruner_revisions_deleted_total", help: "Manifest revisions deleted by scheduled image prunes.")
         authFailures = registry.counter("imageregistry_auth_failures_total", help: "Failed authentications by reason.", labels: ["reason"])
+        pullThroughCache = registry.counter("imageregistry_pullthrough_blobstore_cache_requests_total", help: "Total number of requests to the BlobStore cache.", labels: ["type"])
+        pullThroughDuration = registry.summary("imageregistry_pullthrough_repository_duration_seconds", help: "Latency of operations with remote registries in seconds.", labels: ["registry", "operation"])
+        pullThroughErrors = registry.counter("imageregistry_pullthrough_repository_errors_total", help: "Cumulative number of failed operations with remote registries.", labels: ["registry", "operation", "code"])
         ProcessMetrics.register(in: registry)
     }
 
@@ -101,6 +110,18 @@ public final class RegistryMetrics: @unchecked Sendable {
     public func prunerRun(succeeded: Bool, revisionsDeleted: Int) {
         prunerRuns.inc(succeeded ? "success" : "failure")
         if revisionsDeleted > 0 { prunerRevisionsDeleted.inc(by: Double(revisionsDeleted)) }
+    }
+
+    /// Records one blob request to a pull-through repository: served from storage (hit) or filled upstream.
+    public func pullThroughCacheRequest(hit: Bool) {
+        pullThroughCache.inc(hit ? "Hit" : "Miss")
+    }
+
+    /// Records one call to upstream `registry` (`Manifest.Get`, `BlobStore.Get`, ...); `errorCode`
+    /// is the upstream's status or `UNAVAILABLE`, nil on success.
+    public func pullThroughCall(registry name: String, operation: String, seconds: Double, errorCode: String?) {
+        pullThroughDuration.observe(seconds, name, operation)
+        if let errorCode { pullThroughErrors.inc(name, operation, errorCode) }
     }
 
     /// The exposition text.

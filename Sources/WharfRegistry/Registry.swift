@@ -38,6 +38,8 @@ public struct RegistryOptions: Sendable {
     /// `storage.tag.concurrencylimit`: tag links read (and tags removed) at once when a
     /// manifest delete looks for the tags pointing at it.
     public var tagConcurrencyLimit: Int = 8
+    /// `proxy`: upstream registries this one caches (pull-through); nil: none.
+    public var pullThrough: PullThroughOptions? = nil
 
     /// Distribution's defaults.
     public init() {}

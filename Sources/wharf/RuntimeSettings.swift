@@ -65,6 +65,12 @@ struct RuntimeSettings {
             options.httpSecret = SecureRandom.bytes(32)
             generatedSecret = true
         }
+        if config.proxy.isEnabled {
+            options.pullThrough = PullThroughOptions(upstreams: config.proxy.upstreams.map {
+                PullThroughUpstream(name: $0.name, prefix: $0.prefix, namespace: $0.namespace, remoteURL: $0.remoteURL,
+                                    username: $0.username, password: $0.password, ttl: $0.ttl)
+            }, trustedCADirectory: config.proxy.trustedCA)
+        }
         registry = options
     }
 }

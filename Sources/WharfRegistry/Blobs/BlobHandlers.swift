@@ -9,6 +9,11 @@ struct BlobHandlers: Sendable {
     func get(_ request: HTTPRequest) async throws -> HTTPResponse {
         let name = try context.repositoryName(request)
         let digest = try Digest(parsing: request.pathParameters["digest"] ?? "")
+        if let cache = context.pullThrough, let target = try cache.target(name, request) {
+            var response = try await cache.serveBlob(target, digest, request: request, context: context)
+            if let ns = target.namespace { response.headers.set("OCI-Namespace", ns) }
+            return response
+        }
         return try await store.serve(name, digest, request: request)
     }
 
@@ -16,6 +21,7 @@ struct BlobHandlers: Sendable {
     func delete(_ request: HTTPRequest) async throws -> HTTPResponse {
         let name = try context.repositoryName(request)
         let digest = try Digest(parsing: request.pathParameters["digest"] ?? "")
+        try context.requireOwnRepository(name, request)
         try context.requireDeleteEnabled()
         guard try await store.unlink(name, digest) else {
             throw RegistryError(.blobUnknown, detail: digest.string)

@@ -26,6 +26,8 @@ final class RegistryContext: @unchecked Sendable {
     let catalogPages = CatalogPageCache()
     /// Where operation timings and cache lookups are counted; nil when metrics are off.
     let metrics: RegistryMetrics?
+    /// The pull-through cache when `proxy` is configured.
+    let pullThrough: PullThroughCache?
 
     init(options: RegistryOptions, driver: StorageDriver, logger: Logger, secret: [UInt8], metrics: RegistryMetrics? = nil) {
         self.metrics = metrics
@@ -39,6 +41,16 @@ final class RegistryContext: @unchecked Sendable {
         self.uploadTokens = UploadStateToken(key: secret)
         self.hashers = UploadHasherCache(capacity: 256)
         self.manifests = ManifestCache(capacity: options.manifestCacheEntries)
+        if let proxy = options.pullThrough, !proxy.upstreams.isEmpty {
+            do {
+                pullThrough = try PullThroughCache(options: proxy, logger: logger, metrics: metrics)
+            } catch {
+                // Only an invalid remote URL gets here, which the config loader refuses first.
+                fatalError("cannot set up the pull-through cache: \(error)")
+            }
+        } else {
+            pullThrough = nil
+        }
     }
 
     /// The validated `name` path parameter.
@@ -52,6 +64,11 @@ final class RegistryContext: @unchecked Sendable {
             throw RegistryError(.unsupported, message: "registry is in read-only mode",
                                 detail: "storage.maintenance.readonly.enabled is set: pushes and deletes are refused")
         }
+    }
+
+    /// Refuses pushes and deletes to a pull-through repository (405 UNSUPPORTED).
+    func requireOwnRepository(_ name: RepositoryName, _ request: HTTPRequest) throws {
+        try pullThrough?.refuseWrites(name, request)
     }
 
     func requireDeleteEnabled() throws {

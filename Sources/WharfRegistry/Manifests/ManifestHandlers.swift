@@ -12,24 +12,33 @@ struct ManifestHandlers: Sendable {
     /// A reference that is neither a tag nor a digest names no manifest: 404 MANIFEST_UNKNOWN,
     /// as the OCI conformance suites expect (a PUT to it is still 400 TAG_INVALID).
     func get(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let name = try context.repositoryName(request)
+        var name = try context.repositoryName(request)
         let raw = request.pathParameters["reference"] ?? ""
         guard let reference = try? Reference(parsing: raw) else {
             throw RegistryError(.manifestUnknown, detail: String(raw.prefix(200)))
+        }
+        var headers = HTTPHeaders()
+        let proxied = try context.pullThrough?.target(name, request)
+        if let proxied, let cache = context.pullThrough {
+            name = proxied.localName
+            try await cache.ensureManifest(proxied, reference, context: context)
+            if let ns = proxied.namespace { headers.set("OCI-Namespace", ns) }
         }
         guard var digest = try await store.resolve(name, reference),
               var manifest = try await store.load(digest) else {
             throw RegistryError(.manifestUnknown, detail: reference.description)
         }
         if !ManifestNegotiation.accepts(request.headers, manifest.summary.mediaType) {
+            if let proxied, let cache = context.pullThrough, manifest.summary.mediaType == MediaTypes.dockerManifestList,
+               let child = ManifestNegotiation.defaultPlatformChild(ofList: [UInt8](manifest.data)) {
+                try await cache.ensureManifest(proxied, .digest(child), context: context)
+            }
             (digest, manifest) = try await negotiatedChild(name, of: manifest, reference: reference, request)
         }
         let etag = "\"\(digest.string)\""
-        let headers: HTTPHeaders = [
-            "Content-Type": manifest.summary.mediaType,
-            "Docker-Content-Digest": digest.string,
-            "ETag": etag,
-        ]
+        headers.set("Content-Type", manifest.summary.mediaType)
+        headers.set("Docker-Content-Digest", digest.string)
+        headers.set("ETag", etag)
         if let inm = request.headers["If-None-Match"], inm.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
             return HTTPResponse(status: 304, headers: headers)
         }
@@ -64,6 +73,7 @@ struct ManifestHandlers: Sendable {
         let reference = try Reference(parsing: request.pathParameters["reference"] ?? "")
         let tags = try Self.tags(of: reference, request)
         try context.requireWritable()
+        try context.requireOwnRepository(name, request)
         let limit = context.options.maxManifestSize
         let data: Data
         do {
@@ -100,6 +110,7 @@ struct ManifestHandlers: Sendable {
     func delete(_ request: HTTPRequest) async throws -> HTTPResponse {
         let name = try context.repositoryName(request)
         let reference = try Reference(parsing: request.pathParameters["reference"] ?? "")
+        try context.requireOwnRepository(name, request)
         try context.requireDeleteEnabled()
         let deleted: Bool
         switch reference {

@@ -12,6 +12,7 @@ struct UploadHandlers: Sendable {
     func start(_ request: HTTPRequest) async throws -> HTTPResponse {
         let name = try context.repositoryName(request)
         try context.requireWritable()
+        try context.requireOwnRepository(name, request)
         if let mounted = try await mount(name, request) { return mounted }
         if let digestParam = request.queryValue("digest") {
             let digest = try Digest(parsing: digestParam)
