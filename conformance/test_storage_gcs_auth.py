@@ -1,7 +1,9 @@
 """GCS with a service-account key, against a real verifier: a local token endpoint (the
 key's `token_uri`) checks the RS256 JWT assertion with PyJWT (signature, aud, iss, scope,
 exp) and issues short-lived tokens; a proxy in front of gcp-storage-emulator refuses any
-request without a current bearer token. A push that outlives a token shows the refresh."""
+request without a current bearer token. A push that outlives a token shows the refresh.
+The key also comes from GOOGLE_APPLICATION_CREDENTIALS, and without a key the token comes
+from a fake GCE metadata server (GCE_METADATA_HOST) that insists on `Metadata-Flavor: Google`."""
 import http.client
 import json
 import threading
@@ -80,6 +82,43 @@ class TokenEndpoint(_LoopbackServer):
         return issued is not None and time.time() - issued < TOKEN_ACCEPTED_FOR
 
 
+class MetadataServer(_LoopbackServer):
+    """The GCE metadata server's token path: tokens only for `Metadata-Flavor: Google`."""
+
+    PATH = "/computeMetadata/v1/instance/service-accounts/default/token"
+
+    def __init__(self):
+        self.port = free_port()
+        self.issued = {}
+        self.refused = 0
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(_ProxyHandler):
+            def do_GET(self):
+                ok = self.path == MetadataServer.PATH and self.headers.get("Metadata-Flavor") == "Google"
+                with server.lock:
+                    if not ok:
+                        server.refused += 1
+                    else:
+                        token = f"gce-{len(server.issued) + 1}"
+                        server.issued[token] = time.time()
+                doc = {"access_token": token, "expires_in": TOKEN_LIFETIME, "token_type": "Bearer"} if ok else {"error": "forbidden"}
+                body = json.dumps(doc).encode()
+                self.send_response(200 if ok else 403)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._serve(Handler)
+
+    def current(self, token):
+        with self.lock:
+            issued = self.issued.get(token)
+        return issued is not None and time.time() - issued < TOKEN_ACCEPTED_FOR
+
+
 class BearerProxy(_LoopbackServer):
     """Forwards to the emulator only requests with a current bearer token; others get 401."""
 
@@ -133,9 +172,10 @@ def key_pair():
     return pem, private.public_key()
 
 
-def _stack(tmp_path, key_pair, redirect, verifier=None):
+def _stack(tmp_path, key_pair, redirect, verifier=None, key_in_env=False):
     """The token endpoint (checking assertions with `verifier`, by default the key's public
-    half), the emulator behind the bearer proxy, and a registry with the key."""
+    half), the emulator behind the bearer proxy, and a registry with the key (in `keyfile`,
+    or named by GOOGLE_APPLICATION_CREDENTIALS with `key_in_env`)."""
     pem, public = key_pair
     tokens = TokenEndpoint(verifier or public).start()
     gcs = GCSEmulator().start()
@@ -145,7 +185,11 @@ def _stack(tmp_path, key_pair, redirect, verifier=None):
            "client_email": EMAIL, "token_uri": tokens.token_uri}
     key_path = tmp_path / "key.json"
     key_path.write_text(json.dumps(key))
-    r = GCSRegistryProcess(proxy.endpoint, bucket, redirect=redirect, gcs={"keyfile": str(key_path)}).start()
+    if key_in_env:
+        r = GCSRegistryProcess(proxy.endpoint, bucket, redirect=redirect,
+                               env={"GOOGLE_APPLICATION_CREDENTIALS": str(key_path)}).start()
+    else:
+        r = GCSRegistryProcess(proxy.endpoint, bucket, redirect=redirect, gcs={"keyfile": str(key_path)}).start()
     yield r, tokens, proxy, gcs, bucket
     r.cleanup()
     proxy.stop()
@@ -162,6 +206,28 @@ def authed(tmp_path, key_pair):
 def wrong_key(tmp_path, key_pair):
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
     yield from _stack(tmp_path, key_pair, redirect=False, verifier=other)
+
+
+@pytest.fixture
+def key_in_env(tmp_path, key_pair):
+    yield from _stack(tmp_path, key_pair, redirect=False, key_in_env=True)
+
+
+@pytest.fixture
+def metadata():
+    """The emulator behind the bearer proxy checking the metadata server's tokens, and a
+    registry with no key whose environment names the metadata server."""
+    server = MetadataServer().start()
+    gcs = GCSEmulator().start()
+    bucket = gcs.create_bucket()
+    proxy = BearerProxy(gcs.port, server).start()
+    r = GCSRegistryProcess(proxy.endpoint, bucket, redirect=True,
+                           env={"GCE_METADATA_HOST": f"127.0.0.1:{server.port}", "GOOGLE_APPLICATION_CREDENTIALS": ""}).start()
+    yield r, server, proxy
+    r.cleanup()
+    proxy.stop()
+    gcs.stop()
+    server.stop()
 
 
 @pytest.fixture
@@ -249,3 +315,43 @@ def test_blob_gets_redirect_to_a_v4_signed_url_the_public_key_verifies(redirecti
     conn.request("GET", url.path + "?" + url.query)
     answer = conn.getresponse()
     assert answer.status == 200 and answer.read() == layer.data
+
+
+def test_the_key_named_by_google_application_credentials_is_used(key_in_env):
+    r, tokens, proxy, _, _ = key_in_env
+    img = build_image(layers=1)
+    push_image(r, "env/app", img, tag="v1")
+    st, _, body = r.request("GET", f"/v2/env/app/blobs/{img.blobs[-1].digest}")
+    assert st == 200 and body == img.blobs[-1].data
+    assert tokens.issued and tokens.rejected == []
+    assert proxy.refused == 0 and proxy.forwarded > 0
+
+
+def test_without_a_key_tokens_come_from_the_gce_metadata_server(metadata):
+    r, server, proxy = metadata
+    img = build_image(layers=1, layer_size=600 * 1024)
+    push_image(r, "gce/app", img, tag="v1")
+    time.sleep(2.5)   # the first token is due for replacement
+    layer = img.blobs[-1]
+    st, _, body = r.request("GET", f"/v2/gce/app/blobs/{layer.digest}", timeout=60)
+    # No key to sign a URL with: the registry serves the bytes itself.
+    assert st == 200 and body == layer.data, st
+    assert len(server.issued) >= 2, server.issued       # refreshed
+    assert server.refused == 0                           # every request said Metadata-Flavor: Google
+    assert proxy.refused == 0 and proxy.forwarded > 0
+
+
+def test_an_unreachable_metadata_server_is_503_saying_how_to_configure_credentials():
+    gcs = GCSEmulator().start()
+    bucket = gcs.create_bucket()
+    r = GCSRegistryProcess(gcs.endpoint, bucket, redirect=False,
+                           env={"GCE_METADATA_HOST": f"127.0.0.1:{free_port()}"}).start()
+    try:
+        st, _, body = r.request("GET", "/v2/gce/app/manifests/v1", timeout=60)
+        assert st == 503, (st, body)
+        assert json.loads(body)["errors"], body
+        assert b"GCE metadata server" in body and b"GOOGLE_APPLICATION_CREDENTIALS" in body
+        assert r.proc.poll() is None
+    finally:
+        r.cleanup()
+        gcs.stop()
