@@ -4,7 +4,6 @@ exp) and issues short-lived tokens; a proxy in front of gcp-storage-emulator ref
 request without a current bearer token. A push that outlives a token shows the refresh.
 The key also comes from GOOGLE_APPLICATION_CREDENTIALS, and without a key the token comes
 from a fake GCE metadata server (GCE_METADATA_HOST) that insists on `Metadata-Flavor: Google`."""
-import http.client
 import json
 import threading
 import time
@@ -17,6 +16,7 @@ from harness import free_port, sha256
 from ocihelpers import build_image, location_path, push_image, random_bytes, start_upload, with_query
 from s3helpers import _ProxyHandler
 from storagehelpers import _LoopbackServer
+from tokenhelpers import BearerProxy, IssuedTokens
 
 jwt = pytest.importorskip("jwt")
 rsa = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
@@ -89,77 +89,24 @@ class MetadataServer(_LoopbackServer):
 
     def __init__(self):
         self.port = free_port()
-        self.issued = {}
+        self.tokens = IssuedTokens("gce", TOKEN_ACCEPTED_FOR)
         self.refused = 0
-        self.lock = threading.Lock()
         server = self
 
         class Handler(_ProxyHandler):
             def do_GET(self):
                 ok = self.path == MetadataServer.PATH and self.headers.get("Metadata-Flavor") == "Google"
-                with server.lock:
-                    if not ok:
-                        server.refused += 1
-                    else:
-                        token = f"gce-{len(server.issued) + 1}"
-                        server.issued[token] = time.time()
-                doc = {"access_token": token, "expires_in": TOKEN_LIFETIME, "token_type": "Bearer"} if ok else {"error": "forbidden"}
+                if ok:
+                    doc = {"access_token": server.tokens.issue(), "expires_in": TOKEN_LIFETIME, "token_type": "Bearer"}
+                else:
+                    server.refused += 1
+                    doc = {"error": "forbidden"}
                 body = json.dumps(doc).encode()
                 self.send_response(200 if ok else 403)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
-
-        self._serve(Handler)
-
-    def current(self, token):
-        with self.lock:
-            issued = self.issued.get(token)
-        return issued is not None and time.time() - issued < TOKEN_ACCEPTED_FOR
-
-
-class BearerProxy(_LoopbackServer):
-    """Forwards to the emulator only requests with a current bearer token; others get 401."""
-
-    def __init__(self, upstream_port, tokens):
-        self.port = free_port()
-        self.refused = 0
-        self.forwarded = 0
-        proxy = self
-
-        class Handler(_ProxyHandler):
-            def _any(self):
-                body = self.read_body()
-                auth = self.headers.get("Authorization", "")
-                if not (auth.startswith("Bearer ") and tokens.current(auth[7:])):
-                    proxy.refused += 1
-                    payload = b'{"error":{"code":401,"message":"Invalid Credentials"}}'
-                    self.send_response(401)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                    return
-                proxy.forwarded += 1
-                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
-                try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "authorization")}
-                    conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
-                                 headers=headers)
-                    r = conn.getresponse()
-                    data = r.read()
-                    self.send_response(r.status)
-                    for k, v in r.getheaders():
-                        if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
-                            self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                finally:
-                    conn.close()
-
-            do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _any
 
         self._serve(Handler)
 
@@ -220,7 +167,7 @@ def metadata():
     server = MetadataServer().start()
     gcs = GCSEmulator().start()
     bucket = gcs.create_bucket()
-    proxy = BearerProxy(gcs.port, server).start()
+    proxy = BearerProxy(gcs.port, server.tokens).start()
     r = GCSRegistryProcess(proxy.endpoint, bucket, redirect=True,
                            env={"GCE_METADATA_HOST": f"127.0.0.1:{server.port}", "GOOGLE_APPLICATION_CREDENTIALS": ""}).start()
     yield r, server, proxy
@@ -336,7 +283,7 @@ def test_without_a_key_tokens_come_from_the_gce_metadata_server(metadata):
     st, _, body = r.request("GET", f"/v2/gce/app/blobs/{layer.digest}", timeout=60)
     # No key to sign a URL with: the registry serves the bytes itself.
     assert st == 200 and body == layer.data, st
-    assert len(server.issued) >= 2, server.issued       # refreshed
+    assert len(server.tokens.issued) >= 2, server.tokens.issued     # refreshed
     assert server.refused == 0                           # every request said Metadata-Flavor: Google
     assert proxy.refused == 0 and proxy.forwarded > 0
 

@@ -48,11 +48,25 @@ public indirect enum ConfigSchema: Sendable {
             ])),
             ("cache", .section([("blobdescriptor", .scalar)])),
         ] + StorageDriverFactory.registrations.map { driver in
-            (driver.name, ConfigSchema.section(driver.parameters.map { ($0.name, .scalar) }))
+            (driver.name, ConfigSchema.driverSection(driver.parameters.map(\.name)))
         })),
         ("openshift", .section(OperationsConfiguration.schemaKeys)),
         ("auth", Configuration.Auth.schema),
     ])
+
+    /// A storage driver's section: a dotted parameter name (`credentials.type`) is a key
+    /// of a nested section (`credentials: {type: ...}`, `REGISTRY_STORAGE_AZURE_CREDENTIALS_TYPE`).
+    static func driverSection(_ names: [String]) -> ConfigSchema {
+        var children: [(String, ConfigSchema)] = []
+        var nested: [String: [String]] = [:]
+        for name in names {
+            guard let dot = name.firstIndex(of: ".") else { children.append((name, .scalar)); continue }
+            let head = String(name[..<dot])
+            if nested[head] == nil { children.append((head, .scalar)) }
+            nested[head, default: []].append(String(name[name.index(after: dot)...]))
+        }
+        return .section(children.map { child in nested[child.0].map { (child.0, driverSection($0)) } ?? child })
+    }
 
     /// The child schema for `key` in a section.
     public func child(_ key: String) -> ConfigSchema? {

@@ -37,8 +37,9 @@ actor BearerTokenCache {
     }
 }
 
-/// A token endpoint's answer: `access_token` and its lifetime (`expires_in`, a number or,
-/// from Azure's managed-identity endpoints, a string), or the reason it gave none.
+/// A token endpoint's answer: `access_token` and its lifetime (`expires_in`, or the epoch
+/// `expires_on`; numbers or, from Azure's managed-identity endpoints, strings), or the
+/// reason it gave none.
 struct TokenEndpointAnswer {
     var status: Int
     var json: [String: Any]
@@ -56,9 +57,12 @@ struct TokenEndpointAnswer {
     /// The token when the answer is a 200 with one.
     var token: BearerTokenCache.Token? {
         guard status == 200, let value = json["access_token"] as? String, !value.isEmpty else { return nil }
-        let lifetime = (json["expires_in"] as? NSNumber)?.doubleValue
-            ?? (json["expires_in"] as? String).flatMap(Double.init) ?? 3600
-        return (value, Date().addingTimeInterval(lifetime))
+        func seconds(_ key: String) -> Double? {
+            (json[key] as? NSNumber)?.doubleValue ?? (json[key] as? String).flatMap(Double.init)
+        }
+        if let lifetime = seconds("expires_in") { return (value, Date().addingTimeInterval(lifetime)) }
+        if let epoch = seconds("expires_on") { return (value, Date(timeIntervalSince1970: epoch)) }
+        return (value, Date().addingTimeInterval(3600))
     }
 
     /// Why no token came back: the endpoint's `error_description` or `error`, else the status.
