@@ -131,3 +131,24 @@ def test_pull_resumes_after_a_connection_cut_mid_stream(fake):
     finally:
         r.cleanup()
         proxy.stop()
+
+
+#: A 1 GiB push stays far below the blob's size (measured 80 MiB after 128 MiB, 82 after 256, 120 after 1 GiB, 8 MiB blocks).
+RSS_BOUND_KIB = 160 * 1024
+
+
+@pytest.mark.slow
+def test_a_1gib_chunked_push_keeps_the_server_rss_bounded(fake):
+    """1 GiB in 64 MiB PATCHes (streamed, chunked) through Azure with 8 MiB blocks: the
+    server holds about one block per upload, never the blob; the blob pulls back whole."""
+    from storagehelpers import pull_digest, push_streamed
+    r = AzureRegistryProcess(fake.endpoint, fake.create_container(), redirect=False,
+                             azure={"chunksize": 8 * 1024 * 1024}).start()
+    try:
+        digest, peak = push_streamed(r, "az/huge", 1024)
+        print(f"azure: peak RSS {peak} KiB after a 1 GiB push")
+        assert peak < RSS_BOUND_KIB, f"server RSS peaked at {peak} KiB during a 1 GiB push"
+        assert pull_digest(r, "az/huge", digest) == (digest, 1 << 30)
+        assert r.proc.poll() is None
+    finally:
+        r.cleanup()
