@@ -307,3 +307,14 @@ def pull_digest(registry, name, digest):
         n += len(chunk)
     conn.close()
     return "sha256:" + hasher.hexdigest(), n
+
+
+def check_1gib_push_in_bounded_memory(registry, name, bound_kib):
+    """Pushes 1 GiB in 64 MiB chunked PATCHes, checks the server's peak RSS stayed below
+    `bound_kib` and that the blob pulls back whole; returns the peak (KiB)."""
+    digest, peak = push_streamed(registry, name, 1024)
+    print(f"peak RSS {peak} KiB after a 1 GiB push")
+    assert peak < bound_kib, f"server RSS peaked at {peak} KiB during a 1 GiB push"
+    assert pull_digest(registry, name, digest) == (digest, 1 << 30)
+    assert registry.proc.poll() is None
+    return peak

@@ -13,11 +13,11 @@ import urllib.parse
 import pytest
 
 from azurehelpers import ACCOUNT, KEY, AzureBlobFake, AzureRegistryProcess
-from harness import free_port, sha256
-from ocihelpers import build_image, location_path, push_image, random_bytes, start_upload, with_query
+from harness import free_port
+from ocihelpers import build_image, push_image, random_bytes
 from s3helpers import _ProxyHandler
 from storagehelpers import _LoopbackServer
-from tokenhelpers import BearerProxy, IssuedTokens
+from tokenhelpers import BearerProxy, IssuedTokens, slow_push
 
 auth = pytest.importorskip("azure.storage.blob._shared.authentication")
 
@@ -142,22 +142,9 @@ WRONG_SECRET = {"env": {"REGISTRY_STORAGE_AZURE_CREDENTIALS_AUTHORITYHOST": "{id
 @pytest.mark.parametrize("stack", [CLIENT_SECRET], indirect=True, ids=["client_secret"])
 def test_a_long_push_with_a_client_secret_refreshes_its_token_and_pulls_back_without_redirect(stack):
     r, identity, proxy = stack
-    chunks = [random_bytes(700 * 1024) for _ in range(3)]
-    loc = start_upload(r, "aad/app")
-    offset = 0
-    for chunk in chunks:
-        time.sleep(1.5)   # the push outlives a token
-        st, h, body = r.request("PATCH", loc, body=chunk, headers={
-            "Content-Type": "application/octet-stream", "Content-Length": str(len(chunk)),
-            "Content-Range": f"{offset}-{offset + len(chunk) - 1}"}, timeout=120)
-        assert st == 202, (st, body)
-        loc = location_path(r, h["location"])
-        offset += len(chunk)
-    data = b"".join(chunks)
-    st, _, body = r.request("PUT", with_query(loc, digest=sha256(data)), headers={"Content-Length": "0"})
-    assert st == 201, (st, body)
+    digest, data = slow_push(r, "aad/app", [random_bytes(700 * 1024) for _ in range(3)])
     # Redirects are enabled, but a token holder has no SAS to give: the bytes come from the registry.
-    st, _, body = r.request("GET", f"/v2/aad/app/blobs/{sha256(data)}", timeout=120)
+    st, _, body = r.request("GET", f"/v2/aad/app/blobs/{digest}", timeout=120)
     assert st == 200 and body == data, st
     push_image(r, "aad/app", build_image(layers=1), tag="v1")
     assert identity.rejected == [], identity.rejected

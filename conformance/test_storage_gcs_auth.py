@@ -12,11 +12,11 @@ import urllib.parse
 import pytest
 
 from gcshelpers import GCSEmulator, GCSRegistryProcess
-from harness import free_port, sha256
-from ocihelpers import build_image, location_path, push_image, random_bytes, start_upload, with_query
+from harness import free_port
+from ocihelpers import build_image, push_image, random_bytes
 from s3helpers import _ProxyHandler
 from storagehelpers import _LoopbackServer
-from tokenhelpers import BearerProxy, IssuedTokens
+from tokenhelpers import BearerProxy, IssuedTokens, slow_push
 
 jwt = pytest.importorskip("jwt")
 rsa = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
@@ -192,21 +192,8 @@ def test_the_proxy_refuses_requests_without_a_current_token(authed):
 
 def test_a_long_push_refreshes_its_token_and_pulls_back(authed):
     r, tokens, proxy, _, _ = authed
-    chunks = [random_bytes(512 * 1024) for _ in range(4)]
-    loc = start_upload(r, "auth/app")
-    offset = 0
-    for chunk in chunks:
-        time.sleep(1.5)   # the push outlives a token
-        st, h, body = r.request("PATCH", loc, body=chunk, headers={
-            "Content-Type": "application/octet-stream", "Content-Length": str(len(chunk)),
-            "Content-Range": f"{offset}-{offset + len(chunk) - 1}"}, timeout=120)
-        assert st == 202, (st, body)
-        loc = location_path(r, h["location"])
-        offset += len(chunk)
-    data = b"".join(chunks)
-    st, _, body = r.request("PUT", with_query(loc, digest=sha256(data)), headers={"Content-Length": "0"})
-    assert st == 201, (st, body)
-    st, _, body = r.request("GET", f"/v2/auth/app/blobs/{sha256(data)}", timeout=120)
+    digest, data = slow_push(r, "auth/app", [random_bytes(512 * 1024) for _ in range(4)])
+    st, _, body = r.request("GET", f"/v2/auth/app/blobs/{digest}", timeout=120)
     assert st == 200 and body == data
     img = build_image(layers=1)
     push_image(r, "auth/app", img, tag="v1")

@@ -84,3 +84,24 @@ class BearerProxy(_LoopbackServer):
             do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = _any
 
         self._serve(Handler)
+
+
+def slow_push(registry, name, chunks, pause=1.5):
+    """Pushes `chunks` as PATCHes `pause` seconds apart (so the push outlives a short-lived
+    token), commits, and returns the blob's digest and bytes."""
+    from harness import sha256
+    from ocihelpers import location_path, start_upload, with_query
+    loc = start_upload(registry, name)
+    offset = 0
+    for chunk in chunks:
+        time.sleep(pause)
+        st, h, body = registry.request("PATCH", loc, body=chunk, headers={
+            "Content-Type": "application/octet-stream", "Content-Length": str(len(chunk)),
+            "Content-Range": f"{offset}-{offset + len(chunk) - 1}"}, timeout=120)
+        assert st == 202, (st, body)
+        loc = location_path(registry, h["location"])
+        offset += len(chunk)
+    data = b"".join(chunks)
+    st, _, body = registry.request("PUT", with_query(loc, digest=sha256(data)), headers={"Content-Length": "0"})
+    assert st == 201, (st, body)
+    return sha256(data), data
