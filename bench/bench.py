@@ -822,6 +822,13 @@ def scenario_s3(res, args):
         moto.wait(10)
 
 
+def scenario_clouds(res, args):
+    """9: push/pull through S3 (moto), GCS (gcp-storage-emulator) and Azure (the fake), one run."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_clouds import scenario_clouds as run
+    run(res, args, sys.modules[__name__])
+
+
 SCENARIOS = {
     "manifest-get": scenario_manifest_get,
     "push": scenario_push,
@@ -831,6 +838,7 @@ SCENARIOS = {
     "auth": scenario_auth,
     "h2": scenario_h2,
     "s3": scenario_s3,
+    "clouds": scenario_clouds,
 }
 
 

@@ -49,7 +49,7 @@ def azure_config(endpoint, container, **params):
     azure = {"accountname": ACCOUNT, "accountkey": KEY, "container": container, "serviceurl": endpoint,
              "rootdirectory": "/registry", "chunksize": 1024 * 1024}
     azure.update(params)
-    return azure
+    return {k: v for k, v in azure.items() if v is not None}   # None drops a default (no accountkey)
 
 
 class AzureRegistryProcess(StorageRegistryProcess):

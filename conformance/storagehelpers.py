@@ -238,3 +238,83 @@ class ReplicaSet:
             self.proxy.stop()
         for r in self.replicas:
             r.cleanup()
+
+
+def peak_rss_kib(pid):
+    """The process's peak resident set (VmHWM) in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def push_streamed(registry, name, total_mib, patch_mib=64):
+    """Pushes a `total_mib` MiB blob as chunked PATCHes of `patch_mib` MiB (each streamed
+    with Transfer-Encoding: chunked, 1 MiB at a time, from a pattern: the test holds no
+    copy) and commits it; returns (digest, the registry's peak RSS in KiB)."""
+    import hashlib
+    from ocihelpers import location_path, with_query
+    base = os.urandom(1 << 20)
+    hasher = hashlib.sha256()
+    st, h, body = registry.request("POST", f"/v2/{name}/blobs/uploads/", headers={"Content-Length": "0"})
+    assert st == 202, (st, body)
+    loc = location_path(registry, h["location"])
+    sent = 0
+    for start in range(0, total_mib, patch_mib):
+        blocks = range(start, min(total_mib, start + patch_mib))
+
+        def body_iter():
+            for i in blocks:
+                block = i.to_bytes(8, "big") + base[8:]
+                hasher.update(block)
+                yield block
+
+        conn = registry.connection(timeout=300)
+        conn.putrequest("PATCH", loc)
+        conn.putheader("Content-Type", "application/octet-stream")
+        conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        for block in body_iter():
+            conn.send(b"%x\r\n" % len(block) + block + b"\r\n")
+        conn.send(b"0\r\n\r\n")
+        answer = conn.getresponse()
+        answer.read()
+        sent += len(blocks) << 20
+        assert answer.status == 202, answer.status
+        assert answer.getheader("Range") == f"0-{sent - 1}"
+        loc = location_path(registry, answer.getheader("Location"))
+        conn.close()
+    digest = "sha256:" + hasher.hexdigest()
+    st, _, body = registry.request("PUT", with_query(loc, digest=digest), headers={"Content-Length": "0"}, timeout=600)
+    assert st == 201, (st, body)
+    return digest, peak_rss_kib(registry.proc.pid)
+
+
+def pull_digest(registry, name, digest):
+    """Streams the blob back (1 MiB reads) and returns (its sha256 digest, its length)."""
+    import hashlib
+    conn = registry.connection(timeout=300)
+    conn.request("GET", f"/v2/{name}/blobs/{digest}")
+    answer = conn.getresponse()
+    assert answer.status == 200, answer.status
+    hasher, n = hashlib.sha256(), 0
+    while True:
+        chunk = answer.read(1 << 20)
+        if not chunk:
+            break
+        hasher.update(chunk)
+        n += len(chunk)
+    conn.close()
+    return "sha256:" + hasher.hexdigest(), n
+
+
+def check_1gib_push_in_bounded_memory(registry, name, bound_kib):
+    """Pushes 1 GiB in 64 MiB chunked PATCHes, checks the server's peak RSS stayed below
+    `bound_kib` and that the blob pulls back whole; returns the peak (KiB)."""
+    digest, peak = push_streamed(registry, name, 1024)
+    print(f"peak RSS {peak} KiB after a 1 GiB push")
+    assert peak < bound_kib, f"server RSS peaked at {peak} KiB during a 1 GiB push"
+    assert pull_digest(registry, name, digest) == (digest, 1 << 30)
+    assert registry.proc.poll() is None
+    return peak

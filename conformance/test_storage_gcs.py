@@ -75,3 +75,21 @@ def test_emulator_down_during_a_pull_is_503_then_the_pull_works(gcs_down_and_bac
     assert st == 200 and body == img.data
     st, _, body = r.request("GET", f"/v2/fault/pull/blobs/{layer.digest}", timeout=120)
     assert st == 200 and body == layer.data
+
+
+@pytest.mark.slow
+def test_a_1gib_chunked_push_keeps_the_server_rss_bounded():
+    """1 GiB in 64 MiB PATCHes (streamed, chunked) through GCS: the server holds about one
+    resumable chunk per upload, never the blob; the blob pulls back whole."""
+    from storagehelpers import check_1gib_push_in_bounded_memory
+    gcs = GCSEmulator().start()
+    r = GCSRegistryProcess(gcs.endpoint, gcs.create_bucket(), redirect=False).start()
+    try:
+        check_1gib_push_in_bounded_memory(r, "gcs/huge", RSS_BOUND_KIB)
+    finally:
+        r.cleanup()
+        gcs.stop()
+
+
+#: A 1 GiB push stays far below the blob's size (measured 75 MiB with 5 MiB chunks; the filesystem bound is 64 MiB).
+RSS_BOUND_KIB = 160 * 1024

@@ -1,8 +1,9 @@
 """GCS with a service-account key, against a real verifier: a local token endpoint (the
 key's `token_uri`) checks the RS256 JWT assertion with PyJWT (signature, aud, iss, scope,
 exp) and issues short-lived tokens; a proxy in front of gcp-storage-emulator refuses any
-request without a current bearer token. A push that outlives a token shows the refresh."""
-import http.client
+request without a current bearer token. A push that outlives a token shows the refresh.
+The key also comes from GOOGLE_APPLICATION_CREDENTIALS, and without a key the token comes
+from a fake GCE metadata server (GCE_METADATA_HOST) that insists on `Metadata-Flavor: Google`."""
 import json
 import threading
 import time
@@ -11,10 +12,11 @@ import urllib.parse
 import pytest
 
 from gcshelpers import GCSEmulator, GCSRegistryProcess
-from harness import free_port, sha256
-from ocihelpers import build_image, location_path, push_image, random_bytes, start_upload, with_query
+from harness import free_port
+from ocihelpers import build_image, push_image, random_bytes
 from s3helpers import _ProxyHandler
 from storagehelpers import _LoopbackServer
+from tokenhelpers import BearerProxy, IssuedTokens, slow_push
 
 jwt = pytest.importorskip("jwt")
 rsa = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
@@ -80,47 +82,31 @@ class TokenEndpoint(_LoopbackServer):
         return issued is not None and time.time() - issued < TOKEN_ACCEPTED_FOR
 
 
-class BearerProxy(_LoopbackServer):
-    """Forwards to the emulator only requests with a current bearer token; others get 401."""
+class MetadataServer(_LoopbackServer):
+    """The GCE metadata server's token path: tokens only for `Metadata-Flavor: Google`."""
 
-    def __init__(self, upstream_port, tokens):
+    PATH = "/computeMetadata/v1/instance/service-accounts/default/token"
+
+    def __init__(self):
         self.port = free_port()
+        self.tokens = IssuedTokens("gce", TOKEN_ACCEPTED_FOR)
         self.refused = 0
-        self.forwarded = 0
-        proxy = self
+        server = self
 
         class Handler(_ProxyHandler):
-            def _any(self):
-                body = self.read_body()
-                auth = self.headers.get("Authorization", "")
-                if not (auth.startswith("Bearer ") and tokens.current(auth[7:])):
-                    proxy.refused += 1
-                    payload = b'{"error":{"code":401,"message":"Invalid Credentials"}}'
-                    self.send_response(401)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                    return
-                proxy.forwarded += 1
-                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
-                try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "authorization")}
-                    conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
-                                 headers=headers)
-                    r = conn.getresponse()
-                    data = r.read()
-                    self.send_response(r.status)
-                    for k, v in r.getheaders():
-                        if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
-                            self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                finally:
-                    conn.close()
-
-            do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _any
+            def do_GET(self):
+                ok = self.path == MetadataServer.PATH and self.headers.get("Metadata-Flavor") == "Google"
+                if ok:
+                    doc = {"access_token": server.tokens.issue(), "expires_in": TOKEN_LIFETIME, "token_type": "Bearer"}
+                else:
+                    server.refused += 1
+                    doc = {"error": "forbidden"}
+                body = json.dumps(doc).encode()
+                self.send_response(200 if ok else 403)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
         self._serve(Handler)
 
@@ -133,9 +119,10 @@ def key_pair():
     return pem, private.public_key()
 
 
-def _stack(tmp_path, key_pair, redirect, verifier=None):
+def _stack(tmp_path, key_pair, redirect, verifier=None, key_in_env=False):
     """The token endpoint (checking assertions with `verifier`, by default the key's public
-    half), the emulator behind the bearer proxy, and a registry with the key."""
+    half), the emulator behind the bearer proxy, and a registry with the key (in `keyfile`,
+    or named by GOOGLE_APPLICATION_CREDENTIALS with `key_in_env`)."""
     pem, public = key_pair
     tokens = TokenEndpoint(verifier or public).start()
     gcs = GCSEmulator().start()
@@ -145,7 +132,11 @@ def _stack(tmp_path, key_pair, redirect, verifier=None):
            "client_email": EMAIL, "token_uri": tokens.token_uri}
     key_path = tmp_path / "key.json"
     key_path.write_text(json.dumps(key))
-    r = GCSRegistryProcess(proxy.endpoint, bucket, redirect=redirect, gcs={"keyfile": str(key_path)}).start()
+    if key_in_env:
+        r = GCSRegistryProcess(proxy.endpoint, bucket, redirect=redirect,
+                               env={"GOOGLE_APPLICATION_CREDENTIALS": str(key_path)}).start()
+    else:
+        r = GCSRegistryProcess(proxy.endpoint, bucket, redirect=redirect, gcs={"keyfile": str(key_path)}).start()
     yield r, tokens, proxy, gcs, bucket
     r.cleanup()
     proxy.stop()
@@ -165,6 +156,28 @@ def wrong_key(tmp_path, key_pair):
 
 
 @pytest.fixture
+def key_in_env(tmp_path, key_pair):
+    yield from _stack(tmp_path, key_pair, redirect=False, key_in_env=True)
+
+
+@pytest.fixture
+def metadata():
+    """The emulator behind the bearer proxy checking the metadata server's tokens, and a
+    registry with no key whose environment names the metadata server."""
+    server = MetadataServer().start()
+    gcs = GCSEmulator().start()
+    bucket = gcs.create_bucket()
+    proxy = BearerProxy(gcs.port, server.tokens).start()
+    r = GCSRegistryProcess(proxy.endpoint, bucket, redirect=True,
+                           env={"GCE_METADATA_HOST": f"127.0.0.1:{server.port}", "GOOGLE_APPLICATION_CREDENTIALS": ""}).start()
+    yield r, server, proxy
+    r.cleanup()
+    proxy.stop()
+    gcs.stop()
+    server.stop()
+
+
+@pytest.fixture
 def redirecting(tmp_path, key_pair):
     yield from _stack(tmp_path, key_pair, redirect=True)
 
@@ -179,21 +192,8 @@ def test_the_proxy_refuses_requests_without_a_current_token(authed):
 
 def test_a_long_push_refreshes_its_token_and_pulls_back(authed):
     r, tokens, proxy, _, _ = authed
-    chunks = [random_bytes(512 * 1024) for _ in range(4)]
-    loc = start_upload(r, "auth/app")
-    offset = 0
-    for chunk in chunks:
-        time.sleep(1.5)   # the push outlives a token
-        st, h, body = r.request("PATCH", loc, body=chunk, headers={
-            "Content-Type": "application/octet-stream", "Content-Length": str(len(chunk)),
-            "Content-Range": f"{offset}-{offset + len(chunk) - 1}"}, timeout=120)
-        assert st == 202, (st, body)
-        loc = location_path(r, h["location"])
-        offset += len(chunk)
-    data = b"".join(chunks)
-    st, _, body = r.request("PUT", with_query(loc, digest=sha256(data)), headers={"Content-Length": "0"})
-    assert st == 201, (st, body)
-    st, _, body = r.request("GET", f"/v2/auth/app/blobs/{sha256(data)}", timeout=120)
+    digest, data = slow_push(r, "auth/app", [random_bytes(512 * 1024) for _ in range(4)])
+    st, _, body = r.request("GET", f"/v2/auth/app/blobs/{digest}", timeout=120)
     assert st == 200 and body == data
     img = build_image(layers=1)
     push_image(r, "auth/app", img, tag="v1")
@@ -249,3 +249,43 @@ def test_blob_gets_redirect_to_a_v4_signed_url_the_public_key_verifies(redirecti
     conn.request("GET", url.path + "?" + url.query)
     answer = conn.getresponse()
     assert answer.status == 200 and answer.read() == layer.data
+
+
+def test_the_key_named_by_google_application_credentials_is_used(key_in_env):
+    r, tokens, proxy, _, _ = key_in_env
+    img = build_image(layers=1)
+    push_image(r, "env/app", img, tag="v1")
+    st, _, body = r.request("GET", f"/v2/env/app/blobs/{img.blobs[-1].digest}")
+    assert st == 200 and body == img.blobs[-1].data
+    assert tokens.issued and tokens.rejected == []
+    assert proxy.refused == 0 and proxy.forwarded > 0
+
+
+def test_without_a_key_tokens_come_from_the_gce_metadata_server(metadata):
+    r, server, proxy = metadata
+    img = build_image(layers=1, layer_size=600 * 1024)
+    push_image(r, "gce/app", img, tag="v1")
+    time.sleep(2.5)   # the first token is due for replacement
+    layer = img.blobs[-1]
+    st, _, body = r.request("GET", f"/v2/gce/app/blobs/{layer.digest}", timeout=60)
+    # No key to sign a URL with: the registry serves the bytes itself.
+    assert st == 200 and body == layer.data, st
+    assert len(server.tokens.issued) >= 2, server.tokens.issued     # refreshed
+    assert server.refused == 0                           # every request said Metadata-Flavor: Google
+    assert proxy.refused == 0 and proxy.forwarded > 0
+
+
+def test_an_unreachable_metadata_server_is_503_saying_how_to_configure_credentials():
+    gcs = GCSEmulator().start()
+    bucket = gcs.create_bucket()
+    r = GCSRegistryProcess(gcs.endpoint, bucket, redirect=False,
+                           env={"GCE_METADATA_HOST": f"127.0.0.1:{free_port()}"}).start()
+    try:
+        st, _, body = r.request("GET", "/v2/gce/app/manifests/v1", timeout=60)
+        assert st == 503, (st, body)
+        assert json.loads(body)["errors"], body
+        assert b"GCE metadata server" in body and b"GOOGLE_APPLICATION_CREDENTIALS" in body
+        assert r.proc.poll() is None
+    finally:
+        r.cleanup()
+        gcs.stop()

@@ -59,9 +59,7 @@ extension ConfigSchema {
         case "s3":
             return [("accelerate", .noEffect(.scalar, because: "S3 transfer acceleration endpoints are not used; set regionendpoint to use one"))]
         case "azure":
-            let identity = "only shared-key (accountkey) and the service's own identity are supported"
             return [
-                ("credentials", .noEffect(.anyValue, because: "Azure AD client credentials are not supported: \(identity)")),
                 ("max_retries", .noEffect(.scalar, because: "retries follow Wharf's HTTP client policy")),
                 ("retry_delay", .noEffect(.scalar, because: "retries follow Wharf's HTTP client policy")),
                 ("copy_status_poll_max_retry", .noEffect(.scalar, because: "copies are not polled: blobs are written once")),

@@ -64,7 +64,8 @@ public indirect enum ConfigSchema: Sendable {
             ("cache", .section([("blobdescriptor", .scalar)] + referenceCacheKeys)),
         ] + referenceStorageKeys + StorageDriverFactory.registrations.map { driver in
             let structured = structuredDriverKeys(driver.name)
-            return (driver.name, ConfigSchema.section(driver.parameters.map { ($0.name, structured[$0.name].map { .either(.scalar, $0) } ?? .scalar) }
+            guard case .section(let keys) = ConfigSchema.driverSection(driver.parameters.map(\.name)) else { fatalError("driverSection is a section") }
+            return (driver.name, ConfigSchema.section(keys.map { key in (key.0, structured[key.0].map { .either(.scalar, $0) } ?? key.1) }
                                                       + referenceDriverKeys(driver.name)))
         })),
         ("openshift", .section(OperationsConfiguration.schemaKeys + referenceOpenShiftKeys)),
@@ -72,6 +73,20 @@ public indirect enum ConfigSchema: Sendable {
         ("proxy", .section(ProxyConfiguration.schemaKeys)),
         // health.*, middleware, reporting, compatibility, validation (ConfigSchema+Reference.swift)
     ] + referenceTopLevelKeys)
+
+    /// A storage driver's section: a dotted parameter name (`credentials.type`) is a key
+    /// of a nested section (`credentials: {type: ...}`, `REGISTRY_STORAGE_AZURE_CREDENTIALS_TYPE`).
+    static func driverSection(_ names: [String]) -> ConfigSchema {
+        var children: [(String, ConfigSchema)] = []
+        var nested: [String: [String]] = [:]
+        for name in names {
+            guard let dot = name.firstIndex(of: ".") else { children.append((name, .scalar)); continue }
+            let head = String(name[..<dot])
+            if nested[head] == nil { children.append((head, .scalar)) }
+            nested[head, default: []].append(String(name[name.index(after: dot)...]))
+        }
+        return .section(children.map { child in nested[child.0].map { (child.0, driverSection($0)) } ?? child })
+    }
 
     /// The child schema for `key` in a section.
     public func child(_ key: String) -> ConfigSchema? {

@@ -201,12 +201,22 @@ extension Configuration {
                     params[e.key] = String(decoding: json, as: UTF8.self)
                     continue
                 }
+                // A nested section (`credentials: {type: ...}`) gives dotted parameter names.
+                if e.value.mapping != nil, registration.parameters.contains(where: { $0.name.hasPrefix(e.key + ".") }) {
+                    for sub in try e.value.entries(at: "storage.\(chosen.key).\(e.key)") where !sub.value.isNull {
+                        params["\(e.key).\(sub.key)"] = try sub.value.string(at: "storage.\(chosen.key).\(e.key).\(sub.key)")
+                    }
+                    continue
+                }
                 params[e.key] = try e.value.string(at: "storage.\(chosen.key).\(e.key)")
             }
             do {
                 _ = try registration.validate(params)
             } catch {
-                throw (error.parameter.flatMap { chosen.value[$0] } ?? chosen.value).error(error.description)
+                let node = error.parameter.flatMap { name in
+                    name.split(separator: ".").reduce(Optional(chosen.value)) { $0?[String($1)] }
+                }
+                throw (node ?? chosen.value).error(error.description)
             }
             s.driverName = registration.name
             s.driverParameters = params

@@ -86,10 +86,24 @@ public enum ConfigurationPrinter {
         // Only the chosen driver's own parameters, so the output always reads back.
         let registration = StorageDriverFactory.registration(named: s.driverName)
         let params = s.driverParameters.filter { registration?.parameter($0.key) != nil }
-        var storage: [YAMLEntry] = [entry(s.driverName, map(params.sorted { $0.key < $1.key }.map {
-            let isSecret = registration?.parameter($0.key)?.isSecret ?? true
-            return entry($0.key, scalar(maskSecrets && isSecret && !$0.value.isEmpty ? mask : $0.value))
-        }))]
+        func shown(_ name: String, _ value: String) -> YAMLNode {
+            let isSecret = registration?.parameter(name)?.isSecret ?? true
+            return scalar(maskSecrets && isSecret && !value.isEmpty ? mask : value)
+        }
+        // Dotted names (`credentials.type`) print as a nested section, as they are written.
+        var driverEntries: [YAMLEntry] = []
+        var nested: [String: [YAMLEntry]] = [:]
+        for (name, value) in params.sorted(by: { $0.key < $1.key }) {
+            if let dot = name.firstIndex(of: ".") {
+                let head = String(name[..<dot])
+                if nested[head] == nil { driverEntries.append(entry(head, map([]))) }
+                nested[head, default: []].append(entry(String(name[name.index(after: dot)...]), shown(name, value)))
+            } else {
+                driverEntries.append(entry(name, shown(name, value)))
+            }
+        }
+        driverEntries = driverEntries.map { e in nested[e.key].map { entry(e.key, map($0)) } ?? e }
+        var storage: [YAMLEntry] = [entry(s.driverName, map(driverEntries))]
         storage.append(entry("delete", map([entry("enabled", scalar(String(s.deleteEnabled)))])))
         storage.append(entry("redirect", map([entry("disable", scalar(String(s.redirectDisabled)))])))
         storage.append(entry("maintenance", map([

@@ -53,9 +53,11 @@ final class StorageDriverRegistryConfigTests: XCTestCase {
         for registration in StorageDriverFactory.registrations {
             for parameter in registration.parameters {
                 let variable = parameter.environmentVariable(driver: registration.name)
-                XCTAssertEqual(variable, "REGISTRY_STORAGE_\(registration.name.uppercased())_\(parameter.name.uppercased())")
+                let upper = parameter.name.uppercased().replacingOccurrences(of: ".", with: "_")
+                XCTAssertEqual(variable, "REGISTRY_STORAGE_\(registration.name.uppercased())_\(upper)")
                 let components = variable.dropFirst("REGISTRY_".count).split(separator: "_").map { $0.lowercased() }
-                XCTAssertEqual(ConfigSchema.root.resolve(components[...])?.path, ["storage", registration.name, parameter.name])
+                XCTAssertEqual(ConfigSchema.root.resolve(components[...])?.path,
+                               ["storage", registration.name] + parameter.name.split(separator: ".").map(String.init))
             }
         }
         let loaded = try Configuration.load(file: nil, environment: [
@@ -74,5 +76,34 @@ final class StorageDriverRegistryConfigTests: XCTestCase {
         let driver = try XCTUnwrap(try StorageDriverFactory.make(name: storage.driverName, parameters: storage.driverParameters) as? FilesystemDriver)
         XCTAssertEqual(driver.maxThreads, 3)
         XCTAssertFalse(driver.directWrites)
+    }
+
+    func testANestedDriverSectionIsReadFromTheFileAndTheVariablesAndPrintedBackMasked() throws {
+        let yaml = """
+        storage:
+          azure:
+            accountname: acct
+            container: c
+            credentials:
+              type: client_secret
+              clientid: app-1
+              tenantid: tenant-1
+              secret: s3cr3t
+        """
+        let fromFile = try Configuration.parse(Data(yaml.utf8), origin: "c").configuration.storage.driverParameters
+        XCTAssertEqual(fromFile["credentials.type"], "client_secret")
+        XCTAssertEqual(fromFile["credentials.secret"], "s3cr3t")
+        let loaded = try Configuration.load(file: nil, environment: [
+            "REGISTRY_STORAGE": "azure", "REGISTRY_STORAGE_AZURE_ACCOUNTNAME": "acct", "REGISTRY_STORAGE_AZURE_CONTAINER": "c",
+            "REGISTRY_STORAGE_AZURE_CREDENTIALS_TYPE": "client_secret", "REGISTRY_STORAGE_AZURE_CREDENTIALS_CLIENTID": "app-1",
+            "REGISTRY_STORAGE_AZURE_CREDENTIALS_TENANTID": "tenant-1", "REGISTRY_STORAGE_AZURE_CREDENTIALS_SECRET": "s3cr3t"])
+        XCTAssertEqual(loaded.configuration.storage.driverParameters, fromFile)
+        let printed = ConfigurationPrinter.yaml(loaded.configuration)
+        XCTAssertFalse(printed.contains("s3cr3t"), printed)
+        XCTAssertTrue(printed.contains("credentials:"), printed)
+        let unmasked = ConfigurationPrinter.yaml(loaded.configuration, maskSecrets: false)
+        XCTAssertEqual(try Configuration.parse(Data(unmasked.utf8), origin: "p").configuration.storage.driverParameters, fromFile)
+        XCTAssertEqual(configError(yaml.replacingOccurrences(of: "client_secret", with: "magic")),
+                       "config.yml:6: storage.azure.credentials.type: expected one of shared_key, client_secret, default_credentials, found 'magic'")
     }
 }

@@ -101,6 +101,42 @@ import Testing
         let emu = try AzureConfiguration(parameters: base.merging(["serviceurl": "http://127.0.0.1:10000/acct/"]) { $1 })
         #expect(emu.scheme == "http" && emu.endpointHost == "127.0.0.1:10000" && emu.basePath == "/acct")
         #expect(throws: StorageError.self) { try AzureConfiguration(parameters: base.merging(["cloudname": "Mars"]) { $1 }) }
-        #expect(throws: StorageError.self) { try AzureConfiguration(parameters: ["accountname": "a", "container": "c"]) }
+        #expect(throws: StorageError.self) { try AzureConfiguration(parameters: ["accountname": "a", "container": "c"], environment: [:]) }
+    }
+
+    @Test func credentialsTypeChoosesTheTokenSource() throws {
+        let base = ["accountname": "acct", "container": "c"]
+        let secret = try AzureConfiguration(parameters: base.merging([
+            "credentials.type": "client_secret", "credentials.clientid": "app", "credentials.tenantid": "t", "credentials.secret": "s"]) { $1 },
+            environment: [:])
+        #expect(secret.credentials == .clientSecret(tenantID: "t", clientID: "app", secret: "s", authorityHost: "https://login.microsoftonline.com"))
+        #expect(secret.accountKey == nil)
+        #expect(throws: StorageError.unsupported("storage.azure.credentials: client_secret needs credentials.tenantid, credentials.secret")) {
+            try AzureConfiguration(parameters: base.merging(["credentials.type": "client_secret", "credentials.clientid": "app"]) { $1 },
+                                   environment: [:])
+        }
+        let defaults = base.merging(["credentials.type": "default_credentials"]) { $1 }
+        let env = ["AZURE_CLIENT_ID": "app", "AZURE_TENANT_ID": "t", "AZURE_CLIENT_SECRET": "s", "AZURE_AUTHORITY_HOST": "https://login.example"]
+        #expect(try AzureConfiguration(parameters: defaults, environment: env).credentials
+                == .clientSecret(tenantID: "t", clientID: "app", secret: "s", authorityHost: "https://login.example"))
+        #expect(try AzureConfiguration(parameters: defaults, environment: ["IDENTITY_ENDPOINT": "http://127.0.0.1:9/msi", "IDENTITY_HEADER": "h"])
+                .credentials == .managedIdentity(endpoint: "http://127.0.0.1:9/msi", header: "h", clientID: nil))
+        #expect(try AzureConfiguration(parameters: defaults, environment: ["AZURE_CLIENT_ID": "uami"]).credentials
+                == .managedIdentity(endpoint: AzureCredentials.imdsEndpoint, header: nil, clientID: "uami"))
+    }
+
+    @Test func aWriteBeyondTheBlockLimitIsRefusedAndKeepsWhatIsStored() async throws {
+        let d = try await AzureBlobFake.freshDriver(chunkSize: 64 * 1024)
+        d.maxBlocks = 3
+        let first = Data(repeating: 7, count: 2 * 64 * 1024)
+        let w = try await d.writer("/big", append: false)
+        try await w.write(first)
+        try await w.close()
+        let more = try await d.writer("/big", append: true)
+        await #expect { try await more.write(Data(repeating: 8, count: 2 * 64 * 1024)); try await more.commit() } throws: { error in
+            guard case StorageError.unsupported(let m) = error else { return false }
+            return m.contains("more than 3 blocks") && m.contains("raise storage.azure.chunksize")
+        }
+        #expect(try await d.getContent("/big") == first)
     }
 }

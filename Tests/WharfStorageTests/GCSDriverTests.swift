@@ -40,6 +40,15 @@ struct GCSDriverTests {
         #expect(registration.parameter("keyfile")?.environmentVariable(driver: "gcs") == "REGISTRY_STORAGE_GCS_KEYFILE")
     }
 
+    @Test func withoutAKeyTokensComeFromTheMetadataServerUnlessAnEndpointIsSet() throws {
+        #expect(try GCSConfiguration(parameters: ["bucket": "b"], environment: [:]).metadataHost == "metadata.google.internal")
+        let emulator = ["bucket": "b", "endpoint": "http://127.0.0.1:9"]
+        #expect(try GCSConfiguration(parameters: emulator, environment: [:]).metadataHost == nil)
+        #expect(try GCSConfiguration(parameters: emulator, environment: ["GCE_METADATA_HOST": "127.0.0.1:8"]).metadataHost == "127.0.0.1:8")
+        let keyed = try GCSConfiguration(parameters: ["bucket": "b", "credentials": "{}"], environment: ["GCE_METADATA_HOST": "127.0.0.1:8"])
+        #expect(keyed.metadataHost == nil)
+    }
+
     @Test(.enabled(if: GCSEmulator.endpoint != nil))
     func aWriterResumesOnAnotherReplicaAndPendingPartsStayHidden() async throws {
         let a = try await GCSEmulator.freshDriver(rootDirectory: "r")

@@ -19,7 +19,8 @@ public struct StorageDriverParameter: Sendable {
         case choice([String])
     }
 
-    /// The key, lower-case, no underscores (`maxthreads`).
+    /// The key, lower-case, no underscores (`maxthreads`); a dotted name (`credentials.type`)
+    /// is a key of a nested section.
     public let name: String
     /// Its type and bounds.
     public let kind: Kind
@@ -43,7 +44,7 @@ public struct StorageDriverParameter: Sendable {
     /// The environment variable that overrides this parameter of `driver`
     /// (`REGISTRY_STORAGE_FILESYSTEM_MAXTHREADS`).
     public func environmentVariable(driver: String) -> String {
-        "REGISTRY_STORAGE_\(driver.uppercased())_\(name.uppercased())"
+        "REGISTRY_STORAGE_\(driver.uppercased())_\(name.uppercased().replacingOccurrences(of: ".", with: "_"))"
     }
 
     /// What an error says a boolean may be: every spelling ``boolean(_:)`` accepts.

@@ -19,7 +19,7 @@ struct AzureResponse: Sendable {
     var body: Data
 }
 
-/// SharedKey-signed Blob REST requests over ``HTTPClient`` (pooled keep-alive, TLS with
+/// SharedKey-signed (or bearer-token) Blob REST requests over ``HTTPClient`` (pooled keep-alive, TLS with
 /// `trustedca`, the proxy variables). The client retries idempotent requests on
 /// connection failures, 429 and 5xx with backoff; what still fails comes back as an
 /// ``AzureError``.
@@ -30,14 +30,18 @@ final class AzureClient: @unchecked Sendable {
     static let maxAnswerBytes = 64 << 20
 
     let configuration: AzureConfiguration
-    let signer: AzureSharedKeySigner
+    /// The SharedKey signer when there is an account key (it also signs SAS URLs).
+    let signer: AzureSharedKeySigner?
+    /// Bearer tokens with token credentials (then requests are not SharedKey-signed).
+    let tokens: BearerTokenCache?
     let http: HTTPClient
     let endpoint: HTTPEndpoint
 
     init(configuration: AzureConfiguration, http: HTTPClient) throws {
         self.configuration = configuration
         self.http = http
-        signer = try AzureSharedKeySigner(account: configuration.accountName, base64Key: configuration.accountKey)
+        signer = try configuration.accountKey.map { try AzureSharedKeySigner(account: configuration.accountName, base64Key: $0) }
+        tokens = try AzureTokenSource.cache(for: configuration.credentials, http: http)
         let hostPort = configuration.endpointHost
         if let colon = hostPort.lastIndex(of: ":"), let port = Int(hostPort[hostPort.index(after: colon)...]) {
             endpoint = HTTPEndpoint(scheme: configuration.scheme, host: String(hostPort[..<colon]), port: port)
@@ -68,16 +72,20 @@ final class AzureClient: @unchecked Sendable {
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
     }
 
-    /// The signed wire request.
+    /// The wire request: SharedKey-signed, or with the bearer token of token credentials.
     func request(_ method: String, blob: String, query: [(String, String)], headers: [String: String], body: Data?,
-                 date: Date = Date()) -> HTTPClientRequest {
+                 date: Date = Date()) async throws -> HTTPClientRequest {
         var h = headers
         h["x-ms-date"] = Self.httpDate(date)
         h["x-ms-version"] = Self.version
-        if let body, !body.isEmpty { h["Content-Length"] = String(body.count) }
         let p = path(blob: blob)
-        h["Authorization"] = signer.authorization(method: method, path: p, query: query, headers: h)
-        h["Content-Length"] = nil
+        if let tokens {
+            h["Authorization"] = "Bearer " + (try await tokens.token())
+        } else if let signer {
+            if let body, !body.isEmpty { h["Content-Length"] = String(body.count) }
+            h["Authorization"] = signer.authorization(method: method, path: p, query: query, headers: h)
+            h["Content-Length"] = nil
+        }
         return HTTPClientRequest(method: method, endpoint: endpoint, target: target(path: p, query: query),
                                  headers: HTTPHeaders(h.map { ($0.key, $0.value) }), body: body.map { .bytes($0) } ?? .empty)
     }
@@ -86,7 +94,7 @@ final class AzureClient: @unchecked Sendable {
     func send(_ method: String, blob: String, query: [(String, String)] = [], headers: [String: String] = [:],
               body: Data? = nil, accept: Set<Int> = []) async throws -> AzureResponse {
         let r = try await Self.transport {
-            let answer = try await http.execute(request(method, blob: blob, query: query, headers: headers, body: body))
+            let answer = try await http.execute(try await request(method, blob: blob, query: query, headers: headers, body: body))
             return AzureResponse(status: answer.status, headers: answer.headers.lowercasedDictionary,
                                  body: try await answer.body.collect(upTo: Self.maxAnswerBytes))
         }
@@ -97,7 +105,7 @@ final class AzureClient: @unchecked Sendable {
     /// A GET whose 2xx body is streamed; other answers throw ``AzureError``.
     func openStream(blob: String, headers: [String: String]) async throws -> (headers: [String: String], body: HTTPClientResponseBody) {
         try await Self.transport {
-            let answer = try await http.execute(request("GET", blob: blob, query: [], headers: headers, body: nil))
+            let answer = try await http.execute(try await request("GET", blob: blob, query: [], headers: headers, body: nil))
             let h = answer.headers.lowercasedDictionary
             guard (200..<300).contains(answer.status) else {
                 let body = try await answer.body.collect(upTo: Self.maxAnswerBytes)

@@ -5,7 +5,8 @@ import Foundation
 /// | parameter       | meaning                                                              |
 /// |-----------------|----------------------------------------------------------------------|
 /// | `accountname`   | required: the storage account                                        |
-/// | `accountkey`    | the account's base64 key (secret; `REGISTRY_STORAGE_AZURE_ACCOUNTKEY`) |
+/// | `accountkey`    | the account's base64 key (secret; `REGISTRY_STORAGE_AZURE_ACCOUNTKEY`); required with `shared_key` |
+/// | `credentials.*` | `type` and the token credentials' parameters (see ``AzureCredentials``) |
 /// | `container`     | required: the blob container                                         |
 /// | `rootdirectory` | blob name prefix (no leading slash in names)                         |
 /// | `realm`         | endpoint suffix (default `core.windows.net`)                         |
@@ -28,8 +29,10 @@ public struct AzureConfiguration: Sendable, Equatable {
     public static let maximumChunkSize = 4000 << 20
 
     public var accountName: String
-    /// The base64 account key (never printed).
-    public var accountKey: String
+    /// The base64 account key (never printed); nil with token credentials and no key.
+    public var accountKey: String?
+    /// `credentials.type` and what it needs.
+    public var credentials: AzureCredentials
     public var container: String
     /// `rootdirectory` without leading or trailing slashes.
     public var rootDirectory: String = ""
@@ -43,18 +46,17 @@ public struct AzureConfiguration: Sendable, Equatable {
     public var redirectExpiry: Int = 1200
     public var trustedCA: String? = nil
 
-    /// Reads the parameters (lower-case keys, string values).
+    /// Reads the parameters (lower-case keys, string values; `credentials.type` and its
+    /// siblings flattened) and, for token credentials, the `AZURE_*` variables of `environment`.
     ///
     /// - Throws: ``StorageError/unsupported(_:)`` naming the bad parameter (never the key).
-    public init(parameters p: [String: String]) throws {
+    public init(parameters p: [String: String], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func value(_ k: String) -> String? { p[k].flatMap { $0.isEmpty ? nil : $0 } }
         guard let account = value("accountname") else { throw StorageError.unsupported("storage.azure.accountname is required") }
         guard let container = value("container") else { throw StorageError.unsupported("storage.azure.container is required") }
-        guard let key = value("accountkey") else {
-            throw StorageError.unsupported("storage.azure.accountkey is required (or REGISTRY_STORAGE_AZURE_ACCOUNTKEY)")
-        }
+        credentials = try AzureCredentials(parameters: p, environment: environment)
         accountName = account
-        accountKey = key
+        accountKey = value("accountkey")
         self.container = container
         rootDirectory = (p["rootdirectory"] ?? "").split(separator: "/").joined(separator: "/")
         var realm = value("realm") ?? "core.windows.net"

@@ -14,6 +14,11 @@ extension AzureDriver {
         StorageDriverParameter("chunksize", .integer(1...AzureConfiguration.maximumChunkSize)),
         StorageDriverParameter("redirectexpiry", .integer(1...(7 * 24 * 3600))),
         StorageDriverParameter("trustedca"),
+        StorageDriverParameter("credentials.type", .choice(["shared_key", "client_secret", "default_credentials"])),
+        StorageDriverParameter("credentials.clientid"),
+        StorageDriverParameter("credentials.tenantid"),
+        StorageDriverParameter("credentials.secret", secret: true),
+        StorageDriverParameter("credentials.authorityhost"),
     ]) { p in
         try AzureDriver(configuration: try AzureConfiguration(parameters: p.values))
     }

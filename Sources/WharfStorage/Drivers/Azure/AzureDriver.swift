@@ -11,7 +11,8 @@ import WharfHTTPClient
 /// - Reads stream one Get Blob with `x-ms-range` (``AzureReader``).
 /// - `move` is Copy Blob (polling `x-ms-copy-status` while pending), then Delete Blob.
 /// - `redirectURL` is a read-only service SAS valid for `redirectexpiry` seconds.
-/// - Every request is SharedKey-signed (``AzureSharedKeySigner``); every failure is a ``StorageError``.
+/// - Every request is SharedKey-signed (``AzureSharedKeySigner``) or carries a bearer token
+///   (``AzureCredentials``, ``AzureTokenSource``); every failure is a ``StorageError``.
 public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked Sendable {
     /// `azure`.
     public let name = "azure"
@@ -22,6 +23,8 @@ public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked S
     let readChunkSize = 1 << 20
     /// Blobs per List Blobs page (the service's maximum: 5000).
     var listPageSize = 5000
+    /// Blocks a blob may have (the service's limit: 50,000); writers refuse more.
+    var maxBlocks = 50_000
 
     /// - Throws: ``StorageError/unsupported(_:)`` for a bad key; ``StorageError/unavailable(driver:message:)``
     ///   when the `trustedca` bundle cannot be loaded.
@@ -64,7 +67,7 @@ public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked S
         case let e as AzureError:
             if e.status == 404, e.code == "BlobNotFound" || e.code == "HTTP404" { return StorageError.pathNotFound(path) }
             let text = "\(operation) \(path): \(e.code) (HTTP \(e.status)): \(e.message)"
-            if e.status == 0 || e.status >= 500 || e.status == 403 || e.status == 429 || e.code == "ContainerNotFound" {
+            if e.status == 0 || e.status >= 500 || e.status == 401 || e.status == 403 || e.status == 429 || e.code == "ContainerNotFound" {
                 return StorageError.unavailable(driver: "azure", message: text)
             }
             return StorageError.unknown(driver: "azure", message: text)
@@ -209,8 +212,9 @@ public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked S
 
     public func redirectURL(_ path: String, method: String) async throws -> String? {
         try StoragePath.check(path)
-        guard method == "GET" || method == "HEAD" else { return nil }
-        let sas = client.signer.blobReadSAS(container: configuration.container, blob: blobName(path),
+        // Without the account key (token credentials) there is no SAS to give: serve the bytes.
+        guard method == "GET" || method == "HEAD", let signer = client.signer else { return nil }
+        let sas = signer.blobReadSAS(container: configuration.container, blob: blobName(path),
                                             expiry: Date().addingTimeInterval(TimeInterval(configuration.redirectExpiry)),
                                             version: AzureClient.version)
         return client.url(blob: blobName(path), query: sas)

@@ -61,17 +61,22 @@ final class AzureWriter: StorageWriter, @unchecked Sendable {
         return w
     }
 
-    /// Stages the blob `name`'s `size` bytes as blocks with Put Block From URL (a read SAS as the source).
+    /// Stages the blob `name`'s `size` bytes as blocks with Put Block From URL (a read SAS
+    /// as the source, or the bearer token in `x-ms-copy-source-authorization` without a key).
     private func stageCopy(of name: String, size: Int64) async throws {
-        let sas = driver.client.signer.blobReadSAS(container: driver.configuration.container, blob: name,
-                                                   expiry: Date().addingTimeInterval(3600), version: AzureClient.version)
-        let source = driver.client.url(blob: name, query: sas)
+        let sas = driver.client.signer?.blobReadSAS(container: driver.configuration.container, blob: name,
+                                                    expiry: Date().addingTimeInterval(3600), version: AzureClient.version)
+        let source = driver.client.url(blob: name, query: sas ?? [])
         var start: Int64 = 0
         while start < size {
             let end = min(size, start + Self.maxCopyBlock) - 1
+            try checkBlockCount()
             let id = Self.blockID(committed.count + staged.count)
-            _ = try await driver.client.send("PUT", blob: name, query: [("comp", "block"), ("blockid", id)],
-                                             headers: ["x-ms-copy-source": source, "x-ms-source-range": "bytes=\(start)-\(end)"])
+            var headers = ["x-ms-copy-source": source, "x-ms-source-range": "bytes=\(start)-\(end)"]
+            if let tokens = driver.client.tokens, driver.client.signer == nil {
+                headers["x-ms-copy-source-authorization"] = "Bearer " + (try await tokens.token())
+            }
+            _ = try await driver.client.send("PUT", blob: name, query: [("comp", "block"), ("blockid", id)], headers: headers)
             staged.append(id)
             start = end + 1
         }
@@ -88,10 +93,21 @@ final class AzureWriter: StorageWriter, @unchecked Sendable {
     }
 
     private func putBlock(_ body: Data) async throws {
+        try checkBlockCount()
         let id = Self.blockID(committed.count + staged.count)
         _ = try await driver.client.send("PUT", blob: driver.blobName(path), query: [("comp", "block"), ("blockid", id)],
                                          body: body)
         staged.append(id)
+    }
+
+    /// Refuses a block past the service's limit on a blob (``AzureDriver/maxBlocks``) with
+    /// an error that says what to change, before the service answers with its own.
+    private func checkBlockCount() throws {
+        let limit = driver.maxBlocks
+        guard committed.count + staged.count < limit else {
+            throw StorageError.unsupported("storage.azure: \(path) would need more than \(limit) blocks, the most a blob has "
+                + "(\(limit) × chunksize \(driver.configuration.chunkSize) bytes); raise storage.azure.chunksize (up to 4000 MiB)")
+        }
     }
 
     func close() async throws { try await finish(.closed) }

@@ -43,12 +43,17 @@ public struct GCSConfiguration: Sendable, Equatable {
     public var keyJSON: Data?
     /// Where ``keyJSON`` was read from: a path, or `storage.gcs.credentials`.
     public var keySource: String?
+    /// The GCE metadata server (`host[:port]`) tokens come from when there is no key:
+    /// `GCE_METADATA_HOST`, else `metadata.google.internal` unless an `endpoint` is set
+    /// (an endpoint without credentials sends no Authorization). Nil: no tokens.
+    public var metadataHost: String?
     /// `redirectexpiry`.
     public var redirectExpiry = 1200
     /// `trustedca`.
     public var trustedCA: String?
 
-    /// Reads the parameters (lower-case keys) and `GOOGLE_APPLICATION_CREDENTIALS` of `environment`.
+    /// Reads the parameters (lower-case keys), and `GOOGLE_APPLICATION_CREDENTIALS` and
+    /// `GCE_METADATA_HOST` of `environment`.
     ///
     /// - Throws: ``StorageError/unsupported(_:)`` naming the bad parameter or the unreadable key file.
     public init(parameters p: [String: String], environment env: [String: String] = ProcessInfo.processInfo.environment) throws {
@@ -95,6 +100,10 @@ public struct GCSConfiguration: Sendable, Equatable {
                 keyJSON = data
                 keySource = file
             }
+        }
+        if keyJSON == nil {
+            if let host = env["GCE_METADATA_HOST"], !host.isEmpty { metadataHost = host }
+            else if !customEndpoint { metadataHost = GCSMetadataCredentials.defaultHost }
         }
     }
 }

@@ -21,7 +21,8 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
     /// The parameters the driver was built from.
     public let configuration: GCSConfiguration
     let client: GCSClient
-    /// The service account requests authenticate as (nil: no Authorization header).
+    /// The service-account key requests authenticate with; nil without a key (then the GCE
+    /// metadata server's token, or no Authorization header with an endpoint; no redirects).
     let serviceAccount: GCSServiceAccount?
     let keyspace: ObjectKeys
     /// The most bytes a reader hands out per chunk.
@@ -50,10 +51,11 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
             let account = try GCSServiceAccount(json: json, source: configuration.keySource ?? "keyfile", http: httpClient)
             serviceAccount = account
             client = try GCSClient(configuration: configuration, http: httpClient, authorization: { try await account.token() })
+        } else if let host = configuration.metadataHost {
+            let metadata = try GCSMetadataCredentials(host: host)
+            serviceAccount = nil
+            client = try GCSClient(configuration: configuration, http: httpClient, authorization: { try await metadata.token() })
         } else {
-            guard configuration.customEndpoint else {
-                throw StorageError.unsupported("storage.gcs: no credentials (set keyfile or credentials, REGISTRY_STORAGE_GCS_KEYFILE or GOOGLE_APPLICATION_CREDENTIALS; an endpoint without credentials sends none)")
-            }
             serviceAccount = nil
             client = try GCSClient(configuration: configuration, http: httpClient, authorization: nil)
         }

@@ -5,24 +5,19 @@ import WharfHTTPClient
 
 /// Access tokens for a service-account key: an RS256 JWT assertion signed with the key,
 /// exchanged at the key's `token_uri` (RFC 7523), cached and refreshed a minute before it
-/// expires. Concurrent requests share one refresh. Errors name where the key came from,
-/// never the key.
-actor GCSServiceAccount {
+/// expires by a ``BearerTokenCache`` (one refresh for concurrent requests). Errors name
+/// where the key came from, never the key.
+final class GCSServiceAccount: Sendable {
     /// The scope the registry needs: objects read and written.
     static let scope = "https://www.googleapis.com/auth/devstorage.read_write"
-    /// How long before its expiry a token is replaced.
-    static let refreshMargin: TimeInterval = 60
 
-    nonisolated let clientEmail: String
+    let clientEmail: String
     let keyID: String?
     let tokenURI: String
-    nonisolated let signer: RSASigner
+    let signer: RSASigner
     private let source: String
     private let http: HTTPClient
-    private var cached: (token: String, expires: Date)?
-    private var refreshing: Task<(String, Date), Error>?
-    /// Tokens fetched so far (tests read it).
-    private(set) var refreshCount = 0
+    private let cache: BearerTokenCache
 
     /// - Throws: ``StorageError/unsupported(_:)`` naming `source` when the JSON is not a service-account key.
     init(json: Data, source: String, http: HTTPClient) throws {
@@ -35,57 +30,47 @@ actor GCSServiceAccount {
         }
         clientEmail = email
         keyID = key["private_key_id"] as? String
-        tokenURI = key["token_uri"] as? String ?? "https://oauth2.googleapis.com/token"
+        let tokenURI = key["token_uri"] as? String ?? "https://oauth2.googleapis.com/token"
+        self.tokenURI = tokenURI
         self.source = source
         self.http = http
+        let signer = signer, keyID = keyID
+        cache = BearerTokenCache { [source, http] in
+            try await Self.fetch(assertion: try Self.assertion(signer: signer, email: email, keyID: keyID, tokenURI: tokenURI),
+                                 tokenURI: tokenURI, source: source, http: http)
+        }
     }
 
-    /// A valid access token: the cached one, or a fresh one (one refresh for all callers).
-    func token() async throws -> String {
-        if let cached, cached.expires.timeIntervalSinceNow > Self.refreshMargin { return cached.token }
-        if let refreshing { return try await refreshing.value.0 }
-        let task = Task { try await self.fetch() }
-        refreshing = task
-        defer { refreshing = nil }
-        let fresh = try await task.value
-        cached = fresh
-        refreshCount += 1
-        return fresh.0
-    }
+    /// A valid access token.
+    func token() async throws -> String { try await cache.token() }
 
     /// The signed assertion for `now`.
-    func assertion(now: Date = Date()) throws -> String {
+    private static func assertion(signer: RSASigner, email: String, keyID: String?, tokenURI: String, now: Date = Date()) throws -> String {
         var header: [String: Any] = ["alg": "RS256", "typ": "JWT"]
         if let keyID { header["kid"] = keyID }
         let iat = Int(now.timeIntervalSince1970)
-        let claims: [String: Any] = ["iss": clientEmail, "scope": Self.scope, "aud": tokenURI, "iat": iat, "exp": iat + 3600]
+        let claims: [String: Any] = ["iss": email, "scope": scope, "aud": tokenURI, "iat": iat, "exp": iat + 3600]
         let input = Base64URL.encode(try JSONSerialization.data(withJSONObject: header, options: .sortedKeys)) + "."
             + Base64URL.encode(try JSONSerialization.data(withJSONObject: claims, options: .sortedKeys))
         return input + "." + Base64URL.encode(try signer.sign(Data(input.utf8)))
     }
 
-    /// Exchanges a new assertion for a token at ``tokenURI``.
-    private func fetch() async throws -> (String, Date) {
-        let form = "grant_type=" + GCSClient.encode("urn:ietf:params:oauth:grant-type:jwt-bearer") + "&assertion=" + (try assertion())
+    /// Exchanges an assertion for a token at `tokenURI`.
+    private static func fetch(assertion: String, tokenURI: String, source: String, http: HTTPClient) async throws -> BearerTokenCache.Token {
+        let form = TokenEndpointAnswer.form([("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)])
         let request: HTTPClientRequest
         do {
-            var r = try HTTPClientRequest(method: "POST", url: tokenURI,
-                                          headers: HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")]),
-                                          body: .bytes(Data(form.utf8)))
-            r.idempotent = true
-            request = r
+            request = try HTTPClientRequest(method: "POST", url: tokenURI,
+                                            headers: HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")]),
+                                            body: .bytes(form))
         } catch {
             throw StorageError.unsupported("storage.gcs: token_uri of \(source) is not a URL")
         }
-        let answer = try await GCSClient.transport { try await http.execute(request) }
-        let body = try await GCSClient.transport { try await answer.body.collect(upTo: 1 << 20) }
-        let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
-        guard answer.status == 200, let token = json["access_token"] as? String else {
-            let reason = json["error_description"] as? String ?? json["error"] as? String ?? "HTTP \(answer.status)"
+        let answer = try await GCSClient.transport { try await TokenEndpointAnswer.fetch(request, http: http) }
+        guard let token = answer.token else {
             throw GCSError(status: answer.status == 200 ? 502 : 401,
-                           message: "token exchange at \(tokenURI) for the key in \(source) failed: \(reason)")
+                           message: "token exchange at \(tokenURI) for the key in \(source) failed: \(answer.reason)")
         }
-        let lifetime = (json["expires_in"] as? NSNumber)?.doubleValue ?? 3600
-        return (token, Date().addingTimeInterval(lifetime))
+        return token
     }
 }
