@@ -17,6 +17,9 @@ public indirect enum ConfigSchema: Sendable {
     case stringMap
     /// A mapping with free keys to lists of scalars (`http.headers`).
     case listMap
+    /// A sequence whose items all have this schema (`notifications.endpoints`); a single
+    /// scalar counts as a one-item list of scalars.
+    case list(ConfigSchema)
 
     /// The whole file.
     public static let root: ConfigSchema = .section([
@@ -52,6 +55,8 @@ public indirect enum ConfigSchema: Sendable {
         })),
         ("openshift", .section(OperationsConfiguration.schemaKeys)),
         ("auth", Configuration.Auth.schema),
+        ("notifications", NotificationsConfiguration.schema),
+        ("redis", RedisConfiguration.schema),
     ])
 
     /// The child schema for `key` in a section.
@@ -101,6 +106,16 @@ public indirect enum ConfigSchema: Sendable {
             ConfigurationErrors.collect(into: &errors, at: node) {
                 for entry in try node.entries(at: path) { _ = try entry.value.stringList(at: "\(path).\(entry.key)") }
             }
+        case .list(let item):
+            guard let items = node.sequence else {
+                if case .scalar = item {
+                    ConfigurationErrors.collect(into: &errors, at: node) { _ = try node.stringList(at: path) }
+                } else if !node.isNull {
+                    errors.append(node.error("\(path): expected a list, found \(node.kindName)"))
+                }
+                return
+            }
+            for (i, element) in items.enumerated() { item.validate(element, path: "\(path)[\(i)]", errors: &errors) }
         }
     }
 
@@ -112,7 +127,7 @@ public indirect enum ConfigSchema: Sendable {
         guard let first = components.first else { return ([], self) }
         if first.isEmpty { return nil }
         switch self {
-        case .scalar:
+        case .scalar, .list:
             return nil
         case .section:
             guard let schema = child(first), let rest = schema.resolve(components.dropFirst()) else { return nil }

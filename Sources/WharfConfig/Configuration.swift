@@ -23,6 +23,10 @@ public struct Configuration: Equatable, Sendable {
     public var operations = OperationsConfiguration()
     /// `auth.*` (see AuthConfiguration.swift).
     public var auth = Auth()
+    /// `notifications.*` (see NotificationsConfiguration.swift).
+    public var notifications = NotificationsConfiguration()
+    /// `redis.*` (see RedisConfiguration.swift).
+    public var redis = RedisConfiguration()
 
     /// The defaults: listen on `:5000`, filesystem storage in `./data`, info logs.
     public init() {}
@@ -135,7 +139,7 @@ public struct Configuration: Equatable, Sendable {
         public var uploadPurging = UploadPurging()
         /// `storage.maintenance.pruning.*`.
         public var pruning = Pruning()
-        /// `storage.cache.blobdescriptor` (`inmemory`), nil when unset.
+        /// `storage.cache.blobdescriptor` (`inmemory` or `redis`), nil when unset.
         public var blobDescriptorCache: String? = nil
         /// Creates the defaults.
         public init() {}

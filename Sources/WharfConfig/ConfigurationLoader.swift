@@ -88,6 +88,12 @@ extension Configuration {
         // openshift.metrics, openshift.requests
         ConfigurationErrors.collect(into: &errors, at: root) { config.operations = try OperationsConfiguration.decode(root["openshift"]) }
         if let auth = root["auth"] { ConfigurationErrors.collect(into: &errors, at: root) { try decodeAuth(auth, into: &config.auth) } }
+        ConfigurationErrors.collect(into: &errors, at: root) { config.notifications = try NotificationsConfiguration.decode(root["notifications"]) }
+        ConfigurationErrors.collect(into: &errors, at: root) { config.redis = try RedisConfiguration.decode(root["redis"], warnings: &warnings) }
+        if config.storage.blobDescriptorCache == "redis" && !config.redis.isConfigured {
+            errors.append(root["storage"]?["cache"]?["blobdescriptor"]?.error("storage.cache.blobdescriptor: redis needs redis.addrs (or redis.addr)")
+                          ?? root.error("storage.cache.blobdescriptor: redis needs redis.addrs"))
+        }
 
         try ConfigurationErrors.throwIfAny(errors)
         return LoadedConfiguration(configuration: config, warnings: warnings)
@@ -250,8 +256,8 @@ extension Configuration {
             if let v = try optionalDuration(pruning["keepyoungerthan"], "\(p).keepyoungerthan") { s.pruning.keepYoungerThan = v }
         }
         if let node = storage["cache"]?["blobdescriptor"], let v = try optionalString(node, "storage.cache.blobdescriptor") {
-            guard v == "inmemory" else {
-                throw node.error("storage.cache.blobdescriptor: unsupported cache '\(v)' (supported: inmemory)")
+            guard v == "inmemory" || v == "redis" else {
+                throw node.error("storage.cache.blobdescriptor: unsupported cache '\(v)' (supported: inmemory, redis)")
             }
             s.blobDescriptorCache = v
         }

@@ -106,6 +106,8 @@ public enum ConfigurationPrinter {
         root.append(entry("storage", map(storage)))
         root.append(entry("openshift", map(c.operations.printedEntries(maskSecrets: maskSecrets))))
         if let auth = c.auth.printedNode(maskSecrets: maskSecrets) { root.append(entry("auth", auth)) }
+        if let n = c.notifications.printedNode(maskSecrets: maskSecrets) { root.append(entry("notifications", n)) }
+        if let r = c.redis.printedNode(maskSecrets: maskSecrets) { root.append(entry("redis", r)) }
         return map(root)
     }
 

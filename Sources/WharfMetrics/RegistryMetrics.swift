@@ -39,6 +39,11 @@ public final class RegistryMetrics: @unchecked Sendable {
     /// `imageregistry_auth_failures_total{reason}`: failed authentications (`unknown_user`,
     /// `wrong_password`, `invalid_token`, `malformed`, `throttled`).
     public let authFailures: Counter
+    /// `imageregistry_notifications_events_total{endpoint,result}`: notification events by
+    /// outcome (`delivered`, `failed` attempts, `dropped` from a full queue).
+    public let notificationEventsTotal: Counter
+    /// `imageregistry_notifications_pending{endpoint}`: events queued, not yet delivered.
+    public let notificationsPendingGauge: Gauge
 
     /// Registers the whole set; `gitVersion` like `v1.2.3` gives `major`/`minor`.
     public init(gitVersion: String, gitCommit: String) {
@@ -62,6 +67,8 @@ public final class RegistryMetrics: @unchecked Sendable {
         prunerRuns = registry.counter("imageregistry_pruner_runs_total", help: "Scheduled image prune runs by result.", labels: ["result"])
         prunerRevisionsDeleted = registry.counter("imageregistry_pruner_revisions_deleted_total", help: "Manifest revisions deleted by scheduled image prunes.")
         authFailures = registry.counter("imageregistry_auth_failures_total", help: "Failed authentications by reason.", labels: ["reason"])
+        notificationEventsTotal = registry.counter("imageregistry_notifications_events_total", help: "Notification events by endpoint and result (delivered, failed attempts, dropped).", labels: ["endpoint", "result"])
+        notificationsPendingGauge = registry.gauge("imageregistry_notifications_pending", help: "Notification events queued for an endpoint and not yet delivered.", labels: ["endpoint"])
         ProcessMetrics.register(in: registry)
     }
 
@@ -95,6 +102,16 @@ public final class RegistryMetrics: @unchecked Sendable {
     public func prunerRun(succeeded: Bool, revisionsDeleted: Int) {
         prunerRuns.inc(succeeded ? "success" : "failure")
         if revisionsDeleted > 0 { prunerRevisionsDeleted.inc(by: Double(revisionsDeleted)) }
+    }
+
+    /// Records `count` notification events with `result` for `endpoint`.
+    public func notificationEvents(endpoint: String, result: String, count: Int) {
+        notificationEventsTotal.inc(endpoint, result, by: Double(count))
+    }
+
+    /// Moves the pending-events gauge of `endpoint` by `delta`.
+    public func notificationsPending(endpoint: String, delta: Int) {
+        if delta != 0 { notificationsPendingGauge.add([endpoint], Double(delta)) }
     }
 
     /// The exposition text.

@@ -29,9 +29,10 @@ enum ServeCommand: WharfCommand {
         }
         let loaded: LoadedConfiguration
         let settings: RuntimeSettings
+        let instanceID = UUID().uuidString.lowercased()
         do {
             loaded = try Configuration.load(file: parsed.positionals.first, environment: ProcessInfo.processInfo.environment)
-            settings = try RuntimeSettings(loaded.configuration, instanceID: UUID().uuidString.lowercased())
+            settings = try RuntimeSettings(loaded.configuration, instanceID: instanceID)
         } catch {
             Console.err("\(error)")
             return ExitCode.usage
@@ -73,7 +74,16 @@ enum ServeCommand: WharfCommand {
             logger.error("cannot set up auth", ["error": "\(error)"])
             return ExitCode.usage
         }
-        let registry = Registry(options: settings.registry, driver: driver, logger: logger, metrics: operations.metrics)
+        let notifier: EventNotifier?
+        do {
+            notifier = try NotificationsWiring.notifier(config, instanceID: instanceID, logger: logger, metrics: operations.metrics)
+        } catch {
+            logger.error("cannot set up notifications", ["error": "\(error)"])
+            return ExitCode.failure
+        }
+        notifier?.start()
+        let registry = Registry(options: settings.registry, driver: driver, logger: logger, metrics: operations.metrics,
+                                notifier: notifier)
         do {
             try operations.addRoutes(to: registry, config: config.operations)
         } catch {
@@ -115,6 +125,7 @@ enum ServeCommand: WharfCommand {
         purger?.cancel()
         pruneSchedule?.cancel()
         await server.shutdown(gracePeriod: config.http.drainTimeout)
+        notifier?.stop()
         logger.info("stopped")
         return ExitCode.success
     }

@@ -6,8 +6,10 @@ import WharfConfig
 final class ConfigurationDocsTests: XCTestCase {
     static func leafPaths(_ schema: ConfigSchema, _ prefix: String) -> [String] {
         switch schema {
-        case .scalar, .stringMap, .listMap:
+        case .scalar, .stringMap, .listMap, .list(.scalar):
             return [prefix]
+        case .list(let item):
+            return leafPaths(item, prefix + "[]")
         case .section(let children):
             if children.isEmpty { return [prefix] }
             return children.flatMap { leafPaths($0.1, prefix.isEmpty ? $0.0 : "\(prefix).\($0.0)") }

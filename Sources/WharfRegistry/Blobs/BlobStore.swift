@@ -54,6 +54,7 @@ struct BlobStore: Sendable {
         if request.method == "GET", !context.options.redirectDisabled,
            let url = try await driver.redirectURL(path, method: request.method) {
             headers.set("Location", url)
+            context.blobEvent(.pull, name, digest: digest, size: size, request)
             return HTTPResponse(status: 307, headers: headers)
         }
         headers.set("Content-Type", "application/octet-stream")
@@ -73,6 +74,7 @@ struct BlobStore: Sendable {
             length = e - s + 1
             headers.set("Content-Range", "bytes \(s)-\(e)/\(size)")
         }
+        context.blobEvent(.pull, name, digest: digest, size: size, request)
         if request.method == "HEAD" {
             return HTTPResponse(status: status, headers: headers, body: headBody(length: length))
         }

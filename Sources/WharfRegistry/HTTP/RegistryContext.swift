@@ -26,9 +26,13 @@ final class RegistryContext: @unchecked Sendable {
     let catalogPages = CatalogPageCache()
     /// Where operation timings and cache lookups are counted; nil when metrics are off.
     let metrics: RegistryMetrics?
+    /// Where events go (`notifications`); nil when no endpoint is configured.
+    let notifier: EventNotifier?
 
-    init(options: RegistryOptions, driver: StorageDriver, logger: Logger, secret: [UInt8], metrics: RegistryMetrics? = nil) {
+    init(options: RegistryOptions, driver: StorageDriver, logger: Logger, secret: [UInt8], metrics: RegistryMetrics? = nil,
+         notifier: EventNotifier? = nil) {
         self.metrics = metrics
+        self.notifier = notifier
         self.options = options
         self.driver = driver
         self.storage = driver.capabilities

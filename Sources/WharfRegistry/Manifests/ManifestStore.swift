@@ -150,14 +150,17 @@ struct ManifestStore: Sendable {
     }
 
     /// Deletes a revision: its link, every tag currently pointing at it, and its referrer entry.
-    func deleteRevision(_ name: RepositoryName, _ digest: Digest) async throws -> Bool {
-        guard try await exists(name, digest) else { return false }
+    /// Returns the tags removed, or nil when the repository has no such revision.
+    func deleteRevision(_ name: RepositoryName, _ digest: Digest) async throws -> [String]? {
+        guard try await exists(name, digest) else { return nil }
+        var untagged: [String] = []
         let manifest = try await load(digest)
         defer { context.tagLists.remove(name.value) }
         for tag in try await tags(name) ?? [] {
             guard let t = Tag(tag) else { continue }
             if try await links.read(paths.tagCurrentLink(name, t)) == digest {
                 try await links.delete(paths.tagDirectory(name, t))
+                untagged.append(tag)
             }
         }
         try await links.delete(paths.revisionLink(name, digest))
@@ -167,7 +170,7 @@ struct ManifestStore: Sendable {
         if let subject = manifest?.summary.subject {
             try await links.delete(paths.referrerLink(name, subject: subject, referrer: digest))
         }
-        return true
+        return untagged
     }
 
     /// Removes a tag (the revision stays); false when the tag does not exist.
