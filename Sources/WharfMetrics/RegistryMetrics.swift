@@ -44,6 +44,9 @@ public final class RegistryMetrics: @unchecked Sendable {
     public let notificationEventsTotal: Counter
     /// `imageregistry_notifications_pending{endpoint}`: events queued, not yet delivered.
     public let notificationsPendingGauge: Gauge
+    /// `imageregistry_redis_cache_errors_total{operation}`: blob descriptor cache calls that
+    /// failed (`lookup`, `store`, `delete`) and fell back to storage.
+    public let redisCacheErrors: Counter
 
     /// Registers the whole set; `gitVersion` like `v1.2.3` gives `major`/`minor`.
     public init(gitVersion: String, gitCommit: String) {
@@ -69,6 +72,7 @@ public final class RegistryMetrics: @unchecked Sendable {
         authFailures = registry.counter("imageregistry_auth_failures_total", help: "Failed authentications by reason.", labels: ["reason"])
         notificationEventsTotal = registry.counter("imageregistry_notifications_events_total", help: "Notification events by endpoint and result (delivered, failed attempts, dropped).", labels: ["endpoint", "result"])
         notificationsPendingGauge = registry.gauge("imageregistry_notifications_pending", help: "Notification events queued for an endpoint and not yet delivered.", labels: ["endpoint"])
+        redisCacheErrors = registry.counter("imageregistry_redis_cache_errors_total", help: "Blob descriptor cache calls to Redis that failed, by operation; requests were served from storage.", labels: ["operation"])
         ProcessMetrics.register(in: registry)
     }
 
@@ -113,6 +117,9 @@ public final class RegistryMetrics: @unchecked Sendable {
     public func notificationsPending(endpoint: String, delta: Int) {
         if delta != 0 { notificationsPendingGauge.add([endpoint], Double(delta)) }
     }
+
+    /// Records one failed Redis cache call.
+    public func redisCacheError(operation: String) { redisCacheErrors.inc(operation) }
 
     /// The exposition text.
     public func exposition() -> String { registry.exposition() }

@@ -83,7 +83,7 @@ enum ServeCommand: WharfCommand {
         }
         notifier?.start()
         let registry = Registry(options: settings.registry, driver: driver, logger: logger, metrics: operations.metrics,
-                                notifier: notifier)
+                                notifier: notifier, blobCache: RedisWiring.cache(config, logger: logger, metrics: operations.metrics))
         do {
             try operations.addRoutes(to: registry, config: config.operations)
         } catch {

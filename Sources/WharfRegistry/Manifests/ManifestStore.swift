@@ -166,6 +166,7 @@ struct ManifestStore: Sendable {
         try await links.delete(paths.revisionLink(name, digest))
         if try await links.read(paths.layerLink(name, digest)) == digest {
             try await links.delete(paths.layerLink(name, digest))
+            await context.blobCache?.forget(name, digest)
         }
         if let subject = manifest?.summary.subject {
             try await links.delete(paths.referrerLink(name, subject: subject, referrer: digest))
