@@ -1,0 +1,63 @@
+"""Debian's redis-server, started by the tests on a free port, with no persistence (a
+restart is a flushed cache), and redis-cli to look inside."""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from harness import free_port
+
+
+class RedisServer:
+    def __init__(self, password=None, port=None):
+        if not shutil.which("redis-server"):
+            pytest.skip("redis-server (Debian package redis-server) is not installed")
+        self.port = port or free_port()
+        self.password = password
+        self.dir = tempfile.mkdtemp(prefix="wharf-redis-")
+        self.proc = None
+
+    @property
+    def addr(self):
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout=15):
+        cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--dir", self.dir, "--daemonize", "no"]
+        if self.password:
+            cmd += ["--requirepass", self.password]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def cli(self, *args, db=0):
+        cmd = ["redis-cli", "-p", str(self.port), "-n", str(db)]
+        env = dict(os.environ)
+        if self.password:
+            env["REDISCLI_AUTH"] = self.password
+        out = subprocess.run(cmd + list(args), capture_output=True, text=True, env=env, timeout=10)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+
+    def keys(self, db=0):
+        return sorted(k for k in self.cli("KEYS", "*", db=db).splitlines() if k)
