@@ -48,6 +48,8 @@ let package = Package(
                           exclude: ["corpus"]),
         .executableTarget(name: "wharf-fuzz-hpack", dependencies: ["WharfHTTP", "WharfFuzzing"], path: "Tests/Fuzz/HPACK",
                           exclude: ["corpus"]),
+        .executableTarget(name: "wharf-fuzz-resp", dependencies: ["WharfRegistry", "WharfFuzzing"], path: "Tests/Fuzz/RESP",
+                          exclude: ["corpus"]),
 
         // Shared by every test target: scratch directories, a raw socket client, curl, generated
         // content, a process launcher and the built `wharf` binary (Tests/WharfTestSupport).

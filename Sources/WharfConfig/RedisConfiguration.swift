@@ -128,7 +128,7 @@ public struct RedisConfiguration: Equatable, Sendable {
 
     /// The printed `redis` section; the password is `*****` when `maskSecrets`.
     func printedNode(maskSecrets: Bool) -> YAMLNode? {
-        guard isConfigured else { return nil }
+        guard self != RedisConfiguration() else { return nil }
         func scalar(_ s: String) -> YAMLNode { YAMLNode(.scalar(s, .doubleQuoted), line: 0, origin: "") }
         var e: [(String, YAMLNode)] = [("addrs", YAMLNode(.sequence(addrs.map(scalar)), line: 0, origin: ""))]
         if let username { e.append(("username", scalar(username))) }
