@@ -5,11 +5,13 @@ the middle of a run changes nothing for clients (failures are logged and counted
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
 from harness import RegistryProcess, wharf_bin
 from ocihelpers import build_image, push_blob, push_manifest
+from notifyhelpers import SilentListener
 from redishelpers import RedisServer
 
 pytestmark = pytest.mark.wharf_only
@@ -139,8 +141,12 @@ def test_redis_stopped_mid_run_changes_nothing_for_clients(setup):
 
     # Back, flushed (no persistence): served from storage, entries come back.
     redis.start()
-    assert a.request("HEAD", f"/v2/cache/outage/blobs/{second.blobs[1].digest}")[0] == 200
-    assert f"blobs::{second.blobs[1].digest}" in redis.keys(db=DB)
+    # Lookups skip Redis for a second after a failure; then the entries come back.
+    deadline = time.time() + 15
+    while f"blobs::{second.blobs[1].digest}" not in redis.keys(db=DB):
+        assert time.time() < deadline, "entries did not come back after Redis restarted"
+        assert a.request("HEAD", f"/v2/cache/outage/blobs/{second.blobs[1].digest}")[0] == 200
+        time.sleep(0.2)
     assert b.request("HEAD", f"/v2/cache/outage/blobs/{first.blobs[0].digest}")[0] == 404
 
 
@@ -156,3 +162,30 @@ def test_check_config_names_redis_problems(tmp_path):
     out = subprocess.run([wharf_bin(), "check-config", str(ok)], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert "redis.poolfifo: accepted, no effect" in out.stderr + out.stdout
+
+
+def test_hung_redis_is_a_miss(tmp_path):
+    """A Redis that accepts connections and never answers: every request is still served
+    (from storage, after `readtimeout`), and the failures are counted."""
+    hung = SilentListener()
+    reg = RegistryProcess(storage_dir=str(tmp_path / "data"), config={
+        "storage": {"cache": {"blobdescriptor": "redis"}},
+        "redis": {"addrs": [f"127.0.0.1:{hung.port}"], "readtimeout": "300ms", "writetimeout": "300ms", "dialtimeout": "300ms"},
+        "openshift": {"metrics": {"enabled": True, "secret": SECRET}},
+    }).start()
+    try:
+        image = build_image(layers=2)
+        for blob in image.blobs:
+            push_blob(reg, "cache/hung", blob)
+        push_manifest(reg, "cache/hung", "v1", image)
+        for blob in image.blobs:
+            status, _, body = reg.request("GET", f"/v2/cache/hung/blobs/{blob.digest}")
+            assert status == 200 and body == blob.data
+        assert reg.request("DELETE", f"/v2/cache/hung/blobs/{image.blobs[1].digest}")[0] == 202
+        assert reg.request("HEAD", f"/v2/cache/hung/blobs/{image.blobs[1].digest}")[0] == 404
+        assert metric(reg, "imageregistry_redis_cache_errors_total", operation="lookup") >= 1
+        assert metric(reg, "imageregistry_redis_cache_errors_total", operation="delete") == 1
+        assert "could not drop entries from Redis" in reg.read_log()
+    finally:
+        reg.cleanup()
+        hung.close()

@@ -17,6 +17,9 @@ public final class RedisBlobDescriptorCache: @unchecked Sendable {
     private let metrics: RegistryMetrics?
     private let lock = NSLock()
     private var lastWarning = Date.distantPast
+    private var unavailableUntil = Date.distantPast
+    /// Seconds lookups skip Redis after it failed to answer.
+    static let retryAfter: TimeInterval = 1
 
     public init(client: RedisClient, logger: Logger, metrics: RegistryMetrics?) {
         self.client = client
@@ -69,7 +72,10 @@ public final class RedisBlobDescriptorCache: @unchecked Sendable {
     }
 
     /// The replies, or nil after logging and counting a failure (connection, timeout, or an error reply).
+    /// After a failure, lookups and stores skip Redis for ``retryAfter`` seconds, so an
+    /// unreachable server costs one timeout, not one per request; deletes always try.
     private func run(_ operation: String, _ commands: [[String]]) async -> [RESPValue]? {
+        if operation != "delete", lock.withLock({ Date() < unavailableUntil }) { return nil }
         do {
             let replies = try await client.pipeline(commands)
             if let failed = replies.first(where: { if case .error = $0 { return true } else { return false } }) {
@@ -80,11 +86,16 @@ public final class RedisBlobDescriptorCache: @unchecked Sendable {
             metrics?.redisCacheError(operation: operation)
             // One line per 10 s at most: a Redis outage must not flood the log.
             let warn: Bool = lock.withLock {
+                if !(error is RESPError) || "\(error)".contains("closed") { unavailableUntil = Date().addingTimeInterval(Self.retryAfter) }
                 guard Date().timeIntervalSince(lastWarning) >= 10 else { return false }
                 lastWarning = Date()
                 return true
             }
-            if warn {
+            if operation == "delete" {
+                // A stale entry would outlive the outage unless Redis restarts empty: always say so.
+                logger.warn("blob descriptor cache: could not drop entries from Redis; flush its database if it kept its data",
+                            ["keys": commands.flatMap { $0.dropFirst().prefix(1) }.joined(separator: " "), "error": "\(error)"])
+            } else if warn {
                 logger.warn("blob descriptor cache: Redis failed, serving from storage", ["operation": operation, "error": "\(error)"])
             }
             return nil
