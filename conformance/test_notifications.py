@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from metricshelpers import metric as read_metric
 from harness import RegistryProcess, TARGET
 from notifyhelpers import EventReceiver, SilentListener, notifications_yaml
 from ocihelpers import OCI_MANIFEST, ALL_MANIFEST_TYPES, build_image, push_blob, push_manifest
@@ -26,14 +27,7 @@ def start_registry(endpoints, target=TARGET, include_references=False, metrics=T
 
 
 def metric(reg, name, **labels):
-    status, _, body = reg.request("GET", "/extensions/v2/metrics", headers={"Authorization": f"Bearer {SECRET}"})
-    assert status == 200, body
-    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    for line in body.decode().splitlines():
-        m = re.match(r"^(\w+)\{(.*)\} (\S+)$", line)
-        if m and m.group(1) == name and ",".join(sorted(m.group(2).split(","))) == want:
-            return float(m.group(3))
-    return 0.0
+    return read_metric(reg, SECRET, name, **labels)
 
 
 def run_sequence(reg, name="notify/app", other="notify/other"):

@@ -3,12 +3,12 @@ filesystem: entries appear in distribution's key layout, are used (hits), surviv
 replica's restart, go when the blob is deleted or garbage-collected, and Redis stopping in
 the middle of a run changes nothing for clients (failures are logged and counted)."""
 import os
-import re
 import subprocess
 import time
 
 import pytest
 
+from metricshelpers import metric as read_metric
 from harness import RegistryProcess, wharf_bin
 from ocihelpers import build_image, push_blob, push_manifest
 from notifyhelpers import SilentListener
@@ -37,14 +37,7 @@ def replica(redis, storage_dir, legacy=False):
 
 
 def metric(reg, name, **labels):
-    status, _, body = reg.request("GET", "/extensions/v2/metrics", headers={"Authorization": f"Bearer {SECRET}"})
-    assert status == 200, body
-    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    for line in body.decode().splitlines():
-        m = re.match(r"^(\w+)(?:\{(.*)\})? (\S+)$", line)
-        if m and m.group(1) == name and ",".join(sorted((m.group(2) or "").split(","))) == want:
-            return float(m.group(3))
-    return 0.0
+    return read_metric(reg, SECRET, name, **labels)
 
 
 def hits(reg):

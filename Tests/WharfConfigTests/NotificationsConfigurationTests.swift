@@ -7,6 +7,15 @@ final class NotificationsConfigurationTests: XCTestCase {
         try Configuration.parse(Data(text.utf8), origin: "t.yml", environment: env)
     }
 
+    /// Each text is refused with an error that contains its message.
+    func assertErrors(_ cases: [(String, String)], file: StaticString = #filePath, line: UInt = #line) {
+        for (text, message) in cases {
+            XCTAssertThrowsError(try parse(text), text, file: file, line: line) { error in
+                XCTAssertTrue("\(error)".contains(message), "\(error) does not say \(message)", file: file, line: line)
+            }
+        }
+    }
+
     func testDistributionsEndpointExample() throws {
         let c = try parse("""
         notifications:
@@ -59,11 +68,7 @@ final class NotificationsConfigurationTests: XCTestCase {
             ("notifications:\n  endpoints:\n    - name: a\n      url: http://x/\n    - name: a\n      url: http://y/\n", "used by another endpoint"),
             ("notifications:\n  endpoints: yes\n", "expected a list"),
         ]
-        for (text, message) in cases {
-            XCTAssertThrowsError(try parse(text), text) { error in
-                XCTAssertTrue("\(error)".contains(message), "\(error) does not say \(message)")
-            }
-        }
+        assertErrors(cases)
     }
 
     func testEndpointsFromTheEnvironment() throws {
@@ -144,11 +149,7 @@ final class NotificationsConfigurationTests: XCTestCase {
             ("redis:\n  addr: a:1\n  sentinel: x\n", "redis.sentinel: unknown key"),
             ("storage:\n  cache:\n    blobdescriptor: memcached\n", "supported: inmemory, redis"),
         ]
-        for (text, message) in cases {
-            XCTAssertThrowsError(try parse(text), text) { error in
-                XCTAssertTrue("\(error)".contains(message), "\(error) does not say \(message)")
-            }
-        }
+        assertErrors(cases)
     }
 
     func testPrintedSectionsReadBack() throws {
