@@ -5,6 +5,7 @@ queue dropping its oldest events; and the same sequence against Debian's docker-
 2.8.2, compared field by field."""
 import re
 import shutil
+import signal
 import time
 
 import pytest
@@ -250,3 +251,25 @@ def test_same_events_as_distribution():
     assert dist == dist_expected
     assert ours == ours_expected
     assert [e[:2] + e[3:] for e in dist] == [e[:2] + e[3:] for e in ours]
+
+
+@pytest.mark.wharf_only
+def test_queued_events_are_delivered_at_shutdown():
+    down = EventReceiver()
+    reg = start_registry([{"name": "late", "url": down.url, "threshold": 1, "backoff": "200ms"}])
+    try:
+        image = build_image(layers=1)
+        for b in image.blobs:
+            push_blob(reg, "notify/stop", b)
+        push_manifest(reg, "notify/stop", "v1", image)
+        assert metric(reg, "imageregistry_notifications_pending", endpoint="late") == 3
+        # SIGTERM while the endpoint is down, then it comes back: the queued events get there.
+        reg.proc.send_signal(signal.SIGTERM)
+        down.start()
+        try:
+            assert reg.proc.wait(20) == 0
+            assert [e["action"] for e in down.wait_for(3, timeout=5)] == ["push", "push", "push"]
+        finally:
+            down.stop()
+    finally:
+        reg.cleanup()

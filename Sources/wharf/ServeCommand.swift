@@ -125,6 +125,8 @@ enum ServeCommand: WharfCommand {
         purger?.cancel()
         pruneSchedule?.cancel()
         await server.shutdown(gracePeriod: config.http.drainTimeout)
+        // Events of the last requests get a few seconds to reach their endpoints.
+        await notifier?.drain(within: min(config.http.drainTimeout, 5))
         notifier?.stop()
         logger.info("stopped")
         return ExitCode.success

@@ -26,6 +26,15 @@ public final class EventNotifier: @unchecked Sendable {
     /// Stops delivery (at shutdown).
     public func stop() { endpoints.forEach { $0.stop() } }
 
+    /// Waits until every queue is empty or `seconds` passed (at shutdown, after the last
+    /// request, so a rolling restart loses no event an endpoint can take).
+    public func drain(within seconds: Double) async {
+        let deadline = Date().addingTimeInterval(seconds)
+        while pending.values.contains(where: { $0 > 0 }), Date() < deadline {
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+    }
+
     /// Queues `event` for every endpoint whose filters let it through.
     public func write(_ event: RegistryEvent) {
         for endpoint in endpoints { endpoint.enqueue(event) }
