@@ -17,9 +17,6 @@ public indirect enum ConfigSchema: Sendable {
     case stringMap
     /// A mapping with free keys to lists of scalars (`http.headers`).
     case listMap
-    /// A sequence whose items all have this schema (`notifications.endpoints`); a single
-    /// scalar counts as a one-item list of scalars.
-    case list(ConfigSchema)
 
     /// The whole file.
     public static let root: ConfigSchema = .section([
@@ -79,6 +76,10 @@ public indirect enum ConfigSchema: Sendable {
         case .scalar:
             ConfigurationErrors.collect(into: &errors, at: node) { _ = try node.string(at: path) }
         case .section(let children):
+            if let item = listItem {
+                validateList(node, item: item, path: path, errors: &errors)
+                return
+            }
             guard let entries = try? node.entries(at: path.isEmpty ? "top level" : path) else {
                 ConfigurationErrors.collect(into: &errors, at: node) { _ = try node.entries(at: path.isEmpty ? "top level" : path) }
                 return
@@ -106,16 +107,6 @@ public indirect enum ConfigSchema: Sendable {
             ConfigurationErrors.collect(into: &errors, at: node) {
                 for entry in try node.entries(at: path) { _ = try entry.value.stringList(at: "\(path).\(entry.key)") }
             }
-        case .list(let item):
-            guard let items = node.sequence else {
-                if case .scalar = item {
-                    ConfigurationErrors.collect(into: &errors, at: node) { _ = try node.stringList(at: path) }
-                } else if !node.isNull {
-                    errors.append(node.error("\(path): expected a list, found \(node.kindName)"))
-                }
-                return
-            }
-            for (i, element) in items.enumerated() { item.validate(element, path: "\(path)[\(i)]", errors: &errors) }
         }
     }
 
@@ -127,10 +118,10 @@ public indirect enum ConfigSchema: Sendable {
         guard let first = components.first else { return ([], self) }
         if first.isEmpty { return nil }
         switch self {
-        case .scalar, .list:
+        case .scalar:
             return nil
         case .section:
-            guard let schema = child(first), let rest = schema.resolve(components.dropFirst()) else { return nil }
+            guard listItem == nil, let schema = child(first), let rest = schema.resolve(components.dropFirst()) else { return nil }
             return ([first] + rest.path, rest.schema)
         case .stringMap, .listMap:
             if components.contains(where: \.isEmpty) { return nil }

@@ -6,12 +6,14 @@ import WharfConfig
 final class ConfigurationDocsTests: XCTestCase {
     static func leafPaths(_ schema: ConfigSchema, _ prefix: String) -> [String] {
         switch schema {
-        case .scalar, .stringMap, .listMap, .list(.scalar):
+        case .scalar, .stringMap, .listMap:
             return [prefix]
-        case .list(let item):
-            return leafPaths(item, prefix + "[]")
         case .section(let children):
             if children.isEmpty { return [prefix] }
+            if let item = schema.listItem {
+                if case .scalar = item { return [prefix] }
+                return leafPaths(item, prefix + "[]")
+            }
             return children.flatMap { leafPaths($0.1, prefix.isEmpty ? $0.0 : "\(prefix).\($0.0)") }
         }
     }
