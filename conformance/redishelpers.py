@@ -13,11 +13,12 @@ from harness import free_port
 
 
 class RedisServer:
-    def __init__(self, password=None, port=None):
+    def __init__(self, password=None, port=None, tls=None):
         if not shutil.which("redis-server"):
             pytest.skip("redis-server (Debian package redis-server) is not installed")
         self.port = port or free_port()
         self.password = password
+        self.tls = tls  # (ca.crt, server.crt, server.key) from harness.make_tls
         self.dir = tempfile.mkdtemp(prefix="wharf-redis-")
         self.proc = None
 
@@ -26,8 +27,14 @@ class RedisServer:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout=15):
-        cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--dir", self.dir, "--daemonize", "no"]
+        cmd = ["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", self.dir,
+               "--daemonize", "no"]
+        if self.tls:
+            ca, crt, key = self.tls
+            cmd += ["--port", "0", "--tls-port", str(self.port), "--tls-cert-file", crt, "--tls-key-file", key,
+                    "--tls-ca-cert-file", ca, "--tls-auth-clients", "no"]
+        else:
+            cmd += ["--port", str(self.port)]
         if self.password:
             cmd += ["--requirepass", self.password]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -52,6 +59,8 @@ class RedisServer:
 
     def cli(self, *args, db=0):
         cmd = ["redis-cli", "-p", str(self.port), "-n", str(db)]
+        if self.tls:
+            cmd += ["--tls", "--cacert", self.tls[0]]
         env = dict(os.environ)
         if self.password:
             env["REDISCLI_AUTH"] = self.password

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from metricshelpers import metric as read_metric
-from harness import RegistryProcess, wharf_bin
+from harness import RegistryProcess, make_tls, wharf_bin
 from ocihelpers import build_image, push_blob, push_manifest
 from notifyhelpers import SilentListener
 from redishelpers import RedisServer
@@ -182,3 +182,36 @@ def test_hung_redis_is_a_miss(tmp_path):
     finally:
         reg.cleanup()
         hung.close()
+
+
+def test_tls_to_redis_verified_by_rootcas(tmp_path):
+    (tmp_path / "server").mkdir()
+    (tmp_path / "other").mkdir()
+    ca, crt, key = make_tls(tmp_path / "server")
+    other_ca, _, _ = make_tls(tmp_path / "other")
+    redis = RedisServer(tls=(ca, crt, key)).start()
+    trusted = RegistryProcess(storage_dir=str(tmp_path / "data"), config={
+        "storage": {"cache": {"blobdescriptor": "redis"}},
+        "redis": {"addrs": [redis.addr], "tls": {"rootcas": [ca]}},
+        "openshift": {"metrics": {"enabled": True, "secret": SECRET}},
+    }).start()
+    untrusted = RegistryProcess(storage_dir=str(tmp_path / "data"), config={
+        "storage": {"cache": {"blobdescriptor": "redis"}},
+        "redis": {"addrs": [redis.addr], "tls": {"rootcas": [other_ca]}},
+        "openshift": {"metrics": {"enabled": True, "secret": SECRET}},
+    }).start()
+    try:
+        blob = build_image(layers=1).blobs[1]
+        push_blob(trusted, "cache/tls", blob)
+        assert trusted.request("HEAD", f"/v2/cache/tls/blobs/{blob.digest}")[0] == 200
+        assert f"blobs::{blob.digest}" in redis.keys()
+        # A replica that does not trust the server's certificate never uses it, and still serves.
+        status, _, body = untrusted.request("GET", f"/v2/cache/tls/blobs/{blob.digest}")
+        assert status == 200 and body == blob.data
+        assert metric(untrusted, "imageregistry_redis_cache_errors_total", operation="lookup") >= 1
+        assert metric(untrusted, "imageregistry_digest_cache_scoped_requests_total", type="Hit") == 0
+        assert "certificate" in untrusted.read_log() or "TLS" in untrusted.read_log()
+    finally:
+        trusted.cleanup()
+        untrusted.cleanup()
+        redis.cleanup()
