@@ -14,7 +14,7 @@ public struct RedisSettings: Sendable {
     public var dialTimeout: Double = 5
     /// Bounds each read and each write (the larger of `readtimeout` and `writetimeout`).
     public var ioTimeout: Double = 3
-    /// Connections at most; a command finding all busy fails (the cache then misses).
+    /// Connections at most; commands beyond them wait their turn (one I/O thread per connection).
     public var poolSize = 10
     public var maxIdle = 4
     public var idleTimeout: Double = 300
