@@ -273,3 +273,31 @@ def test_queued_events_are_delivered_at_shutdown():
             down.stop()
     finally:
         reg.cleanup()
+
+
+@pytest.mark.wharf_only
+def test_actor_is_the_authenticated_user(receiver, tmp_path):
+    import base64
+    from authhelpers import hash_password
+    htpasswd = tmp_path / "htpasswd"
+    htpasswd.write_text(f"alice:{hash_password('wonderland')}\n")
+    reg = RegistryProcess(config={"auth": {"htpasswd": {"realm": "r", "path": str(htpasswd)}}})
+    with open(reg.config_path, "a") as f:
+        f.write(notifications_yaml([{"name": "hook", "url": receiver.url}]))
+    reg.start()
+    try:
+        auth = {"Authorization": "Basic " + base64.b64encode(b"alice:wonderland").decode(),
+                "User-Agent": "notify-test/1.0", "X-Forwarded-For": "203.0.113.9, 10.0.0.1"}
+        blob = build_image(layers=1).blobs[1]
+        status, _, _ = reg.request("POST", f"/v2/notify/who/blobs/uploads/?digest={blob.digest}", body=blob.data,
+                                   headers={**auth, "Content-Type": "application/octet-stream"})
+        assert status == 201
+        assert reg.request("GET", f"/v2/notify/who/blobs/{blob.digest}")[0] == 401  # no event for a refused pull
+        [event] = receiver.wait_for(1)
+        assert event["action"] == "push" and event["target"]["digest"] == blob.digest
+        assert event["actor"] == {"name": "alice"}
+        assert event["request"]["useragent"] == "notify-test/1.0"
+        assert event["request"]["addr"] == "203.0.113.9"
+        assert event["request"]["method"] == "POST"
+    finally:
+        reg.cleanup()
