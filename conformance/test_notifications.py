@@ -182,6 +182,7 @@ def test_endpoint_down_then_back_keeps_order():
         down.start()
         try:
             assert compared(down.wait_for(len(expected))) == expected
+            assert len(down.posts) == 1  # the backlog went in one envelope
             assert metric(reg, "imageregistry_notifications_pending", endpoint="later") == 0
             assert metric(reg, "imageregistry_notifications_events_total", endpoint="later", result="delivered") == len(expected)
         finally:

@@ -39,9 +39,9 @@ public struct NotificationEndpointSettings: Sendable {
 }
 
 /// Delivers events to one endpoint, in order, from a bounded queue that requests only
-/// append to (never waiting on the network). One task sends the oldest event until the
-/// endpoint answers 2xx/3xx; after `threshold` failures in a row it waits `backoff`
-/// between attempts. A full queue drops its oldest event.
+/// append to (never waiting on the network). One task sends the oldest events (up to
+/// ``batchSize`` in one envelope) until the endpoint answers 2xx/3xx; after `threshold`
+/// failures in a row it waits `backoff` between attempts. A full queue drops its oldest event.
 final class NotificationEndpoint: @unchecked Sendable {
     let settings: NotificationEndpointSettings
     private let client: HTTPClient
@@ -54,6 +54,11 @@ final class NotificationEndpoint: @unchecked Sendable {
     private let signal: AsyncStream<Void>.Continuation
     private let signals: AsyncStream<Void>
     private var task: Task<Void, Never>?
+    private var droppedSinceReport = 0
+    private var lastDropReport = Date.distantPast
+    /// Events sent in one envelope at most: a busy registry posts its backlog in a few
+    /// requests, in order, instead of one request per event.
+    static let batchSize = 32
 
     init(_ settings: NotificationEndpointSettings, logger: Logger, metrics: RegistryMetrics?) throws {
         self.settings = settings
@@ -85,7 +90,17 @@ final class NotificationEndpoint: @unchecked Sendable {
         }
         if dropped > 0 {
             metrics?.notificationEvents(endpoint: settings.name, result: "dropped", count: dropped)
-            logger.warn("notification queue full: dropped the oldest event", ["endpoint": settings.name])
+            // One line per 10 s at most, with the count since the last one.
+            let report: Int? = lock.withLock {
+                droppedSinceReport += dropped
+                guard Date().timeIntervalSince(lastDropReport) >= 10 else { return nil }
+                lastDropReport = Date()
+                defer { droppedSinceReport = 0 }
+                return droppedSinceReport
+            }
+            if let report {
+                logger.warn("notification queue full: dropped the oldest events", ["endpoint": settings.name, "dropped": String(report)])
+            }
         }
         metrics?.notificationsPending(endpoint: settings.name, delta: 1 - dropped)
         signal.yield()
@@ -119,32 +134,38 @@ final class NotificationEndpoint: @unchecked Sendable {
         }
     }
 
-    private func oldest() -> RegistryEvent? {
-        lock.withLock { stopped || head >= queue.count ? nil : queue[head] }
+    /// Up to ``batchSize`` of the oldest events.
+    private func oldest() -> [RegistryEvent] {
+        lock.withLock { stopped ? [] : Array(queue[head..<min(queue.count, head + Self.batchSize)]) }
     }
 
-    /// Removes `event` if it is still the oldest (a full queue may have dropped it meanwhile).
-    private func remove(_ event: RegistryEvent) {
-        let removed: Bool = lock.withLock {
-            guard head < queue.count, queue[head].id == event.id else { return false }
-            head += 1
+    /// Removes the delivered `events` that are still at the head of the queue (a full queue
+    /// may have dropped some of them meanwhile).
+    private func remove(_ events: [RegistryEvent]) {
+        let ids = Set(events.map(\.id))
+        let removed: Int = lock.withLock {
+            var n = 0
+            while head < queue.count, ids.contains(queue[head].id) {
+                head += 1
+                n += 1
+            }
             compact()
-            return true
+            return n
         }
-        if removed { metrics?.notificationsPending(endpoint: settings.name, delta: -1) }
+        if removed > 0 { metrics?.notificationsPending(endpoint: settings.name, delta: -removed) }
     }
 
     private func drain() async {
         var failures = 0
-        while let event = oldest() {
-            if await send(event) {
+        while case let batch = oldest(), !batch.isEmpty {
+            if await send(batch) {
                 failures = 0
-                remove(event)
-                metrics?.notificationEvents(endpoint: settings.name, result: "delivered", count: 1)
+                remove(batch)
+                metrics?.notificationEvents(endpoint: settings.name, result: "delivered", count: batch.count)
                 continue
             }
             failures += 1
-            metrics?.notificationEvents(endpoint: settings.name, result: "failed", count: 1)
+            metrics?.notificationEvents(endpoint: settings.name, result: "failed", count: batch.count)
             if failures >= settings.threshold {
                 if failures == settings.threshold {
                     logger.warn("notification endpoint failing: backing off", ["endpoint": settings.name,
@@ -157,9 +178,9 @@ final class NotificationEndpoint: @unchecked Sendable {
     }
 
     /// POSTs one envelope; true when the endpoint answered 2xx or 3xx.
-    private func send(_ event: RegistryEvent) async -> Bool {
+    private func send(_ events: [RegistryEvent]) async -> Bool {
         do {
-            var request = try HTTPClientRequest(method: "POST", url: settings.url, body: .bytes(RegistryEvent.envelope([event])))
+            var request = try HTTPClientRequest(method: "POST", url: settings.url, body: .bytes(RegistryEvent.envelope(events)))
             for (name, values) in settings.headers { for v in values { request.headers.add(name, v) } }
             request.headers.set("Content-Type", RegistryEvent.envelopeMediaType)
             let response = try await client.execute(request)

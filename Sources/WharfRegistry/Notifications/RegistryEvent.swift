@@ -104,7 +104,7 @@ public struct RegistryEvent: Sendable, Equatable {
         if let name = self.actor, !name.isEmpty { actor["name"] = name }
         return [
             "id": id,
-            "timestamp": Self.timestampFormatter.string(from: timestamp),
+            "timestamp": Self.timestampFormat.format(timestamp),
             "action": action.rawValue,
             "target": target,
             "request": request,
@@ -113,12 +113,8 @@ public struct RegistryEvent: Sendable, Equatable {
         ]
     }
 
-    /// RFC 3339 with fractional seconds, UTC (Go's `time.Time` JSON form).
-    nonisolated(unsafe) static let timestampFormatter: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
+    /// RFC 3339 with fractional seconds, UTC (Go's `time.Time` JSON form); a value type, safe to share.
+    static let timestampFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// The envelope distribution posts: `{"events":[...]}`.
     public static func envelope(_ events: [RegistryEvent]) -> Data {
