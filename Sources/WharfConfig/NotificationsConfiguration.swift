@@ -100,8 +100,10 @@ public struct NotificationsConfiguration: Equatable, Sendable {
             guard n > 0 else { throw v.error("\(path).queuesize: must be greater than zero") }
             e.queueSize = n
         }
-        e.ignoredMediaTypes = try (item["ignoredmediatypes"]?.stringList(at: "\(path).ignoredmediatypes") ?? [])
-            + (item["ignore"]?["mediatypes"]?.stringList(at: "\(path).ignore.mediatypes") ?? [])
+        for t in try (item["ignoredmediatypes"]?.stringList(at: "\(path).ignoredmediatypes") ?? [])
+            + (item["ignore"]?["mediatypes"]?.stringList(at: "\(path).ignore.mediatypes") ?? []) where !e.ignoredMediaTypes.contains(t) {
+            e.ignoredMediaTypes.append(t)
+        }
         if let node = item["ignore"]?["actions"] {
             e.ignoredActions = try node.stringList(at: "\(path).ignore.actions")
             for a in e.ignoredActions where !actions.contains(a) {
