@@ -54,3 +54,17 @@ final class RegistryEventTests: XCTestCase {
                                                    request: request, actor: nil, source: source)))
     }
 }
+
+/// Event ids: UUID-shaped (version 4, RFC 4122 variant) and never repeated.
+final class EventIDTests: XCTestCase {
+    func testIDsAreUniqueUUIDs() {
+        var seen = Set<String>()
+        for _ in 0..<10_000 {
+            let id = EventID.next()
+            XCTAssertNotNil(UUID(uuidString: id), id)
+            XCTAssertEqual(Array(id)[14], "4", id)
+            XCTAssertTrue("89ab".contains(Array(id)[19]), id)
+            XCTAssertTrue(seen.insert(id).inserted, id)
+        }
+    }
+}

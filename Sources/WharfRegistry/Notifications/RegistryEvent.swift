@@ -72,7 +72,7 @@ public struct RegistryEvent: Sendable, Equatable {
 
     /// An event stamped now with a fresh id.
     public init(action: Action, target: Target, request: RequestRecord, actor: String?, source: Source,
-                id: String = UUID().uuidString.lowercased(), timestamp: Date = Date()) {
+                id: String = EventID.next(), timestamp: Date = Date()) {
         self.id = id
         self.timestamp = timestamp
         self.action = action
