@@ -35,9 +35,11 @@ public struct RedisConfiguration: Equatable, Sendable {
     public struct TLS: Equatable, Sendable {
         /// `certificate` and `key`: a client certificate (mutual TLS).
         public var certificate: String? = nil
+        /// The client certificate's key.
         public var key: String? = nil
         /// `rootcas`: CA files that verify the server; empty: the system's.
         public var rootCAs: [String] = []
+        /// No certificate, the system's CAs.
         public init() {}
     }
 

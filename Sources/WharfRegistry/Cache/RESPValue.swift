@@ -3,10 +3,15 @@ import Foundation
 /// A Redis (RESP2) reply: simple string, error, integer, bulk string (nil: the null bulk)
 /// or array (nil: the null array).
 public enum RESPValue: Equatable, Sendable {
+    /// `+OK`.
     case simple(String)
+    /// `-ERR ...`: the command failed (the connection is fine).
     case error(String)
+    /// `:42`.
     case integer(Int64)
+    /// `$n` bytes; nil for `$-1`.
     case bulk([UInt8]?)
+    /// `*n` replies; nil for `*-1`.
     case array([RESPValue]?)
 
     /// The bulk or simple string as text.
@@ -21,8 +26,11 @@ public enum RESPValue: Equatable, Sendable {
 
 /// Why a reply could not be parsed.
 public struct RESPError: Error, Equatable, CustomStringConvertible {
+    /// What is wrong.
     public var message: String
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
+    /// `RESP: <message>`.
     public var description: String { "RESP: \(message)" }
 }
 
@@ -30,8 +38,11 @@ public struct RESPError: Error, Equatable, CustomStringConvertible {
 /// commands. Bounded: bulk strings up to ``maxBulkLength``, arrays up to ``maxArrayLength``
 /// items, nesting up to ``maxDepth``; anything else is an error, never a crash.
 public enum RESP {
+    /// Largest bulk string accepted (64 MiB).
     public static let maxBulkLength = 64 << 20
+    /// Most items in one array.
     public static let maxArrayLength = 1 << 20
+    /// Deepest nesting of arrays.
     public static let maxDepth = 16
 
     /// One reply starting at `start`: the value and the index past it, or nil when the

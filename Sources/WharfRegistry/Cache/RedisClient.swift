@@ -4,21 +4,32 @@ import WharfSystem
 
 /// Where and how to reach Redis (`redis.*`, mapped by the `wharf` CLI).
 public struct RedisSettings: Sendable {
+    /// Server host name or address.
     public var host: String
+    /// Server port.
     public var port: Int
+    /// ACL user sent with `AUTH` (nil: the password alone).
     public var username: String?
+    /// `AUTH` password; nil sends no `AUTH`.
     public var password: String?
+    /// Database `SELECT`ed on each new connection.
     public var db = 0
+    /// TLS to the server.
     public var tls = false
+    /// CAs that verify the server when `tls`.
     public var trust = HTTPClientTrust()
+    /// Seconds to connect.
     public var dialTimeout: Double = 5
     /// Bounds each read and each write (the larger of `readtimeout` and `writetimeout`).
     public var ioTimeout: Double = 3
     /// Connections at most; commands beyond them wait their turn (one I/O thread per connection).
     public var poolSize = 10
+    /// Idle connections kept for reuse.
     public var maxIdle = 4
+    /// Seconds an idle connection is kept.
     public var idleTimeout: Double = 300
 
+    /// The defaults for `host:port`.
     public init(host: String, port: Int) {
         self.host = host
         self.port = port
@@ -29,12 +40,14 @@ public struct RedisSettings: Sendable {
 /// connections (each authenticated and on `db`), and pipelining: ``pipeline(_:)`` writes
 /// every command, then reads every reply, in one round trip.
 public final class RedisClient: @unchecked Sendable {
+    /// Where and how it connects.
     public let settings: RedisSettings
     private let io: BlockingIOQueue
     private let lock = NSLock()
     private var idle: [(stream: ClientStream, since: Date)] = []
     private var open = 0
 
+    /// A client; connections open on first use.
     public init(settings: RedisSettings) {
         self.settings = settings
         io = BlockingIOQueue(maxThreads: max(1, settings.poolSize), threadName: "wharf-redis")

@@ -25,6 +25,7 @@ public struct NotificationEndpointSettings: Sendable {
     /// the oldest are dropped (and counted).
     public var queueSize: Int = 1024
 
+    /// An endpoint with distribution's defaults.
     public init(name: String, url: String) {
         self.name = name
         self.url = url

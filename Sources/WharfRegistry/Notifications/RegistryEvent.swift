@@ -12,9 +12,13 @@ public struct RegistryEvent: Sendable, Equatable {
 
     /// A content descriptor listed under `target.references`.
     public struct Reference: Sendable, Equatable {
+        /// The referenced content's media type.
         public var mediaType: String
+        /// Its size in bytes.
         public var size: Int64
+        /// Its digest (`sha256:...`).
         public var digest: String
+        /// A reference as the manifest lists it.
         public init(mediaType: String, size: Int64, digest: String) {
             self.mediaType = mediaType
             self.size = size
@@ -24,24 +28,39 @@ public struct RegistryEvent: Sendable, Equatable {
 
     /// The manifest, blob or tag the event is about.
     public struct Target: Sendable, Equatable {
+        /// The manifest's media type, `application/octet-stream` for blobs; nil for deletes.
         public var mediaType: String?
+        /// Size in bytes (written as `size` and `length`); nil for deletes.
         public var size: Int64?
+        /// The content's digest; nil for a tag delete.
         public var digest: String?
+        /// The repository the request named.
         public var repository: String
+        /// For mounts: the repository the blob came from.
         public var fromRepository: String?
+        /// The content's URL by digest.
         public var url: String?
+        /// The tag pushed, pulled or deleted.
         public var tag: String?
+        /// With `includereferences`: what a manifest references.
         public var references: [Reference]?
+        /// A target with only its repository set.
         public init(repository: String) { self.repository = repository }
     }
 
     /// The request that caused the event.
     public struct RequestRecord: Sendable, Equatable {
+        /// The request id (as in the access log).
         public var id: String
+        /// The client: first `X-Forwarded-For`, else `X-Real-Ip`, else the peer address.
         public var addr: String
+        /// The `Host` the client asked for.
         public var host: String
+        /// The request method.
         public var method: String
+        /// The `User-Agent` header.
         public var userAgent: String
+        /// A record of one request.
         public init(id: String, addr: String, host: String, method: String, userAgent: String) {
             self.id = id
             self.addr = addr
@@ -53,21 +72,30 @@ public struct RegistryEvent: Sendable, Equatable {
 
     /// The replica that generated the event: `host:port` and this process's instance id.
     public struct Source: Sendable, Equatable {
+        /// Host name and port of this replica.
         public var addr: String
+        /// This process's instance id (the `instance.id` of its log lines).
         public var instanceID: String
+        /// A source record.
         public init(addr: String, instanceID: String) {
             self.addr = addr
             self.instanceID = instanceID
         }
     }
 
+    /// Unique event id (UUID form).
     public var id: String
+    /// When it happened.
     public var timestamp: Date
+    /// What happened.
     public var action: Action
+    /// To what.
     public var target: Target
+    /// Because of which request.
     public var request: RequestRecord
     /// The authenticated user, nil for anonymous requests.
     public var actor: String?
+    /// Which replica generated it.
     public var source: Source
 
     /// An event stamped now with a fresh id.
