@@ -76,6 +76,14 @@ final class NotificationsConfigurationTests: XCTestCase {
                                     "REGISTRY_NOTIFICATIONS_EVENTS_INCLUDEREFERENCES": "true"])
         XCTAssertEqual(c.warnings, [])
         XCTAssertTrue(c.configuration.notifications.includeReferences)
+        // The whole list as block YAML in one variable replaces the file's.
+        let listed = try parse("notifications:\n  endpoints:\n    - name: file\n      url: http://f/\n",
+                               env: ["REGISTRY_NOTIFICATIONS_ENDPOINTS": "- name: env\n  url: http://e:1/x\n  threshold: 2\n"])
+        XCTAssertEqual(listed.configuration.notifications.endpoints.map(\.name), ["env"])
+        XCTAssertEqual(listed.configuration.notifications.endpoints.first?.threshold, 2)
+        // A variable below the list names no key.
+        let below = try parse("", env: ["REGISTRY_NOTIFICATIONS_ENDPOINTS_NAME": "x"])
+        XCTAssertEqual(below.warnings, ["REGISTRY_NOTIFICATIONS_ENDPOINTS_NAME: not a configuration key, ignored"])
     }
 
     func testRedisDistribution3Keys() throws {
