@@ -12,7 +12,7 @@ from metricshelpers import metric as read_metric
 from harness import RegistryProcess, make_tls, wharf_bin
 from ocihelpers import build_image, push_blob, push_manifest
 from notifyhelpers import SilentListener
-from redishelpers import RedisServer
+from redishelpers import RedisServer, make_client_cert
 
 pytestmark = pytest.mark.wharf_only
 
@@ -214,4 +214,35 @@ def test_tls_to_redis_verified_by_rootcas(tmp_path):
     finally:
         trusted.cleanup()
         untrusted.cleanup()
+        redis.cleanup()
+
+
+def test_mutual_tls_with_a_client_certificate(tmp_path):
+    ca, crt, key = make_tls(tmp_path)
+    client_crt, client_key = make_client_cert(tmp_path)
+    redis = RedisServer(tls=(ca, crt, key), client_certs=True)
+    redis.cli_cert = (client_crt, client_key)
+    redis.start()
+
+    def replica_with(tls):
+        return RegistryProcess(storage_dir=str(tmp_path / "data"), config={
+            "storage": {"cache": {"blobdescriptor": "redis"}},
+            "redis": {"addrs": [redis.addr], "tls": tls},
+            "openshift": {"metrics": {"enabled": True, "secret": SECRET}},
+        }).start()
+    with_cert = replica_with({"rootcas": [ca], "certificate": client_crt, "key": client_key})
+    without = replica_with({"rootcas": [ca]})
+    try:
+        blob = build_image(layers=1).blobs[1]
+        push_blob(with_cert, "cache/mtls", blob)
+        assert with_cert.request("HEAD", f"/v2/cache/mtls/blobs/{blob.digest}")[0] == 200
+        assert f"blobs::{blob.digest}" in redis.keys()
+        assert metric(with_cert, "imageregistry_redis_cache_errors_total", operation="lookup") == 0
+        # Without a client certificate Redis refuses the connection: served from storage.
+        status, _, body = without.request("GET", f"/v2/cache/mtls/blobs/{blob.digest}")
+        assert status == 200 and body == blob.data
+        assert metric(without, "imageregistry_redis_cache_errors_total", operation="lookup") >= 1
+    finally:
+        with_cert.cleanup()
+        without.cleanup()
         redis.cleanup()

@@ -25,15 +25,13 @@ enum RedisWiring {
             s.tls = true
             // The server is verified by the first of rootcas (else the system's CAs).
             s.trust = HTTPClientTrust(caBundlePath: tls.rootCAs.first)
+            if let certificate = tls.certificate, let key = tls.key { s.trust.clientCertificate = (certificate, key) }
         }
         return s
     }
 
     static func cache(_ config: Configuration, logger: Logger, metrics: RegistryMetrics?) -> RedisBlobDescriptorCache? {
         guard let s = settings(config) else { return nil }
-        if config.redis.tls?.certificate != nil {
-            logger.warn("redis.tls.certificate: client certificates are not sent to Redis yet; the server is verified only")
-        }
         logger.info("blob descriptor cache in Redis", ["addr": "\(s.host):\(s.port)", "db": String(s.db), "tls": String(s.tls)])
         return RedisBlobDescriptorCache(client: RedisClient(settings: s), logger: logger, metrics: metrics)
     }
