@@ -46,6 +46,11 @@ public final class RedisClient: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [(stream: ClientStream, since: Date)] = []
     private var open = 0
+    private var opened = 0
+
+    /// Connections opened since the client was made (reuse keeps it at most `poolSize` while
+    /// connections stay healthy).
+    public var connectionsOpened: Int { lock.withLock { opened } }
 
     /// A client; connections open on first use.
     public init(settings: RedisSettings) {
@@ -130,6 +135,7 @@ public final class RedisClient: @unchecked Sendable {
         let s = settings
         let stream = try ClientStream.open(host: s.host, port: s.port, tls: s.tls, trust: s.trust,
                                            connectTimeout: s.dialTimeout, ioTimeout: s.ioTimeout)
+        lock.withLock { opened += 1 }
         var setup: [[String]] = []
         if let password = s.password { setup.append(["AUTH"] + (s.username.map { [$0] } ?? []) + [password]) }
         if s.db != 0 { setup.append(["SELECT", String(s.db)]) }
