@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "WharfConfig", dependencies: ["WharfStorage"]),
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
-                dependencies: ["WharfAPI", "WharfHTTP", "WharfHTTPClient", "WharfStorage", "WharfCrypto", "WharfMetrics"]),
+                dependencies: ["WharfAPI", "WharfHTTP", "WharfHTTPClient", "WharfStorage", "WharfCrypto", "WharfMetrics", "WharfSystem"]),
         .target(name: "WharfAuth", dependencies: ["WharfAPI", "WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
         .executableTarget(name: "wharf",
                           dependencies: ["WharfAPI", "WharfAuth", "WharfRegistry", "WharfHTTP", "WharfHTTPClient", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
@@ -47,6 +47,8 @@ let package = Package(
         .executableTarget(name: "wharf-fuzz-h2frames", dependencies: ["WharfHTTP", "WharfFuzzing"], path: "Tests/Fuzz/H2FRAMES",
                           exclude: ["corpus"]),
         .executableTarget(name: "wharf-fuzz-hpack", dependencies: ["WharfHTTP", "WharfFuzzing"], path: "Tests/Fuzz/HPACK",
+                          exclude: ["corpus"]),
+        .executableTarget(name: "wharf-fuzz-resp", dependencies: ["WharfRegistry", "WharfFuzzing"], path: "Tests/Fuzz/RESP",
                           exclude: ["corpus"]),
 
         // Shared by every test target: scratch directories, a raw socket client, curl, generated

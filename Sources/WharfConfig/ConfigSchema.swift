@@ -71,6 +71,8 @@ public indirect enum ConfigSchema: Sendable {
         ("openshift", .section(OperationsConfiguration.schemaKeys + referenceOpenShiftKeys)),
         ("auth", Configuration.Auth.schema),
         ("proxy", .section(ProxyConfiguration.schemaKeys)),
+        ("notifications", NotificationsConfiguration.schema),
+        ("redis", RedisConfiguration.schema),
         // health.*, middleware, reporting, compatibility, validation (ConfigSchema+Reference.swift)
     ] + referenceTopLevelKeys)
 
@@ -131,7 +133,12 @@ public indirect enum ConfigSchema: Sendable {
         case .list(let item):
             guard !node.isNull else { return }
             guard let items = node.sequence else {
-                errors.append(node.error("\(path): expected a list, found \(node.kindName)"))
+                // A single scalar is a one-item list of scalars (`redis.addrs: host:6379`).
+                if case .scalar = item {
+                    ConfigurationErrors.collect(into: &errors, at: node) { _ = try node.stringList(at: path) }
+                } else {
+                    errors.append(node.error("\(path): expected a list, found \(node.kindName)"))
+                }
                 return
             }
             for (index, element) in items.enumerated() {

@@ -27,6 +27,10 @@ public struct Configuration: Equatable, Sendable {
     public var health = Health()
     /// `proxy.*`: pull-through upstreams (see ProxyConfiguration.swift).
     public var proxy = ProxyConfiguration()
+    /// `notifications.*` (see NotificationsConfiguration.swift).
+    public var notifications = NotificationsConfiguration()
+    /// `redis.*` (see RedisConfiguration.swift).
+    public var redis = RedisConfiguration()
 
     /// The defaults: listen on `:5000`, filesystem storage in `./data`, info logs.
     public init() {}
@@ -152,7 +156,7 @@ public struct Configuration: Equatable, Sendable {
         public var uploadPurging = UploadPurging()
         /// `storage.maintenance.pruning.*`.
         public var pruning = Pruning()
-        /// `storage.cache.blobdescriptor` (`inmemory`), nil when unset.
+        /// `storage.cache.blobdescriptor` (`inmemory` or `redis`), nil when unset.
         public var blobDescriptorCache: String? = nil
         /// `storage.tag.concurrencylimit`: tag lookups run at once per request (default 8, distribution's).
         public var tagConcurrencyLimit: Int = 8

@@ -69,6 +69,12 @@ extension Configuration {
         // health.*, http.debug, client certificates, openshift.version/auth (Configuration+Reference.swift)
         decodeReference(root, into: &config, errors: &errors, warnings: &warnings)
         ConfigurationErrors.collect(into: &errors, at: root) { config.proxy = try ProxyConfiguration.decode(root["proxy"]) }
+        ConfigurationErrors.collect(into: &errors, at: root) { config.notifications = try NotificationsConfiguration.decode(root["notifications"]) }
+        ConfigurationErrors.collect(into: &errors, at: root) { config.redis = try RedisConfiguration.decode(root["redis"], warnings: &warnings) }
+        if config.storage.blobDescriptorCache == "redis" && !config.redis.isConfigured {
+            errors.append(root["storage"]?["cache"]?["blobdescriptor"]?.error("storage.cache.blobdescriptor: redis needs redis.addrs (or redis.addr)")
+                          ?? root.error("storage.cache.blobdescriptor: redis needs redis.addrs"))
+        }
 
         try ConfigurationErrors.throwIfAny(errors)
         return LoadedConfiguration(configuration: config, warnings: warnings)
@@ -251,8 +257,8 @@ extension Configuration {
             if let v = try optionalDuration(pruning["keepyoungerthan"], "\(p).keepyoungerthan") { s.pruning.keepYoungerThan = v }
         }
         if let node = storage["cache"]?["blobdescriptor"], let v = try optionalString(node, "storage.cache.blobdescriptor") {
-            guard v == "inmemory" else {
-                throw node.error("storage.cache.blobdescriptor: unsupported cache '\(v)' (supported: inmemory)")
+            guard v == "inmemory" || v == "redis" else {
+                throw node.error("storage.cache.blobdescriptor: unsupported cache '\(v)' (supported: inmemory, redis)")
             }
             s.blobDescriptorCache = v
         }

@@ -131,6 +131,8 @@ public enum ConfigurationPrinter {
         if let auth = c.auth.printedNode(maskSecrets: maskSecrets) { root.append(entry("auth", auth)) }
         if let health = healthNode(c.health, maskSecrets: maskSecrets) { root.append(entry("health", health)) }
         if let proxy = c.proxy.printedNode(maskSecrets: maskSecrets) { root.append(entry("proxy", proxy)) }
+        if let n = c.notifications.printedNode(maskSecrets: maskSecrets) { root.append(entry("notifications", n)) }
+        if let r = c.redis.printedNode(maskSecrets: maskSecrets) { root.append(entry("redis", r)) }
         return map(root)
     }
 

@@ -43,6 +43,8 @@ public struct HTTPClientTrust: Sendable {
     public var caDirectory: String?
     /// Accept any certificate and name (test setups only; the traffic is still encrypted).
     public var insecureSkipVerify: Bool
+    /// A client certificate (PEM chain) and its key, presented when the server asks (mutual TLS).
+    public var clientCertificate: (certificate: String, key: String)?
 
     /// Trust in the system store plus the given bundle and per-host directory.
     public init(caBundlePath: String? = nil, caDirectory: String? = nil, insecureSkipVerify: Bool = false) {

@@ -7,7 +7,7 @@ import WharfHTTP
 final class TLSClientContext: @unchecked Sendable {
     let context: OpaquePointer
 
-    init(caFiles: [String], verify: Bool) throws {
+    init(caFiles: [String], verify: Bool, clientCertificate: (certificate: String, key: String)? = nil) throws {
         guard let ctx = SSL_CTX_new(TLS_client_method()) else {
             throw HTTPClientError(.tls, host: "-", "cannot create a TLS context" + TLSContext.drainErrors())
         }
@@ -17,6 +17,14 @@ final class TLSClientContext: @unchecked Sendable {
         SSL_CTX_set_default_verify_paths(ctx)
         for file in caFiles where SSL_CTX_load_verify_locations(ctx, file, nil) != 1 {
             throw HTTPClientError(.tls, host: "-", "cannot load trusted CA file \(file)" + TLSContext.drainErrors())
+        }
+        if let (certificate, key) = clientCertificate {
+            guard SSL_CTX_use_certificate_chain_file(ctx, certificate) == 1 else {
+                throw HTTPClientError(.tls, host: "-", "cannot load client certificate \(certificate)" + TLSContext.drainErrors())
+            }
+            guard SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1, SSL_CTX_check_private_key(ctx) == 1 else {
+                throw HTTPClientError(.tls, host: "-", "cannot use client key \(key)" + TLSContext.drainErrors())
+            }
         }
     }
 
@@ -34,7 +42,8 @@ final class TLSTrustStore: @unchecked Sendable {
     /// - Throws: ``HTTPClientError`` `tls` when the bundle cannot be loaded.
     init(_ trust: HTTPClientTrust) throws {
         self.trust = trust
-        shared = try TLSClientContext(caFiles: trust.caBundlePath.map { [$0] } ?? [], verify: !trust.insecureSkipVerify)
+        shared = try TLSClientContext(caFiles: trust.caBundlePath.map { [$0] } ?? [], verify: !trust.insecureSkipVerify,
+                                      clientCertificate: trust.clientCertificate)
     }
 
     /// The per-host CA file for `endpoint`: `host..port`, else `host`, in the CA directory.
@@ -52,7 +61,8 @@ final class TLSTrustStore: @unchecked Sendable {
         guard let file = caFile(for: endpoint) else { return shared }
         if let ctx = lock.withLock({ perFile[file] }) { return ctx }
         do {
-            let ctx = try TLSClientContext(caFiles: (trust.caBundlePath.map { [$0] } ?? []) + [file], verify: !trust.insecureSkipVerify)
+            let ctx = try TLSClientContext(caFiles: (trust.caBundlePath.map { [$0] } ?? []) + [file], verify: !trust.insecureSkipVerify,
+                                           clientCertificate: trust.clientCertificate)
             lock.withLock { perFile[file] = ctx }
             return ctx
         } catch var e as HTTPClientError {

@@ -47,6 +47,14 @@ public final class RegistryMetrics: @unchecked Sendable {
     public let pullThroughDuration: Summary
     /// `imageregistry_pullthrough_repository_errors_total{registry,operation,code}`: failed upstream calls.
     public let pullThroughErrors: Counter
+    /// `imageregistry_notifications_events_total{endpoint,result}`: notification events by
+    /// outcome (`delivered`, `failed` attempts, `dropped` from a full queue).
+    public let notificationEventsTotal: Counter
+    /// `imageregistry_notifications_pending{endpoint}`: events queued, not yet delivered.
+    public let notificationsPendingGauge: Gauge
+    /// `imageregistry_redis_cache_errors_total{operation}`: blob descriptor cache calls that
+    /// failed (`lookup`, `store`, `delete`) and fell back to storage.
+    public let redisCacheErrors: Counter
 
     /// Registers the whole set; `gitVersion` like `v1.2.3` gives `major`/`minor`.
     public init(gitVersion: String, gitCommit: String) {
@@ -74,6 +82,9 @@ public final class RegistryMetrics: @unchecked Sendable {
         pullThroughCache = registry.counter("imageregistry_pullthrough_blobstore_cache_requests_total", help: "Total number of requests to the BlobStore cache.", labels: ["type"])
         pullThroughDuration = registry.summary("imageregistry_pullthrough_repository_duration_seconds", help: "Latency of operations with remote registries in seconds.", labels: ["registry", "operation"])
         pullThroughErrors = registry.counter("imageregistry_pullthrough_repository_errors_total", help: "Cumulative number of failed operations with remote registries.", labels: ["registry", "operation", "code"])
+        notificationEventsTotal = registry.counter("imageregistry_notifications_events_total", help: "Notification events by endpoint and result (delivered, failed attempts, dropped).", labels: ["endpoint", "result"])
+        notificationsPendingGauge = registry.gauge("imageregistry_notifications_pending", help: "Notification events queued for an endpoint and not yet delivered.", labels: ["endpoint"])
+        redisCacheErrors = registry.counter("imageregistry_redis_cache_errors_total", help: "Blob descriptor cache calls to Redis that failed, by operation; requests were served from storage.", labels: ["operation"])
         ProcessMetrics.register(in: registry)
     }
 
@@ -123,6 +134,19 @@ public final class RegistryMetrics: @unchecked Sendable {
         pullThroughDuration.observe(seconds, name, operation)
         if let errorCode { pullThroughErrors.inc(name, operation, errorCode) }
     }
+
+    /// Records `count` notification events with `result` for `endpoint`.
+    public func notificationEvents(endpoint: String, result: String, count: Int) {
+        notificationEventsTotal.inc(endpoint, result, by: Double(count))
+    }
+
+    /// Moves the pending-events gauge of `endpoint` by `delta`.
+    public func notificationsPending(endpoint: String, delta: Int) {
+        if delta != 0 { notificationsPendingGauge.add([endpoint], Double(delta)) }
+    }
+
+    /// Records one failed Redis cache call.
+    public func redisCacheError(operation: String) { redisCacheErrors.inc(operation) }
 
     /// The exposition text.
     public func exposition() -> String { registry.exposition() }

@@ -63,8 +63,11 @@ public final class Registry: @unchecked Sendable {
     private let routes: RouteHandlers
 
     /// Binds the handlers to the standard route table; an empty `httpSecret` is replaced by a random per-process key (logged).
-    /// With `metrics`, each operation's duration and the manifest cache's hits and misses are recorded.
-    public init(options: RegistryOptions, driver: StorageDriver, logger: Logger, metrics: RegistryMetrics? = nil) {
+    /// With `metrics`, each operation's duration and the manifest cache's hits and misses are recorded;
+    /// with `notifier`, pushes, pulls, mounts and deletes are sent as notification events; with
+    /// `blobCache`, blob lookups are answered from Redis when it has them.
+    public init(options: RegistryOptions, driver: StorageDriver, logger: Logger, metrics: RegistryMetrics? = nil,
+                notifier: EventNotifier? = nil, blobCache: RedisBlobDescriptorCache? = nil) {
         self.options = options
         self.driver = driver
         self.logger = logger
@@ -73,7 +76,8 @@ public final class Registry: @unchecked Sendable {
             logger.warn("http.secret is not set: using a random key; uploads cannot continue on another replica or after a restart")
             secret = SecureRandom.bytes(32)
         }
-        context = RegistryContext(options: options, driver: driver, logger: logger, secret: secret, metrics: metrics)
+        context = RegistryContext(options: options, driver: driver, logger: logger, secret: secret, metrics: metrics, notifier: notifier,
+                                  blobCache: blobCache)
         do {
             routes = try Self.bindRoutes(context, table: .standard)
         } catch {

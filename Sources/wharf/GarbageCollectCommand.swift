@@ -1,5 +1,7 @@
 import Foundation
+import WharfAPI
 import WharfConfig
+import WharfHTTP
 import WharfRegistry
 
 /// `wharf garbage-collect [--dry-run] [--delete-untagged] [--output json] CONFIG`: offline
@@ -58,6 +60,11 @@ enum GarbageCollectCommand: WharfCommand {
             return ExitCode.failure
         }
         line.finish()
+        // Replicas share blob descriptors in Redis: the swept blobs' entries must go too.
+        if !report.dryRun, let cache = RedisWiring.cache(driver.configuration, logger: Logger(level: .error), metrics: nil),
+           !(await cache.forgetBlobs(report.sweptDigests.compactMap { Digest.parse($0) })) {
+            Console.err("warning: could not remove the swept blobs from the Redis blob descriptor cache; flush it (redis-cli FLUSHDB) before serving")
+        }
         for problem in report.problems { Console.err("warning: \(problem)") }
         if output == "json" {
             Console.json(report)

@@ -29,9 +29,10 @@ enum ServeCommand: WharfCommand {
         }
         let loaded: LoadedConfiguration
         let settings: RuntimeSettings
+        let instanceID = UUID().uuidString.lowercased()
         do {
             loaded = try Configuration.load(file: parsed.positionals.first, environment: ProcessInfo.processInfo.environment)
-            settings = try RuntimeSettings(loaded.configuration, instanceID: UUID().uuidString.lowercased())
+            settings = try RuntimeSettings(loaded.configuration, instanceID: instanceID)
         } catch {
             Console.err("\(error)")
             return ExitCode.usage
@@ -81,7 +82,16 @@ enum ServeCommand: WharfCommand {
             logger.error("cannot set up health checks", ["error": "\(error)"])
             return ExitCode.failure
         }
-        let registry = Registry(options: options, driver: driver, logger: logger, metrics: operations.metrics)
+        let notifier: EventNotifier?
+        do {
+            notifier = try NotificationsWiring.notifier(config, instanceID: instanceID, logger: logger, metrics: operations.metrics)
+        } catch {
+            logger.error("cannot set up notifications", ["error": "\(error)"])
+            return ExitCode.failure
+        }
+        notifier?.start()
+        let registry = Registry(options: options, driver: driver, logger: logger, metrics: operations.metrics,
+                                notifier: notifier, blobCache: RedisWiring.cache(config, logger: logger, metrics: operations.metrics))
         do {
             try operations.addRoutes(to: registry, config: config.operations)
         } catch {
@@ -138,6 +148,9 @@ enum ServeCommand: WharfCommand {
         options.healthMonitor?.stop()
         await debugServer?.shutdown(gracePeriod: 0)
         await server.shutdown(gracePeriod: config.http.drainTimeout)
+        // Events of the last requests get a few seconds to reach their endpoints.
+        await notifier?.drain(within: min(config.http.drainTimeout, 5))
+        notifier?.stop()
         logger.info("stopped")
         return ExitCode.success
     }

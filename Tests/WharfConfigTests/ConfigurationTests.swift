@@ -185,7 +185,8 @@ final class ConfigurationTests: XCTestCase {
                     "config.yml:4: storage: more than one storage driver configured (filesystem, inmemory); choose one")
         assertError("storage:\n  filesystem:\n    rootdirectory: ''\n", "config.yml:3: storage.filesystem.rootdirectory: must not be empty")
         assertError("storage:\n  filesystem:\n    rootdirectory: /x\n    maxthreads: many\n", "config.yml:4: storage.filesystem.maxthreads: expected a non-negative integer, found 'many'")
-        assertError("storage:\n  cache:\n    blobdescriptor: redis\n", "config.yml:3: storage.cache.blobdescriptor: unsupported cache 'redis' (supported: inmemory)")
+        assertError("storage:\n  cache:\n    blobdescriptor: redis\n", "config.yml:3: storage.cache.blobdescriptor: redis needs redis.addrs (or redis.addr)")
+        assertError("storage:\n  cache:\n    blobdescriptor: memcached\n", "config.yml:3: storage.cache.blobdescriptor: unsupported cache 'memcached' (supported: inmemory, redis)")
     }
 
     func testAddressForms() throws {

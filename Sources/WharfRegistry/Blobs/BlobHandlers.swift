@@ -26,6 +26,7 @@ struct BlobHandlers: Sendable {
         guard try await store.unlink(name, digest) else {
             throw RegistryError(.blobUnknown, detail: digest.string)
         }
+        context.deleteEvent(name, digest: digest, request)
         return HTTPResponse(status: 202, headers: ["Docker-Content-Digest": digest.string])
     }
 }

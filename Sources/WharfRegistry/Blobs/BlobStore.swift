@@ -13,9 +13,14 @@ struct BlobStore: Sendable {
 
     /// The size of `digest` in `name`, or nil when the repository does not link it or the
     /// bytes are gone.
+    /// With the Redis cache, a cached descriptor answers without touching storage, and
+    /// what storage answers is cached.
     func stat(_ name: RepositoryName, _ digest: Digest) async throws -> Int64? {
+        if let cache = context.blobCache, let size = await cache.size(name, digest) { return size }
         guard let linked = try await context.links.read(paths.layerLink(name, digest)), linked == digest else { return nil }
-        return try await globalSize(digest)
+        let size = try await globalSize(digest)
+        if let size, let cache = context.blobCache { await cache.remember(name, digest, size: size) }
+        return size
     }
 
     /// The size of the blob's bytes in the global store, or nil.
@@ -36,7 +41,9 @@ struct BlobStore: Sendable {
     /// Removes `name`'s link to `digest` (the bytes stay for garbage collection); false when not linked.
     func unlink(_ name: RepositoryName, _ digest: Digest) async throws -> Bool {
         guard try await stat(name, digest) != nil else { return false }
-        return try await context.links.delete(paths.layerLink(name, digest))
+        let deleted = try await context.links.delete(paths.layerLink(name, digest))
+        await context.blobCache?.forget(name, digest)
+        return deleted
     }
 
     /// The response for GET/HEAD of a blob: redirect, whole or a single range.
@@ -54,6 +61,7 @@ struct BlobStore: Sendable {
         if request.method == "GET", !context.options.redirectDisabled,
            let url = try await driver.redirectURL(path, method: request.method) {
             headers.set("Location", url)
+            context.blobEvent(.pull, name, digest: digest, size: size, request)
             return HTTPResponse(status: 307, headers: headers)
         }
         headers.set("Content-Type", "application/octet-stream")
@@ -73,6 +81,7 @@ struct BlobStore: Sendable {
             length = e - s + 1
             headers.set("Content-Range", "bytes \(s)-\(e)/\(size)")
         }
+        context.blobEvent(.pull, name, digest: digest, size: size, request)
         if request.method == "HEAD" {
             return HTTPResponse(status: status, headers: headers, body: headBody(length: length))
         }

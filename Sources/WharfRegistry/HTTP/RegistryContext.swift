@@ -28,9 +28,16 @@ final class RegistryContext: @unchecked Sendable {
     let metrics: RegistryMetrics?
     /// The pull-through cache when `proxy` is configured.
     let pullThrough: PullThroughCache?
+    /// Where events go (`notifications`); nil when no endpoint is configured.
+    let notifier: EventNotifier?
+    /// Blob descriptors shared by replicas (`storage.cache.blobdescriptor: redis`); nil when not configured.
+    let blobCache: RedisBlobDescriptorCache?
 
-    init(options: RegistryOptions, driver: StorageDriver, logger: Logger, secret: [UInt8], metrics: RegistryMetrics? = nil) {
+    init(options: RegistryOptions, driver: StorageDriver, logger: Logger, secret: [UInt8], metrics: RegistryMetrics? = nil,
+         notifier: EventNotifier? = nil, blobCache: RedisBlobDescriptorCache? = nil) {
         self.metrics = metrics
+        self.notifier = notifier
+        self.blobCache = blobCache
         self.options = options
         self.driver = driver
         self.storage = driver.capabilities

@@ -42,6 +42,9 @@ struct ManifestHandlers: Sendable {
         if let inm = request.headers["If-None-Match"], inm.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
             return HTTPResponse(status: 304, headers: headers)
         }
+        var tag: String?
+        if case .tag(let t) = reference { tag = t.value }
+        context.manifestEvent(.pull, name, digest: digest, data: manifest.data, mediaType: manifest.summary.mediaType, tag: tag, request)
         if request.method == "HEAD" {
             return HTTPResponse(status: 200, headers: headers, body: headBody(length: Int64(manifest.data.count)))
         }
@@ -89,6 +92,9 @@ struct ManifestHandlers: Sendable {
         ]
         if let subject = document.subject { headers.set("OCI-Subject", subject.digest.string) }
         for tag in tags { headers.add("OCI-Tag", tag.value) }
+        for tag in tags.isEmpty ? [nil] : tags.map(\.value) as [String?] {
+            context.manifestEvent(.push, name, digest: digest, data: data, mediaType: document.mediaType, tag: tag, request)
+        }
         return HTTPResponse(status: 201, headers: headers)
     }
 
@@ -112,12 +118,18 @@ struct ManifestHandlers: Sendable {
         let reference = try Reference(parsing: request.pathParameters["reference"] ?? "")
         try context.requireOwnRepository(name, request)
         try context.requireDeleteEnabled()
-        let deleted: Bool
         switch reference {
-        case .digest(let d): deleted = try await store.deleteRevision(name, d)
-        case .tag(let t): deleted = try await store.deleteTag(name, t)
+        case .digest(let d):
+            guard let untagged = try await store.deleteRevision(name, d) else {
+                throw RegistryError(.manifestUnknown, detail: reference.description)
+            }
+            // distribution reports the revision, then each tag that pointed at it.
+            context.deleteEvent(name, digest: d, request)
+            for tag in untagged { context.deleteEvent(name, tag: tag, request) }
+        case .tag(let t):
+            guard try await store.deleteTag(name, t) else { throw RegistryError(.manifestUnknown, detail: reference.description) }
+            context.deleteEvent(name, tag: t.value, request)
         }
-        guard deleted else { throw RegistryError(.manifestUnknown, detail: reference.description) }
         return HTTPResponse(status: 202)
     }
 }

@@ -150,8 +150,10 @@ struct ManifestStore: Sendable {
     }
 
     /// Deletes a revision: its link, every tag currently pointing at it, and its referrer entry.
-    func deleteRevision(_ name: RepositoryName, _ digest: Digest) async throws -> Bool {
-        guard try await exists(name, digest) else { return false }
+    /// Returns the tags removed, or nil when the repository has no such revision.
+    func deleteRevision(_ name: RepositoryName, _ digest: Digest) async throws -> [String]? {
+        guard try await exists(name, digest) else { return nil }
+        var untagged: [String] = []
         let manifest = try await load(digest)
         defer { context.tagLists.remove(name.value) }
         let links = self.links, paths = self.paths
@@ -165,14 +167,16 @@ struct ManifestStore: Sendable {
             try await links.delete(paths.tagDirectory(name, t))
             return nil
         }
+        untagged = pointing.map(\.value)
         try await links.delete(paths.revisionLink(name, digest))
         if try await links.read(paths.layerLink(name, digest)) == digest {
             try await links.delete(paths.layerLink(name, digest))
+            await context.blobCache?.forget(name, digest)
         }
         if let subject = manifest?.summary.subject {
             try await links.delete(paths.referrerLink(name, subject: subject, referrer: digest))
         }
-        return true
+        return untagged
     }
 
     /// Removes a tag (the revision stays); false when the tag does not exist.

@@ -24,7 +24,8 @@ struct UploadHandlers: Sendable {
                 _ = try? await session.cancel()
                 throw error
             }
-            _ = try await session.complete(expecting: digest, knownSize: size)
+            let stored = try await session.complete(expecting: digest, knownSize: size)
+            context.blobEvent(.push, name, digest: digest, size: stored, request)
             return created(name, digest, request)
         }
         let (session, startedAt) = try await BlobUploadSession.start(context: context, name: name)
@@ -40,8 +41,9 @@ struct UploadHandlers: Sendable {
         guard let m = request.queryValue("mount"), let digest = Digest.parse(m),
               let f = request.queryValue("from"), let from = try? RepositoryName(f) else { return nil }
         let store = BlobStore(context: context)
-        guard try await store.stat(from, digest) != nil else { return nil }
+        guard let size = try await store.stat(from, digest) else { return nil }
         try await store.link(name, digest)
+        context.blobEvent(.mount, name, digest: digest, size: size, from: from, request)
         return created(name, digest, request)
     }
 
@@ -82,8 +84,9 @@ struct UploadHandlers: Sendable {
                 try checkChunk(request, currentSize: current, state: s)
             }
         }
-        _ = try await session.complete(expecting: digest, knownSize: size)
+        let stored = try await session.complete(expecting: digest, knownSize: size)
         let name = session.name
+        context.blobEvent(.push, name, digest: digest, size: stored, request)
         return created(name, digest, request)
     }
 
