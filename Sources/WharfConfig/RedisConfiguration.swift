@@ -59,7 +59,8 @@ public struct RedisConfiguration: Equatable, Sendable {
         ("dialtimeout", .scalar), ("readtimeout", .scalar), ("writetimeout", .scalar),
         ("poolsize", .scalar), ("maxidleconns", .scalar), ("connmaxidletime", .scalar),
         ("pool", .section([("maxidle", .scalar), ("maxactive", .scalar), ("idletimeout", .scalar)])),
-        ("tls", .section([("enabled", .scalar), ("certificate", .scalar), ("key", .scalar), ("rootcas", .list(.scalar))])),
+        ("tls", .section([("enabled", .scalar), ("certificate", .scalar), ("key", .scalar), ("rootcas", .list(.scalar)),
+                          ("clientcas", .list(.scalar))])),
     ] + noEffectKeys.map { ($0, ConfigSchema.scalar) })
 
     /// Reads the `redis` node; adds a warning for each key that has no effect.
@@ -109,7 +110,9 @@ public struct RedisConfiguration: Equatable, Sendable {
             var t = TLS()
             t.certificate = try text(tls["certificate"], "redis.tls.certificate")
             t.key = try text(tls["key"], "redis.tls.key")
-            t.rootCAs = try tls["rootcas"]?.stringList(at: "redis.tls.rootcas") ?? []
+            // distribution 3's reference names the CA files `clientcas`; they verify the server too.
+            t.rootCAs = try (tls["rootcas"]?.stringList(at: "redis.tls.rootcas") ?? [])
+                + (tls["clientcas"]?.stringList(at: "redis.tls.clientcas") ?? [])
             if (t.certificate == nil) != (t.key == nil) { throw tls.error("redis.tls: certificate and key must both be set") }
             let enabled = try tls["enabled"].flatMap { $0.isNull ? nil : try $0.bool(at: "redis.tls.enabled") }
             if enabled ?? (t.certificate != nil || !t.rootCAs.isEmpty) { c.tls = t }
