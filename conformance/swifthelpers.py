@@ -32,6 +32,32 @@ def _auth():
         return None
 
 
+def stop_proxy():
+    """Stops the SAIO's proxy (the fault tests; storage servers keep the objects)."""
+    with open(os.path.join(STATE, "run", "proxy.pid")) as f:
+        pid = int(f.read().strip())
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    while _auth() is not None or subprocess.run(["ss", "-ltn", "sport = :9310"], capture_output=True, text=True).stdout.count("LISTEN"):
+        time.sleep(0.2)
+
+
+def start_proxy():
+    """Starts the SAIO's proxy again and waits until tempauth answers."""
+    log = open(os.path.join(STATE, "log", "proxy.log"), "a")
+    proc = subprocess.Popen(["swift-proxy-server", os.path.join(STATE, "etc", "proxy-server.conf"), "-v"],
+                            stdout=log, stderr=log, start_new_session=True)
+    with open(os.path.join(STATE, "run", "proxy.pid"), "w") as f:
+        f.write(str(proc.pid))
+    deadline = time.time() + 60
+    while _auth() is None:
+        if time.time() > deadline:
+            raise RuntimeError("swift proxy did not start")
+        time.sleep(0.2)
+
+
 class SwiftSAIO:
     """The SAIO: `start()` (reuses one already answering), `stop()` (only one it started)."""
 
@@ -46,20 +72,8 @@ class SwiftSAIO:
         subprocess.run(["bash", SCRIPT, "start"], check=True, env=env, stdout=subprocess.DEVNULL)
         with open(os.path.join(STATE, "etc", "memcache.conf"), "w") as f:
             f.write("[memcache]\nmemcache_max_connections = 64\nerror_suppression_limit = 1000\n")
-        pidfile = os.path.join(STATE, "run", "proxy.pid")
-        with open(pidfile) as f:
-            os.kill(int(f.read().strip()), signal.SIGTERM)
-        time.sleep(1)
-        log = open(os.path.join(STATE, "log", "proxy.log"), "a")
-        proc = subprocess.Popen(["swift-proxy-server", os.path.join(STATE, "etc", "proxy-server.conf"), "-v"],
-                                stdout=log, stderr=log, start_new_session=True)
-        with open(pidfile, "w") as f:
-            f.write(str(proc.pid))
-        deadline = time.time() + 60
-        while _auth() is None:
-            if time.time() > deadline:
-                raise RuntimeError("swift proxy did not come back after the restart")
-            time.sleep(0.2)
+        stop_proxy()
+        start_proxy()
         self.started = True
         return self
 

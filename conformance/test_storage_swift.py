@@ -1,0 +1,140 @@
+"""Wharf on OpenStack Swift (the SAIO of ../shared/emulators/swift-saio.sh): blob GETs
+redirect to temp URLs that Swift's own tempurl middleware checks (the right bytes; an expired
+or tampered URL refused), a wrong password is 503 and never printed, and the proxy stopped
+during a push and during a pull gives 503 with the OCI error JSON and no crash, and Wharf
+recovers once it is back."""
+import hashlib
+import hmac
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from harness import sha256
+from ocihelpers import build_image, error_codes, location_path, push_image, random_bytes, start_upload, with_query
+from swifthelpers import SwiftRegistryProcess, SwiftSAIO, start_proxy, stop_proxy
+
+pytestmark = pytest.mark.wharf_only
+
+KEY = "wharf-temp-url-key"
+
+
+@pytest.fixture(scope="module")
+def saio():
+    s = SwiftSAIO().start()
+    yield s
+    s.stop()
+
+
+def refused(url):
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(url, timeout=30)
+    return e.value.code
+
+
+def test_blob_get_redirects_to_a_temp_url_swift_checks(saio):
+    container = SwiftSAIO.new_container()
+    r = SwiftRegistryProcess(container, swift={"secretkey": KEY}).start()
+    try:
+        # layers over the 1 MiB chunk (SLOs of three segments) and a small config (one PUT)
+        img = build_image(layers=2, layer_size=2 * 1024 * 1024 + 17)
+        push_image(r, "sw/app", img, tag="v1")
+        for blob in img.blobs:
+            st, h, _ = r.request("GET", f"/v2/sw/app/blobs/{blob.digest}")
+            assert st == 307, st
+            location = h["location"]
+            assert location.startswith(f"http://127.0.0.1:9310/v1/AUTH_test/{container}/registry/files/docker/registry/v2/blobs/sha256/")
+            with urllib.request.urlopen(location, timeout=60) as got:
+                assert got.read() == blob.data
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+            sig, expires = query["temp_url_sig"][0], int(query["temp_url_expires"][0])
+            assert len(sig) == 64  # HMAC-SHA256: the SAIO's /info offers it
+            # one hex digit of the signature changed
+            tampered = location.replace(sig, ("0" if sig[0] != "0" else "1") + sig[1:])
+            assert refused(tampered) == 401
+            # a URL signed with the right key whose time is past
+            path = urllib.parse.urlsplit(location).path
+            past = int(time.time()) - 60
+            expired_sig = hmac.new(KEY.encode(), f"GET\n{past}\n{path}".encode(), hashlib.sha256).hexdigest()
+            assert refused(location.split("?")[0] + f"?temp_url_sig={expired_sig}&temp_url_expires={past}") == 401
+            # the same signing with a future time is accepted: the refusal above is the expiry
+            fresh_sig = hmac.new(KEY.encode(), f"GET\n{expires}\n{path}".encode(), hashlib.sha256).hexdigest()
+            assert fresh_sig == sig
+    finally:
+        r.cleanup()
+
+
+def test_wrong_password_is_503_and_never_printed(saio):
+    secret = "not-the-key-" + "x" * 8
+    r = SwiftRegistryProcess(SwiftSAIO.new_container(), swift={"password": secret}, redirect=False).start()
+    try:
+        data = random_bytes(4096)
+        st, _, body = r.request("POST", f"/v2/bad/app/blobs/uploads/?digest={sha256(data)}", body=data,
+                                headers={"Content-Type": "application/octet-stream", "Content-Length": str(len(data))})
+        assert st == 503 and error_codes(body) and b"storage unavailable" in body, (st, body)
+        log = r.read_log()
+        assert "authentication" in log
+        assert secret not in log and secret not in body.decode()
+        assert r.proc.poll() is None
+    finally:
+        r.cleanup()
+
+
+@pytest.fixture
+def registry_on_saio(saio):
+    r = SwiftRegistryProcess(SwiftSAIO.new_container(), redirect=False).start()
+    yield r
+    start_proxy_if_down()
+    r.cleanup()
+
+
+def start_proxy_if_down():
+    from swifthelpers import _auth
+    if _auth() is None:
+        start_proxy()
+
+
+def test_proxy_down_during_a_push_is_503_then_the_push_resumes(registry_on_saio):
+    r = registry_on_saio
+    first, second = random_bytes(1536 * 1024), random_bytes(700 * 1024)
+    loc = start_upload(r, "fault/push")
+    st, h, body = r.request("PATCH", loc, body=first, headers={
+        "Content-Type": "application/octet-stream", "Content-Length": str(len(first))})
+    assert st == 202, (st, body)
+    loc = location_path(r, h["location"])
+    stop_proxy()
+    st, _, body = r.request("PATCH", loc, body=second, headers={
+        "Content-Type": "application/octet-stream", "Content-Length": str(len(second)),
+        "Content-Range": f"{len(first)}-{len(first) + len(second) - 1}"}, timeout=120)
+    assert st == 503, (st, body)
+    assert error_codes(body) == ["UNKNOWN"], body
+    assert r.proc.poll() is None, "the registry must not crash"
+    start_proxy()
+    st, h, body = r.request("GET", loc)
+    assert st == 204 and h["range"] == f"0-{len(first) - 1}", (st, h, body)
+    st, h, body = r.request("PATCH", loc, body=second, headers={
+        "Content-Type": "application/octet-stream", "Content-Length": str(len(second)),
+        "Content-Range": f"{len(first)}-{len(first) + len(second) - 1}"}, timeout=120)
+    assert st == 202, (st, body)
+    digest = sha256(first + second)
+    st, _, body = r.request("PUT", with_query(location_path(r, h["location"]), digest=digest), headers={"Content-Length": "0"})
+    assert st == 201, (st, body)
+    st, _, body = r.request("GET", f"/v2/fault/push/blobs/{digest}", timeout=120)
+    assert st == 200 and body == first + second
+
+
+def test_proxy_down_during_a_pull_is_503_then_the_pull_works(registry_on_saio):
+    r = registry_on_saio
+    img = build_image(layers=1, layer_size=512 * 1024)
+    push_image(r, "fault/pull", img, tag="v1")
+    stop_proxy()
+    st, _, body = r.request("GET", f"/v2/fault/pull/blobs/{img.blobs[0].digest}", timeout=120)
+    assert st == 503 and error_codes(body) == ["UNKNOWN"], (st, body)
+    st, _, body = r.request("GET", "/v2/fault/pull/manifests/v1", headers={"Accept": img.media_type}, timeout=120)
+    assert st in (200, 503), (st, body)  # the manifest may be served from the registry's cache
+    assert r.proc.poll() is None, "the registry must not crash"
+    start_proxy()
+    st, _, body = r.request("GET", f"/v2/fault/pull/blobs/{img.blobs[0].digest}", timeout=120)
+    assert st == 200 and body == img.blobs[0].data
