@@ -138,3 +138,83 @@ def test_proxy_down_during_a_pull_is_503_then_the_pull_works(registry_on_saio):
     start_proxy()
     st, _, body = r.request("GET", f"/v2/fault/pull/blobs/{img.blobs[0].digest}", timeout=120)
     assert st == 200 and body == img.blobs[0].data
+
+
+class _IdentityStandIn:
+    """A stand-in for Keystone v3's `POST /v3/auth/tokens` on a free loopback port: it checks
+    the password request body (user and project by name in domain `Default`), answers with
+    a token of the SAIO's tempauth as `X-Subject-Token` and a catalog whose only working
+    object-store endpoint is the internal one of RegionTwo (the others point at a closed
+    port), so the driver's region and interface choice is checked too. Real Keystone is not
+    run here yet (see docs/storage.md)."""
+
+    def __init__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from harness import free_port
+        from swifthelpers import _auth
+
+        stand_in = self
+        self.bodies = []
+        dead = f"http://127.0.0.1:{free_port()}/v1/AUTH_test"
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                stand_in.bodies.append(body)
+                auth = body.get("auth", {})
+                user = auth.get("identity", {}).get("password", {}).get("user", {})
+                ok = (self.path == "/v3/auth/tokens" and auth.get("identity", {}).get("methods") == ["password"]
+                      and user == {"name": "registry", "password": "s3cret", "domain": {"name": "Default"}}
+                      and auth.get("scope") == {"project": {"name": "images", "domain": {"name": "Default"}}})
+                if not ok:
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                token, storage = _auth()
+                catalog = [{"type": "identity", "endpoints": [{"interface": "public", "region": "RegionTwo", "url": dead}]},
+                           {"type": "object-store", "name": "swift", "endpoints": [
+                               {"interface": "public", "region": "RegionOne", "region_id": "RegionOne", "url": dead},
+                               {"interface": "internal", "region": "RegionOne", "region_id": "RegionOne", "url": dead},
+                               {"interface": "public", "region": "RegionTwo", "region_id": "RegionTwo", "url": dead},
+                               {"interface": "internal", "region": "RegionTwo", "region_id": "RegionTwo", "url": storage}]}]
+                out = json.dumps({"token": {"methods": ["password"], "expires_at": "2099-01-01T00:00:00.000000Z",
+                                            "project": {"name": "images", "domain": {"name": "Default"}},
+                                            "catalog": catalog}}).encode()
+                self.send_response(201)
+                self.send_header("X-Subject-Token", token)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+        self.port = free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def test_keystone_v3_project_credentials_push_and_pull(saio):
+    identity = _IdentityStandIn()
+    r = SwiftRegistryProcess(SwiftSAIO.new_container(), redirect=False, swift={
+        "authurl": f"http://127.0.0.1:{identity.port}/v3", "username": "registry", "password": "s3cret",
+        "domain": "Default", "tenant": "images", "region": "RegionTwo", "endpointtype": "internal"}).start()
+    try:
+        img = build_image(layers=2, layer_size=1536 * 1024)
+        push_image(r, "v3/app", img, tag="v1")
+        for blob in img.blobs:
+            st, _, body = r.request("GET", f"/v2/v3/app/blobs/{blob.digest}", timeout=60)
+            assert st == 200 and body == blob.data
+        assert len(identity.bodies) >= 1
+    finally:
+        r.cleanup()
+        identity.stop()
