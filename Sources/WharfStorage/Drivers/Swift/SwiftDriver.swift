@@ -9,7 +9,7 @@ import WharfHTTPClient
 ///   missing and, with `secretkey`, sets the temp-URL key on the account (or container).
 /// - Writers (``SwiftWriter``) send `chunksize` segments and join them at close with a Static
 ///   Large Object manifest; content under one chunk is a single PUT.
-/// - Reads stream GETs with `Range` (``SwiftReader``); an SLO's GET returns the joined bytes.
+/// - Reads stream GETs with `Range` (``ResumingObjectReader``); an SLO's GET returns the joined bytes.
 /// - `list` follows `marker` through `prefix` + `delimiter` listings; `stat` is a HEAD, or a
 ///   one-entry prefix listing for a directory.
 /// - `move` is a server-side COPY with `multipart-manifest=get` (an SLO's manifest is copied,
@@ -106,6 +106,7 @@ public final class SwiftDriver: StorageDriver, StorageErrorMapping, @unchecked S
             }
             return StorageError.unknown(driver: "swift", message: text)
         case is CancellationError: return error
+        case let e as HTTPClientError: return StorageError.unavailable(driver: "swift", message: "\(operation) \(path): \(e)")
         default: return StorageError.unknown(driver: "swift", message: "\(operation) \(path): \(error)")
         }
     }
@@ -194,7 +195,7 @@ public final class SwiftDriver: StorageDriver, StorageErrorMapping, @unchecked S
             throw StorageError.pathNotFound(path)
         }
         guard offset >= 0, offset <= h.size else { throw StorageError.invalidOffset(path: path, offset: offset) }
-        return SwiftReader(driver: self, path: path, offset: offset, size: h.size)
+        return objectReader(path, offset: offset, size: h.size)
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
