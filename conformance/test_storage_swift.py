@@ -4,6 +4,8 @@ or tampered URL refused), a wrong password is 503 and never printed, and the pro
 during a push and during a pull gives 503 with the OCI error JSON and no crash, and Wharf
 recovers once it is back."""
 import hashlib
+import os
+import shutil
 import hmac
 import time
 import urllib.error
@@ -23,6 +25,8 @@ KEY = "wharf-temp-url-key"
 
 @pytest.fixture(scope="module")
 def saio():
+    if shutil.which("swift-proxy-server") is None:
+        pytest.skip("Debian's swift packages are not installed (see .ci/run)")
     s = SwiftSAIO().start()
     yield s
     s.stop()
@@ -218,3 +222,60 @@ def test_keystone_v3_project_credentials_push_and_pull(saio):
     finally:
         r.cleanup()
         identity.stop()
+
+
+def _proc_stat(pid):
+    """(peak RSS in KiB, CPU seconds) of a process, from /proc."""
+    with open(f"/proc/{pid}/status") as f:
+        hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return hwm, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_one_gib_push_and_pull_keep_rss_bounded(saio):
+    """A 1 GiB blob pushed in one streamed PATCH and pulled back: Wharf's peak RSS stays
+    far below the blob (one 1 MiB segment per upload plus buffers). Prints MB/s and CPU
+    seconds per GB for bench/RESULTS.md; asserts only bytes."""
+    r = SwiftRegistryProcess(SwiftSAIO.new_container(), redirect=False).start()
+    try:
+        size, piece = 1 << 30, random_bytes(1 << 20)
+        digest = hashlib.sha256()
+        for _ in range(size // len(piece)):
+            digest.update(piece)
+        digest = "sha256:" + digest.hexdigest()
+        loc = start_upload(r, "big/blob")
+        _, cpu0 = _proc_stat(r.proc.pid)
+        t0 = time.monotonic()
+        conn = r.connection(timeout=600)
+        conn.request("PATCH", loc, body=(piece for _ in range(size // len(piece))),
+                     headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)})
+        answer = conn.getresponse()
+        answer.read()
+        assert answer.status == 202, answer.status
+        loc = location_path(r, answer.getheader("location"))
+        st, _, body = r.request("PUT", with_query(loc, digest=digest), headers={"Content-Length": "0"}, timeout=600)
+        assert st == 201, (st, body)
+        push_seconds = time.monotonic() - t0
+        peak_push, cpu1 = _proc_stat(r.proc.pid)
+        t1 = time.monotonic()
+        conn = r.connection(timeout=600)
+        conn.request("GET", f"/v2/big/blob/blobs/{digest}")
+        answer = conn.getresponse()
+        assert answer.status == 200
+        got, check = 0, hashlib.sha256()
+        while True:
+            chunk = answer.read(1 << 20)
+            if not chunk:
+                break
+            got += len(chunk)
+            check.update(chunk)
+        pull_seconds = time.monotonic() - t1
+        peak, cpu2 = _proc_stat(r.proc.pid)
+        assert got == size and "sha256:" + check.hexdigest() == digest
+        print(f"\nswift 1 GiB: push {size / push_seconds / 1e6:.0f} MB/s, {(cpu1 - cpu0) / (size / 1e9):.2f} CPU s/GB; "
+              f"pull {size / pull_seconds / 1e6:.0f} MB/s, {(cpu2 - cpu1) / (size / 1e9):.2f} CPU s/GB; "
+              f"peak RSS {peak_push // 1024} MiB after push, {peak // 1024} MiB after pull")
+        assert peak < 160 * 1024, f"wharf's RSS peaked at {peak} KiB for a 1 GiB blob"
+    finally:
+        r.cleanup()

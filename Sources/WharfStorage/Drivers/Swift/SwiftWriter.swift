@@ -122,12 +122,35 @@ final class SwiftWriter: StorageWriter, @unchecked Sendable {
         state = next
     }
 
+    /// The most entries Swift takes in one manifest (`max_manifest_segments`' default).
+    static let maxManifestSegments = 1000
+
+    /// PUTs the manifest of `segments` at the path. Past ``maxManifestSegments`` entries,
+    /// runs of them become manifests of their own (nested SLOs, which Swift reads and deletes
+    /// recursively) in this writer's segment directory.
     private func putManifest(_ segments: [Segment]) async throws {
+        var entries = segments
+        var level = 0
+        while entries.count > Self.maxManifestSegments {
+            var grouped: [Segment] = []
+            for start in stride(from: 0, to: entries.count, by: Self.maxManifestSegments) {
+                let run = Array(entries[start..<min(entries.count, start + Self.maxManifestSegments)])
+                let name = segmentDirectory + String(format: "/manifest-%d-%08d", level, grouped.count)
+                try await putManifest(run, name: name)
+                grouped.append(Segment(path: containerPath + name, etag: "", size: run.reduce(0) { $0 + $1.size }))
+            }
+            entries = grouped
+            level += 1
+        }
+        try await putManifest(entries, name: driver.key(path))
+    }
+
+    private func putManifest(_ segments: [Segment], name: String) async throws {
         let entries: [[String: Any]] = segments.map { s in
             ["path": s.path, "etag": s.etag.isEmpty ? NSNull() : s.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")),
              "size_bytes": s.size]
         }
-        _ = try await driver.client.send("PUT", driver.client.resource(driver.key(path), [("multipart-manifest", "put")]),
+        _ = try await driver.client.send("PUT", driver.client.resource(name, [("multipart-manifest", "put")]),
                                          headers: [("Content-Type", "application/octet-stream")],
                                          body: try JSONSerialization.data(withJSONObject: entries))
     }
