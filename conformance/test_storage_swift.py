@@ -16,7 +16,8 @@ import pytest
 
 from harness import sha256
 from ocihelpers import build_image, error_codes, location_path, push_image, random_bytes, start_upload, with_query
-from swifthelpers import SwiftRegistryProcess, SwiftSAIO, start_proxy, stop_proxy
+from storagehelpers import push_through_an_outage
+from swifthelpers import SwiftRegistryProcess, SwiftSAIO, _auth, start_proxy, stop_proxy
 
 pytestmark = pytest.mark.wharf_only
 
@@ -95,38 +96,12 @@ def registry_on_saio(saio):
 
 
 def start_proxy_if_down():
-    from swifthelpers import _auth
     if _auth() is None:
         start_proxy()
 
 
 def test_proxy_down_during_a_push_is_503_then_the_push_resumes(registry_on_saio):
-    r = registry_on_saio
-    first, second = random_bytes(1536 * 1024), random_bytes(700 * 1024)
-    loc = start_upload(r, "fault/push")
-    st, h, body = r.request("PATCH", loc, body=first, headers={
-        "Content-Type": "application/octet-stream", "Content-Length": str(len(first))})
-    assert st == 202, (st, body)
-    loc = location_path(r, h["location"])
-    stop_proxy()
-    st, _, body = r.request("PATCH", loc, body=second, headers={
-        "Content-Type": "application/octet-stream", "Content-Length": str(len(second)),
-        "Content-Range": f"{len(first)}-{len(first) + len(second) - 1}"}, timeout=120)
-    assert st == 503, (st, body)
-    assert error_codes(body) == ["UNKNOWN"], body
-    assert r.proc.poll() is None, "the registry must not crash"
-    start_proxy()
-    st, h, body = r.request("GET", loc)
-    assert st == 204 and h["range"] == f"0-{len(first) - 1}", (st, h, body)
-    st, h, body = r.request("PATCH", loc, body=second, headers={
-        "Content-Type": "application/octet-stream", "Content-Length": str(len(second)),
-        "Content-Range": f"{len(first)}-{len(first) + len(second) - 1}"}, timeout=120)
-    assert st == 202, (st, body)
-    digest = sha256(first + second)
-    st, _, body = r.request("PUT", with_query(location_path(r, h["location"]), digest=digest), headers={"Content-Length": "0"})
-    assert st == 201, (st, body)
-    st, _, body = r.request("GET", f"/v2/fault/push/blobs/{digest}", timeout=120)
-    assert st == 200 and body == first + second
+    push_through_an_outage(registry_on_saio, stop_proxy, start_proxy, random_bytes(1536 * 1024), random_bytes(700 * 1024))
 
 
 def test_proxy_down_during_a_pull_is_503_then_the_pull_works(registry_on_saio):
@@ -158,7 +133,6 @@ class _IdentityStandIn:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         from harness import free_port
-        from swifthelpers import _auth
 
         stand_in = self
         self.bodies = []
