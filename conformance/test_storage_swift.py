@@ -253,3 +253,21 @@ def test_one_gib_push_and_pull_keep_rss_bounded(saio):
         assert peak < 160 * 1024, f"wharf's RSS peaked at {peak} KiB for a 1 GiB blob"
     finally:
         r.cleanup()
+
+
+def test_a_refused_token_logs_in_again(saio):
+    """Every tempauth token lives in memcached: flushing it makes the registry's token
+    unknown (401) mid-life; the driver logs in again and the request still succeeds."""
+    import socket
+    r = SwiftRegistryProcess(SwiftSAIO.new_container(), redirect=False).start()
+    try:
+        img = build_image(layers=1, layer_size=64 * 1024)
+        push_image(r, "reauth/app", img, tag="v1")
+        with socket.create_connection(("127.0.0.1", 9314), timeout=5) as s:
+            s.sendall(b"flush_all\r\n")
+            assert s.recv(64).startswith(b"OK")
+        assert _auth() is not None  # tempauth answers; the old token is gone
+        st, _, body = r.request("GET", f"/v2/reauth/app/blobs/{img.blobs[1].digest}", timeout=60)
+        assert st == 200 and body == img.blobs[1].data, (st, body[:200])
+    finally:
+        r.cleanup()
