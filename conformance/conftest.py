@@ -21,13 +21,15 @@ STORAGE = os.environ.get("CONFORMANCE_STORAGE", "filesystem")
 _moto = []
 _gcs = []
 _azure = []
+_swift = []
 
 
 def _registry_process():
     """A registry on the storage CONFORMANCE_STORAGE names: filesystem (default) or s3 (a
     fresh bucket on one moto_server per session), or s3-replicas (3 registries on one bucket
     behind a round-robin proxy); gcs and gcs-replicas likewise on gcp-storage-emulator, azure
-    and azure-replicas on one azure-blob-fake.
+    and azure-replicas on one azure-blob-fake, swift and swift-replicas on the SAIO (a fresh
+    container each).
     Blob GETs stream through Wharf unless CONFORMANCE_S3_REDIRECT=1 (S3, Azure)."""
     redirect = os.environ.get("CONFORMANCE_S3_REDIRECT", "0") != "0"
     if STORAGE in ("gcs", "gcs-replicas"):
@@ -44,6 +46,13 @@ def _registry_process():
         if STORAGE == "azure-replicas":
             return AzureReplicaSet(_azure[0].endpoint, _azure[0].create_container(), redirect=redirect)
         return AzureRegistryProcess(_azure[0].endpoint, _azure[0].create_container(), redirect=redirect)
+    if STORAGE in ("swift", "swift-replicas"):
+        from swifthelpers import SwiftSAIO, SwiftRegistryProcess, SwiftReplicaSet
+        if not _swift:
+            _swift.append(SwiftSAIO().start())
+        if STORAGE == "swift-replicas":
+            return SwiftReplicaSet(SwiftSAIO.new_container(), redirect=redirect)
+        return SwiftRegistryProcess(SwiftSAIO.new_container(), redirect=redirect)
     if STORAGE not in ("s3", "s3-replicas"):
         return RegistryProcess()
     from s3helpers import MotoServer, S3RegistryProcess, S3ReplicaSet
@@ -55,7 +64,7 @@ def _registry_process():
 
 
 def pytest_sessionfinish(session, exitstatus):
-    for m in _moto + _gcs + _azure:
+    for m in _moto + _gcs + _azure + _swift:
         m.stop()
 
 

@@ -318,3 +318,36 @@ def check_1gib_push_in_bounded_memory(registry, name, bound_kib):
     assert pull_digest(registry, name, digest) == (digest, 1 << 30)
     assert registry.proc.poll() is None
     return peak
+def push_through_an_outage(r, stop, restart, first, second, name="fault/push"):
+    """The object store stopped between two PATCHes of one upload: the second PATCH is 503
+    with the OCI error JSON and the registry keeps running; once `restart()` brought the
+    store back, the upload is where the first PATCH left it, the second PATCH and the
+    commit succeed and the blob reads back whole."""
+    from harness import sha256
+    from ocihelpers import error_codes, location_path, start_upload, with_query
+
+    def patch(loc, data, start):
+        return r.request("PATCH", loc, body=data, headers={
+            "Content-Type": "application/octet-stream", "Content-Length": str(len(data)),
+            "Content-Range": f"{start}-{start + len(data) - 1}"}, timeout=120)
+
+    loc = start_upload(r, name)
+    st, h, body = patch(loc, first, 0)
+    assert st == 202, (st, body)
+    loc = location_path(r, h["location"])
+    stop()
+    st, _, body = patch(loc, second, len(first))
+    assert st == 503, (st, body)
+    assert error_codes(body) == ["UNKNOWN"] and b"storage unavailable" in body, body
+    assert r.proc.poll() is None, "the registry must not crash"
+    restart()
+    # The upload is where the last successful request left it, on any replica.
+    st, h, body = r.request("GET", loc)
+    assert st == 204 and h["range"] == f"0-{len(first) - 1}", (st, h, body)
+    st, h, body = patch(loc, second, len(first))
+    assert st == 202, (st, body)
+    digest = sha256(first + second)
+    st, _, body = r.request("PUT", with_query(location_path(r, h["location"]), digest=digest), headers={"Content-Length": "0"})
+    assert st == 201, (st, body)
+    st, _, body = r.request("GET", f"/v2/{name}/blobs/{digest}", timeout=120)
+    assert st == 200 and body == first + second

@@ -4,8 +4,8 @@ once it is back (the emulator keeps its objects on disk across the restart)."""
 import pytest
 
 from gcshelpers import GCSEmulator, GCSRegistryProcess
-from harness import sha256
-from ocihelpers import build_image, error_codes, location_path, push_image, random_bytes, start_upload, with_query
+from ocihelpers import build_image, error_codes, push_image, random_bytes
+from storagehelpers import push_through_an_outage
 
 pytestmark = pytest.mark.wharf_only
 
@@ -29,32 +29,7 @@ def gcs_down_and_back(tmp_path):
 
 def test_emulator_down_during_a_push_is_503_then_the_push_resumes(gcs_down_and_back):
     r, gcs, restart = gcs_down_and_back
-    first, second = random_bytes(300 * 1024), random_bytes(200 * 1024)
-    loc = start_upload(r, "fault/push")
-    st, h, body = r.request("PATCH", loc, body=first, headers={
-        "Content-Type": "application/octet-stream", "Content-Length": str(len(first))})
-    assert st == 202, (st, body)
-    loc = location_path(r, h["location"])
-    gcs.stop()
-    st, _, body = r.request("PATCH", loc, body=second, headers={
-        "Content-Type": "application/octet-stream", "Content-Length": str(len(second)),
-        "Content-Range": f"{len(first)}-{len(first) + len(second) - 1}"}, timeout=120)
-    assert st == 503, (st, body)
-    assert error_codes(body) == ["UNKNOWN"] and b"storage unavailable" in body, body
-    assert r.proc.poll() is None, "the registry must not crash"
-    restart()
-    # The upload is where the last successful request left it, on any replica.
-    st, h, body = r.request("GET", loc)
-    assert st == 204 and h["range"] == f"0-{len(first) - 1}", (st, h, body)
-    st, h, body = r.request("PATCH", loc, body=second, headers={
-        "Content-Type": "application/octet-stream", "Content-Length": str(len(second)),
-        "Content-Range": f"{len(first)}-{len(first) + len(second) - 1}"}, timeout=120)
-    assert st == 202, (st, body)
-    digest = sha256(first + second)
-    st, _, body = r.request("PUT", with_query(location_path(r, h["location"]), digest=digest), headers={"Content-Length": "0"})
-    assert st == 201, (st, body)
-    st, _, body = r.request("GET", f"/v2/fault/push/blobs/{digest}", timeout=120)
-    assert st == 200 and body == first + second
+    push_through_an_outage(r, gcs.stop, restart, random_bytes(300 * 1024), random_bytes(200 * 1024))
 
 
 def test_emulator_down_during_a_pull_is_503_then_the_pull_works(gcs_down_and_back):

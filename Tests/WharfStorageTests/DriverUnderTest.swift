@@ -27,6 +27,9 @@ struct DriverUnderTest: Sendable, CustomTestStringConvertible {
     /// Azure Blob on the azure-blob-fake (see ``AzureBlobFake``): a fresh container per test, under a root directory.
     static let azure = DriverUnderTest(name: "azure") { _ in try await AzureBlobFake.freshDriver(rootDirectory: "registry/root") }
 
+    /// Swift on the SAIO (see ``SwiftSAIO``): a fresh container per test, under a root directory.
+    static let swift = DriverUnderTest(name: "swift") { _ in try await SwiftSAIO.freshDriver(rootDirectory: "registry/root") }
+
     static func instrumented(_ kind: DriverUnderTest) -> DriverUnderTest {
         DriverUnderTest(name: "instrumented(\(kind.name))") { scratch in
             InstrumentedDriver(try await kind.build(scratch))
@@ -37,6 +40,7 @@ struct DriverUnderTest: Sendable, CustomTestStringConvertible {
         + (MotoServer.endpoint != nil ? [s3, instrumented(s3)] : [])
         + (GCSEmulator.endpoint != nil ? [gcs, instrumented(gcs)] : [])
         + (AzureBlobFake.endpoint != nil ? [azure, instrumented(azure)] : [])
+        + (SwiftSAIO.authURL != nil ? [swift, instrumented(swift)] : [])
 
     /// Runs `body` with a fresh driver, then removes its scratch directory.
     func with(_ body: (StorageDriver) async throws -> Void) async throws {

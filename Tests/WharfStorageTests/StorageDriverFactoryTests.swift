@@ -21,7 +21,7 @@ struct StorageDriverFactoryTests {
     @Test func buildsTheInMemoryDriver() throws {
         let driver = try StorageDriverFactory.make(name: "InMemory", parameters: [:])
         #expect(driver is InMemoryDriver)
-        #expect(StorageDriverFactory.knownNames == ["filesystem", "inmemory", "s3", "gcs", "azure"])
+        #expect(StorageDriverFactory.knownNames == ["filesystem", "inmemory", "s3", "gcs", "azure", "swift"])
         #expect(StorageDriverFactory.defaultRootDirectory == "./data")
     }
 

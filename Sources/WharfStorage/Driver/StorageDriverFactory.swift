@@ -21,11 +21,12 @@ public enum StorageDriverFactory {
         S3Driver.registration,
         GCSDriver.registration,
         AzureDriver.registration,
+        SwiftDriver.registration,
     ]
 
     /// Drivers distribution has that Wharf does not run yet: named in a clear error
     /// rather than "unknown key".
-    public static let planned: [String] = ["swift", "oss"]
+    public static let planned: [String] = ["oss"]
 
     /// Every driver name ``make(name:parameters:)`` accepts.
     public static let knownNames = registrations.map(\.name)

@@ -9,7 +9,7 @@ import WharfHTTPClient
 ///   following `pageToken`).
 /// - Writers stream through resumable uploads in `chunksize` chunks (see ``GCSWriter``);
 ///   whatever a writer leaves on close is an ordinary object, so any replica continues it.
-/// - Reads stream `alt=media` GETs from an offset with `Range` (``GCSReader``).
+/// - Reads stream `alt=media` GETs from an offset with `Range` (``ResumingObjectReader``).
 /// - `move` is objects.rewrite, looping on `rewriteToken`, then a delete.
 /// - `redirectURL` is a V4 signed URL when there is a service-account key (``GCSSignedURL``).
 /// - `delete` of a tree lists the prefix and deletes through the batch endpoint, 100 per call.
@@ -86,6 +86,7 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
             }
             return StorageError.unknown(driver: "gcs", message: text)
         case is CancellationError: return error
+        case let e as HTTPClientError: return StorageError.unavailable(driver: "gcs", message: "\(operation) \(path): \(e)")
         default: return StorageError.unknown(driver: "gcs", message: "\(operation) \(path): \(error)")
         }
     }
@@ -155,7 +156,7 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
             throw StorageError.pathNotFound(path)
         }
         guard offset >= 0, offset <= m.size else { throw StorageError.invalidOffset(path: path, offset: offset) }
-        return GCSReader(driver: self, path: path, offset: offset, size: m.size)
+        return objectReader(path, offset: offset, size: m.size)
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
