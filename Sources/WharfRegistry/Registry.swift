@@ -32,6 +32,9 @@ public struct RegistryOptions: Sendable {
     /// Largest request body of one upload request (POST/PATCH/PUT); the default lifts the
     /// server's general body cap, since layers can be many GiB.
     public var maxUploadRequestSize: Int64 = Int64.max
+    /// Tests only (`WHARF_TEST_MANIFEST_PUT_DELAY`): seconds a manifest PUT waits between
+    /// checking its blobs and writing its links, to force a race with garbage collection.
+    public var testManifestPutDelay: Double = 0
 
     /// Distribution's defaults.
     public init() {}
@@ -78,6 +81,16 @@ public final class Registry: @unchecked Sendable {
     /// before serving. Throws when the route table does not define `id` or it has a handler.
     public func addRoute(_ id: RouteID, _ handler: @escaping HTTPHandler) throws {
         try routes.bind(id, handler)
+    }
+
+    /// An online garbage collector over this registry's storage (`storage.maintenance.gc`):
+    /// what it deletes leaves this registry's caches. `holder` names this replica in the lease.
+    public func onlineCollector(holder: String, settings: OnlineCollector.Settings) -> OnlineCollector {
+        let manifests = context.manifests
+        return OnlineCollector(driver: driver, paths: context.paths, holder: holder, links: context.links, settings: settings,
+                               logger: logger, metrics: context.metrics, forget: { digests in
+                                   for digest in digests { manifests.remove(digest) }
+                               })
     }
 
     /// The handler for every request the registry serves (`/v2/...`, `/healthz`), with no middleware.

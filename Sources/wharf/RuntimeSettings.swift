@@ -60,6 +60,9 @@ struct RuntimeSettings {
             options.httpSecret = SecureRandom.bytes(32)
             generatedSecret = true
         }
+        if let delay = ProcessInfo.processInfo.environment["WHARF_TEST_MANIFEST_PUT_DELAY"].flatMap(Double.init), delay > 0 {
+            options.testManifestPutDelay = delay
+        }
         registry = options
     }
 }

@@ -29,9 +29,10 @@ enum ServeCommand: WharfCommand {
         }
         let loaded: LoadedConfiguration
         let settings: RuntimeSettings
+        let instanceID = UUID().uuidString.lowercased()
         do {
             loaded = try Configuration.load(file: parsed.positionals.first, environment: ProcessInfo.processInfo.environment)
-            settings = try RuntimeSettings(loaded.configuration, instanceID: UUID().uuidString.lowercased())
+            settings = try RuntimeSettings(loaded.configuration, instanceID: instanceID)
         } catch {
             Console.err("\(error)")
             return ExitCode.usage
@@ -88,6 +89,9 @@ enum ServeCommand: WharfCommand {
         // Old tag revisions are pruned on storage.maintenance.pruning.schedule.
         let pruneSchedule = PruneSchedule.configured(config.storage, driver: driver, logger: logger, metrics: operations.metrics)
         pruneSchedule?.start()
+        // Unreferenced blobs are collected every storage.maintenance.gc.interval, under a lease.
+        let collector = OnlineCollector.configured(config.storage, registry: registry, holder: instanceID)
+        collector?.start()
         // openshift.metrics.secret works with auth on too: a metrics request carrying it skips
         // the role check, and the endpoint verifies the secret itself.
         let secretHolder = operations.metrics.map { MetricsEndpoint(metrics: $0, secret: config.operations.metricsSecret) }
@@ -114,6 +118,7 @@ enum ServeCommand: WharfCommand {
                                       "draintimeout": ConfigValueParser.formatDuration(config.http.drainTimeout)])
         purger?.cancel()
         pruneSchedule?.cancel()
+        collector?.cancel()
         await server.shutdown(gracePeriod: config.http.drainTimeout)
         logger.info("stopped")
         return ExitCode.success

@@ -61,7 +61,7 @@ extension GarbageCollector {
 
     /// Removes an untagged revision as distribution's vacuum does (its entry in every tag's
     /// history, then its revision directory), and Wharf's referrer entry for it.
-    private func removeRevision(_ scan: RepositoryScan, _ digest: Digest, links: LinkFiles) async throws {
+    func removeRevision(_ scan: RepositoryScan, _ digest: Digest, links: LinkFiles) async throws {
         guard !options.dryRun else { return }
         for tag in scan.tags {
             try await links.delete(StoragePath.parent(paths.tagIndexLink(scan.name, tag, digest)))
