@@ -164,6 +164,28 @@ def test_manifest_put_racing_a_sweep_fails_cleanly(slow_put_registry):
         assert reg.request("GET", f"/v2/gc/race/blobs/{blob.digest}")[2] == blob.data
 
 
+def test_manifest_put_after_mark_two_fails_while_the_plan_lists_its_blobs(tmp_path):
+    storage = str(tmp_path / "data")
+    reg = RegistryProcess(storage_dir=storage, config=gc_config(), env={"WHARF_TEST_GC_SWEEP_PAUSE": "6"}).start()
+    try:
+        image = build_image(layers=2)
+        for blob in image.blobs:
+            push_blob(reg, "gc/late", blob)
+        age_tree(os.path.join(storage, "docker/registry/v2"))
+        plans = os.path.join(storage, "docker/registry/v2/_wharf/gc/plans")
+        wait_for(lambda: os.path.isdir(plans) and os.listdir(plans), "a published plan")
+        time.sleep(2.5)  # past sweepAfter (1 s) and mark 2; the sweep is held for 6 s
+        # The blobs are all still there: only the plan can tell this PUT it is too late.
+        assert all(os.path.exists(blob_path(storage, b.digest)) for b in image.blobs)
+        status, _, body = push_manifest(reg, "gc/late", "v1", image, expect=None)
+        assert status == 400 and error_codes(body) == ["MANIFEST_BLOB_UNKNOWN"], (status, body)
+        wait_for(lambda: not os.listdir(plans), "the sweep to finish", timeout=40)
+        assert [b for b in image.blobs if os.path.exists(blob_path(storage, b.digest))] == []
+        assert manifest_status(reg, "gc/late", "v1") == 404
+    finally:
+        reg.cleanup()
+
+
 def test_manifest_put_before_sweep_after_keeps_its_blobs(tmp_path):
     storage = str(tmp_path / "data")
     reg = RegistryProcess(storage_dir=storage, config=gc_config(sweepdelay="8s")).start()

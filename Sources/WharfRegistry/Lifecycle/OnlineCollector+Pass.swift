@@ -99,6 +99,7 @@ extension OnlineCollector {
             if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
             // Mark 2: every link written before sweepAfter is seen here.
             let second = try await mark(now: Date(), allowed: Set(plan.revisions), report: &report)
+            if settings.testSweepPause > 0 { try await Task.sleep(nanoseconds: UInt64(settings.testSweepPause * 1e9)) }
             result = try await sweep(plan: plan, second: second, candidates: blobs, report: &report)
         } catch {
             try? await driver.delete(planPath)

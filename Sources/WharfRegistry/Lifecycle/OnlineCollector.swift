@@ -35,6 +35,9 @@ public final class OnlineCollector: @unchecked Sendable {
         public var maxSweep: Double = 300
         /// The largest clock difference between replicas tolerated, in seconds.
         public var clockSkew: Double = 5
+        /// Tests only (`WHARF_TEST_GC_SWEEP_PAUSE`): seconds between mark 2 and the first
+        /// deletion, to force a manifest PUT into that window.
+        public var testSweepPause: Double = 0
 
         public init(interval: Double, gracePeriod: Double, deleteUntagged: Bool, dryRun: Bool) {
             self.interval = interval
