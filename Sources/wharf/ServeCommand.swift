@@ -89,6 +89,13 @@ enum ServeCommand: WharfCommand {
         // Old tag revisions are pruned on storage.maintenance.pruning.schedule.
         let pruneSchedule = PruneSchedule.configured(config.storage, driver: driver, logger: logger, metrics: operations.metrics)
         pruneSchedule?.start()
+        do {
+            let endpoint = PrunerEndpoint(schedule: pruneSchedule, scheduleText: config.storage.pruning.schedule.description)
+            try registry.addRoute(.pruner, endpoint.handler)
+        } catch {
+            logger.error("cannot add routes", ["error": "\(error)"])
+            return ExitCode.failure
+        }
         // Unreferenced blobs are collected every storage.maintenance.gc.interval, under a lease.
         let collector = OnlineCollector.configured(config.storage, registry: registry, holder: instanceID)
         collector?.start()

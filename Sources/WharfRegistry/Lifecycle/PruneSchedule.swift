@@ -39,7 +39,7 @@ public final class PruneSchedule: @unchecked Sendable {
     }
 
     /// One run's outcome.
-    public struct Run: Sendable, Equatable {
+    public struct Run: Sendable, Equatable, Encodable {
         public var started: Date
         public var finished: Date
         public var succeeded: Bool
@@ -51,7 +51,8 @@ public final class PruneSchedule: @unchecked Sendable {
     }
 
     private let driver: StorageDriver
-    private let settings: Settings
+    /// What this schedule prunes, and how much history it keeps.
+    public let settings: Settings
     private let logger: Logger
     private let metrics: RegistryMetrics?
     private let lock = NSLock()
