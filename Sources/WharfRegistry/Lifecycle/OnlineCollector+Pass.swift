@@ -46,16 +46,9 @@ extension OnlineCollector {
     func unmarkedBlobs(_ marked: Set<Digest>, now: Date) async throws -> [Digest: Int64] {
         var found: [Digest: Int64] = [:]
         let cutoff = now.addingTimeInterval(-settings.gracePeriod)
-        do {
-            try await driver.walk(paths.blobsRoot) { info in
-                guard !info.isDirectory, info.path.hasSuffix("/data") else { return .continue }
-                let parts = info.path.split(separator: "/")
-                guard parts.count >= 4, let digest = Digest.parse("\(parts[parts.count - 4]):\(parts[parts.count - 2])"),
-                      paths.blobData(digest) == info.path, !marked.contains(digest), info.modTime < cutoff else { return .continue }
-                found[digest] = info.size
-                return .continue
-            }
-        } catch StorageError.pathNotFound {}
+        try await StoredBlobs.walk(driver: driver, paths: paths) { info, digest in
+            if let digest, !marked.contains(digest), info.modTime < cutoff { found[digest] = info.size }
+        }
         return found
     }
 

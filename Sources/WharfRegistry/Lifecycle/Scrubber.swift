@@ -78,17 +78,9 @@ public struct Scrubber: Sendable {
         var stored: Set<Digest> = []
         var corrupt: Set<Digest> = []
         var blobPaths: [(Digest, String)] = []
-        do {
-            try await driver.walk(paths.blobsRoot) { info in
-                guard !info.isDirectory, info.path.hasSuffix("/data") else { return .continue }
-                let parts = info.path.split(separator: "/")
-                if parts.count >= 4, let digest = Digest.parse("\(parts[parts.count - 4]):\(parts[parts.count - 2])"),
-                   paths.blobData(digest) == info.path {
-                    blobPaths.append((digest, info.path))
-                }
-                return .continue
-            }
-        } catch StorageError.pathNotFound {}
+        try await StoredBlobs.walk(driver: driver, paths: paths) { info, digest in
+            if let digest { blobPaths.append((digest, info.path)) }
+        }
         for (digest, path) in blobPaths.sorted(by: { $0.1 < $1.1 }) {
             let hasher = DigestHasher(digest.algorithm)
             let size = try await stream(path) { hasher.update($0) }
