@@ -131,6 +131,11 @@ def test_grace_period_references_and_uploads(registry):
     log = reg.read_log()
     assert 'msg="online gc: start"' in log and 'msg="online gc: done"' in log and f"blobs_deleted={len(gone)}" in log
 
+    lease = os.path.join(storage, "docker/registry/v2/_wharf/gc/lease")
+    assert os.path.exists(lease)
+    assert reg.stop() == 0
+    assert not os.path.exists(lease), "a replica that stops gives its lease up"
+
 
 @pytest.fixture
 def slow_put_registry(tmp_path):

@@ -125,7 +125,7 @@ enum ServeCommand: WharfCommand {
                                       "draintimeout": ConfigValueParser.formatDuration(config.http.drainTimeout)])
         purger?.cancel()
         pruneSchedule?.cancel()
-        collector?.cancel()
+        await collector?.stop()
         await server.shutdown(gracePeriod: config.http.drainTimeout)
         logger.info("stopped")
         return ExitCode.success

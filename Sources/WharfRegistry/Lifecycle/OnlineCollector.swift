@@ -172,7 +172,14 @@ public final class OnlineCollector: @unchecked Sendable {
         lock.withLock { self.task = task }
     }
 
-    /// Stops the schedule (a pass in progress finishes; its plan expires on its own).
+    /// Stops the schedule and gives the lease up, so another replica collects without
+    /// waiting for the expiry (a pass in progress stops at its next wait).
+    public func stop() async {
+        cancel()
+        await lease.release()
+    }
+
+    /// Stops the schedule (a pass in progress stops at its next wait; its plan expires on its own).
     public func cancel() {
         lock.withLock {
             task?.cancel()
