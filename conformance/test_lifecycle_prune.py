@@ -117,6 +117,7 @@ def test_scheduled_pruning_in_serve():
         assert [status(reg, "prune/served", m.digest) for m in images] == [404, 200, 200], reg.read_log()[-2000:]
         log = reg.read_log()
         assert "image prune: deleted" in log and "image prune: done" in log, log[-2000:]
+        assert 'msg="image prune: history" successful="' in log and " 1 revisions" in log, log[-2000:]
         # The run is in the pruner's history, newest first (GET /extensions/v2/pruner).
         st, hdrs, body = reg.request("GET", "/extensions/v2/pruner")
         assert st == 200 and hdrs["content-type"].startswith("application/json")

@@ -111,6 +111,13 @@ public final class PruneSchedule: @unchecked Sendable {
         } else {
             logger.error("image prune: failed", ["error": run.error ?? ""])
         }
+        // The kept history (successfulJobsHistoryLimit / failedJobsHistoryLimit), as GET /extensions/v2/pruner shows it.
+        let kept = history
+        let format = ISO8601DateFormatter()
+        logger.info("image prune: history", [
+            "successful": kept.successful.map { "\(format.string(from: $0.finished)) \($0.revisions) revisions" }.joined(separator: "; "),
+            "failed": kept.failed.map { "\(format.string(from: $0.finished)) \($0.error ?? "")" }.joined(separator: "; "),
+        ])
         return run
     }
 
