@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Wharf: an OCI distribution registry. No package dependencies: Foundation, Dispatch,
-// the toolchain's test frameworks and system C libraries (OpenSSL, libcrypt) only.
+// the toolchain's test frameworks and system C libraries (OpenSSL, libcrypt, zlib) only.
 import PackageDescription
 
 let package = Package(
@@ -13,6 +13,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Linux syscalls Glibc's module leaves out (epoll, statx, O_DIRECT); headers only.
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
@@ -32,7 +33,7 @@ let package = Package(
         .target(name: "WharfConfig", dependencies: ["WharfStorage"]),
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
-                dependencies: ["WharfAPI", "WharfHTTP", "WharfHTTPClient", "WharfStorage", "WharfCrypto", "WharfMetrics", "WharfSystem"]),
+                dependencies: ["WharfAPI", "WharfHTTP", "WharfHTTPClient", "WharfStorage", "WharfCrypto", "WharfMetrics", "WharfSystem", "CZlib"]),
         .target(name: "WharfAuth", dependencies: ["WharfAPI", "WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
         .executableTarget(name: "wharf",
                           dependencies: ["WharfAPI", "WharfAuth", "WharfRegistry", "WharfHTTP", "WharfHTTPClient", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),

@@ -243,7 +243,7 @@ def test_mount_from_unreadable_project_falls_back_to_upload(auth):
 
 # --- the matrix -----------------------------------------------------------------------
 
-OPERATIONS = ["pull", "push", "delete", "catalog", "metrics"]
+OPERATIONS = ["pull", "push", "delete", "catalog", "metrics", "admin"]
 
 
 def expected(user, op, project):
@@ -260,7 +260,7 @@ def expected(user, op, project):
     all_projects = projects is not None and "*" in projects
     verbs = {"registry-viewer": {"pull"}, "registry-editor": {"pull", "push"}, "system:image-builder": {"pull", "push"},
              "registry-admin": {"pull", "push", "delete"}, "prometheus-scraper": set()}[role]
-    if op == "catalog":
+    if op in ("catalog", "admin"):
         return "ok" if role == "registry-admin" and all_projects else 403
     if op == "metrics":
         return "ok" if role == "prometheus-scraper" or (role == "registry-admin" and all_projects) else 403
@@ -278,10 +278,12 @@ def perform(auth, headers, op, project):
         return auth.request("DELETE", f"/v2/{repo}/manifests/{sha256(os.urandom(8))}", headers=headers)[0]
     if op == "catalog":
         return auth.request("GET", "/v2/_catalog", headers=headers)[0]
+    if op == "admin":
+        return auth.request("GET", "/extensions/v2/pruner", headers=headers)[0]
     return auth.request("GET", "/extensions/v2/metrics", headers=headers)[0]
 
 
-OK = {"pull": {200}, "push": {202}, "delete": {404}, "catalog": {200}, "metrics": {200}}
+OK = {"pull": {200}, "push": {202}, "delete": {404}, "catalog": {200}, "metrics": {200}, "admin": {200}}
 
 
 @pytest.mark.parametrize("mode", ["basic", "jwt"])
@@ -298,7 +300,7 @@ def test_role_matrix(auth, user, mode):
                 repo = f"{project}/app"
                 scope = {"pull": f"repository:{repo}:pull", "push": f"repository:{repo}:pull,push",
                          "delete": f"repository:{repo}:delete", "catalog": "registry:catalog:*",
-                         "metrics": "registry:metrics:*"}[op]
+                         "metrics": "registry:metrics:*", "admin": "registry:admin:*"}[op]
                 headers = {"Authorization": "Bearer " + auth.bearer_for(user, scope)}
             want = expected(user, op, project)
             got = perform(auth, headers, op, project)

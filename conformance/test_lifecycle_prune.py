@@ -117,6 +117,25 @@ def test_scheduled_pruning_in_serve():
         assert [status(reg, "prune/served", m.digest) for m in images] == [404, 200, 200], reg.read_log()[-2000:]
         log = reg.read_log()
         assert "image prune: deleted" in log and "image prune: done" in log, log[-2000:]
+        assert 'msg="image prune: history" successful="' in log and " 1 revisions" in log, log[-2000:]
+        # The run is in the pruner's history, newest first (GET /extensions/v2/pruner).
+        st, hdrs, body = reg.request("GET", "/extensions/v2/pruner")
+        assert st == 200 and hdrs["content-type"].startswith("application/json")
+        doc = json.loads(body)
+        assert doc["enabled"] is True and doc["schedule"] == "* * * * *" and doc["keepTagRevisions"] == 2
+        assert doc["successfulJobsHistoryLimit"] == 3 and doc["failedJobsHistoryLimit"] == 3
+        assert doc["failed"] == [] and 1 <= len(doc["successful"]) <= 3
+        assert doc["successful"][0]["succeeded"] is True and doc["successful"][-1]["revisions"] == 1
     finally:
         reg.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_pruner_endpoint_without_pruning():
+    reg = RegistryProcess(target="wharf").start()
+    try:
+        st, _, body = reg.request("GET", "/extensions/v2/pruner")
+        doc = json.loads(body)
+        assert st == 200 and doc["enabled"] is False and doc["successful"] == [] and doc["failed"] == []
+    finally:
+        reg.cleanup()

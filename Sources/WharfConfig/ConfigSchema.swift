@@ -60,6 +60,10 @@ public indirect enum ConfigSchema: Sendable {
                     ("enabled", .scalar), ("schedule", .scalar), ("suspend", .scalar), ("keeptagrevisions", .scalar),
                     ("keepyoungerthan", .scalar), ("ignoreinvalidimagereferences", .scalar), ("dryrun", .scalar),
                 ])),
+                ("gc", .section([
+                    ("enabled", .scalar), ("interval", .scalar), ("graceperiod", .scalar), ("deleteuntagged", .scalar),
+                    ("dryrun", .scalar), ("sweepdelay", .scalar), ("leaseduration", .scalar),
+                ])),
             ])),
             ("cache", .section([("blobdescriptor", .scalar)] + referenceCacheKeys)),
         ] + referenceStorageKeys + StorageDriverFactory.registrations.map { driver in

@@ -156,6 +156,8 @@ public struct Configuration: Equatable, Sendable {
         public var uploadPurging = UploadPurging()
         /// `storage.maintenance.pruning.*`.
         public var pruning = Pruning()
+        /// `storage.maintenance.gc.*`.
+        public var gc = OnlineGC()
         /// `storage.cache.blobdescriptor` (`inmemory` or `redis`), nil when unset.
         public var blobDescriptorCache: String? = nil
         /// `storage.tag.concurrencylimit`: tag lookups run at once per request (default 8, distribution's).
@@ -198,6 +200,28 @@ extension Configuration {
         public var ignoreInvalidImageReferences: Bool = true
         /// Only log what would be pruned.
         public var dryRun: Bool = false
+        /// Creates the defaults.
+        public init() {}
+    }
+}
+
+extension Configuration {
+    /// `storage.maintenance.gc.*`: online garbage collection inside `serve`.
+    public struct OnlineGC: Equatable, Sendable {
+        /// Collect while serving (off by default).
+        public var enabled: Bool = false
+        /// Seconds between passes (default 1h).
+        public var interval: Double = 3600
+        /// Blobs and revisions written less than this many seconds ago are kept (default 1h).
+        public var gracePeriod: Double = 3600
+        /// Also remove manifest revisions no tag reaches.
+        public var deleteUntagged: Bool = false
+        /// Only log and count what would be deleted.
+        public var dryRun: Bool = false
+        /// Seconds between publishing a plan and re-marking (default 30s).
+        public var sweepDelay: Double = 30
+        /// Seconds the collector's lease lasts without renewal (default 60s).
+        public var leaseDuration: Double = 60
         /// Creates the defaults.
         public init() {}
     }

@@ -256,6 +256,16 @@ extension Configuration {
             }
             if let v = try optionalDuration(pruning["keepyoungerthan"], "\(p).keepyoungerthan") { s.pruning.keepYoungerThan = v }
         }
+        if let gc = maintenance?["gc"] {
+            let p = "storage.maintenance.gc"
+            if let node = gc["enabled"], !node.isNull { s.gc.enabled = try node.bool(at: "\(p).enabled") }
+            if let node = gc["deleteuntagged"], !node.isNull { s.gc.deleteUntagged = try node.bool(at: "\(p).deleteuntagged") }
+            if let node = gc["dryrun"], !node.isNull { s.gc.dryRun = try node.bool(at: "\(p).dryrun") }
+            if let v = try optionalDuration(gc["interval"], "\(p).interval", positive: true) { s.gc.interval = v }
+            if let v = try optionalDuration(gc["graceperiod"], "\(p).graceperiod") { s.gc.gracePeriod = v }
+            if let v = try optionalDuration(gc["sweepdelay"], "\(p).sweepdelay", positive: true) { s.gc.sweepDelay = v }
+            if let v = try optionalDuration(gc["leaseduration"], "\(p).leaseduration", positive: true) { s.gc.leaseDuration = v }
+        }
         if let node = storage["cache"]?["blobdescriptor"], let v = try optionalString(node, "storage.cache.blobdescriptor") {
             guard v == "inmemory" || v == "redis" else {
                 throw node.error("storage.cache.blobdescriptor: unsupported cache '\(v)' (supported: inmemory, redis)")

@@ -123,6 +123,15 @@ public enum ConfigurationPrinter {
                 entry("ignoreinvalidimagereferences", scalar(String(s.pruning.ignoreInvalidImageReferences))),
                 entry("dryrun", scalar(String(s.pruning.dryRun))),
             ])),
+            entry("gc", map([
+                entry("enabled", scalar(String(s.gc.enabled))),
+                entry("interval", scalar(ConfigValueParser.formatDuration(s.gc.interval))),
+                entry("graceperiod", scalar(ConfigValueParser.formatDuration(s.gc.gracePeriod))),
+                entry("deleteuntagged", scalar(String(s.gc.deleteUntagged))),
+                entry("dryrun", scalar(String(s.gc.dryRun))),
+                entry("sweepdelay", scalar(ConfigValueParser.formatDuration(s.gc.sweepDelay))),
+                entry("leaseduration", scalar(ConfigValueParser.formatDuration(s.gc.leaseDuration))),
+            ])),
         ])))
         if let v = s.blobDescriptorCache { storage.append(entry("cache", map([entry("blobdescriptor", scalar(v))]))) }
         storage.append(entry("tag", map([entry("concurrencylimit", scalar(String(s.tagConcurrencyLimit)))])))

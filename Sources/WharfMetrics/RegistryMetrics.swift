@@ -38,6 +38,14 @@ public final class RegistryMetrics: @unchecked Sendable {
     public let prunerRuns: Counter
     /// `imageregistry_pruner_revisions_deleted_total`: manifest revisions scheduled prunes deleted.
     public let prunerRevisionsDeleted: Counter
+    /// `imageregistry_gc_runs_total{result}` (`success`, `failure`, `skipped`, `expired`): online GC passes.
+    public let gcRuns: Counter
+    /// `imageregistry_gc_blobs_deleted_total`: blobs online GC deleted.
+    public let gcBlobsDeleted: Counter
+    /// `imageregistry_gc_bytes_freed_total`: bytes of the blobs online GC deleted.
+    public let gcBytesFreed: Counter
+    /// `imageregistry_gc_duration_seconds`: how long online GC passes took (skipped ones not counted).
+    public let gcDuration: Summary
     /// `imageregistry_auth_failures_total{reason}`: failed authentications (`unknown_user`,
     /// `wrong_password`, `invalid_token`, `malformed`, `throttled`).
     public let authFailures: Counter
@@ -78,6 +86,10 @@ public final class RegistryMetrics: @unchecked Sendable {
         digestCacheScoped = registry.counter("imageregistry_digest_cache_scoped_requests_total", help: "Total number of scoped requests to the digest cache.", labels: ["type"])
         prunerRuns = registry.counter("imageregistry_pruner_runs_total", help: "Scheduled image prune runs by result.", labels: ["result"])
         prunerRevisionsDeleted = registry.counter("imageregistry_pruner_revisions_deleted_total", help: "Manifest revisions deleted by scheduled image prunes.")
+        gcRuns = registry.counter("imageregistry_gc_runs_total", help: "Online garbage collection passes by result.", labels: ["result"])
+        gcBlobsDeleted = registry.counter("imageregistry_gc_blobs_deleted_total", help: "Blobs deleted by online garbage collection.")
+        gcBytesFreed = registry.counter("imageregistry_gc_bytes_freed_total", help: "Bytes freed by online garbage collection.")
+        gcDuration = registry.summary("imageregistry_gc_duration_seconds", help: "Duration of online garbage collection passes.")
         authFailures = registry.counter("imageregistry_auth_failures_total", help: "Failed authentications by reason.", labels: ["reason"])
         pullThroughCache = registry.counter("imageregistry_pullthrough_blobstore_cache_requests_total", help: "Total number of requests to the BlobStore cache.", labels: ["type"])
         pullThroughDuration = registry.summary("imageregistry_pullthrough_repository_duration_seconds", help: "Latency of operations with remote registries in seconds.", labels: ["registry", "operation"])
@@ -147,6 +159,14 @@ public final class RegistryMetrics: @unchecked Sendable {
 
     /// Records one failed Redis cache call.
     public func redisCacheError(operation: String) { redisCacheErrors.inc(operation) }
+
+    /// Records one online GC pass.
+    public func gcRun(result: String, blobsDeleted: Int, bytesFreed: Int64, seconds: Double) {
+        gcRuns.inc(result)
+        if blobsDeleted > 0 { gcBlobsDeleted.inc(by: Double(blobsDeleted)) }
+        if bytesFreed > 0 { gcBytesFreed.inc(by: Double(bytesFreed)) }
+        if result != "skipped" { gcDuration.observe(seconds) }
+    }
 
     /// The exposition text.
     public func exposition() -> String { registry.exposition() }

@@ -40,6 +40,9 @@ public struct RegistryOptions: Sendable {
     public var tagConcurrencyLimit: Int = 8
     /// `proxy`: upstream registries this one caches (pull-through); nil: none.
     public var pullThrough: PullThroughOptions? = nil
+    /// Tests only (`WHARF_TEST_MANIFEST_PUT_DELAY`): seconds a manifest PUT waits between
+    /// checking its blobs and writing its links, to force a race with garbage collection.
+    public var testManifestPutDelay: Double = 0
 
     /// Distribution's defaults.
     public init() {}
@@ -90,6 +93,16 @@ public final class Registry: @unchecked Sendable {
     /// before serving. Throws when the route table does not define `id` or it has a handler.
     public func addRoute(_ id: RouteID, _ handler: @escaping HTTPHandler) throws {
         try routes.bind(id, handler)
+    }
+
+    /// An online garbage collector over this registry's storage (`storage.maintenance.gc`):
+    /// what it deletes leaves this registry's caches. `holder` names this replica in the lease.
+    public func onlineCollector(holder: String, settings: OnlineCollector.Settings) -> OnlineCollector {
+        let manifests = context.manifests
+        return OnlineCollector(driver: driver, paths: context.paths, holder: holder, links: context.links, settings: settings,
+                               logger: logger, metrics: context.metrics, forget: { digests in
+                                   for digest in digests { manifests.remove(digest) }
+                               })
     }
 
     /// The handler for every request the registry serves (`/v2/...`, `/healthz`), with no middleware.

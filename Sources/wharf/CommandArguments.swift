@@ -58,6 +58,16 @@ struct CommandArguments {
         }
     }
 
+    /// `--output plain|json` (default plain); nil, with the usage printed, for anything else.
+    func outputFormat(for command: WharfCommand.Type) -> String? {
+        let output = values["--output"] ?? "plain"
+        guard output == "plain" || output == "json" else {
+            Console.err("wharf \(command.name): --output must be plain or json\n\n\(command.usage)")
+            return nil
+        }
+        return output
+    }
+
     /// Checks the number of positionals.
     func expectPositionals(_ range: ClosedRange<Int>) throws {
         if positionals.count < range.lowerBound { throw UsageError(description: "missing argument") }

@@ -34,11 +34,7 @@ enum GarbageCollectCommand: WharfCommand {
         case .success(let p): parsed = p
         case .failure(let status): return status.code
         }
-        let output = parsed.values["--output"] ?? "plain"
-        guard output == "plain" || output == "json" else {
-            Console.err("wharf \(name): --output must be plain or json\n\n\(usage)")
-            return ExitCode.usage
-        }
+        guard let output = parsed.outputFormat(for: self) else { return ExitCode.usage }
         let driver: ConfiguredStorage
         switch ConfiguredStorage.open(configFile: parsed.positionals[0]) {
         case .success(let d): driver = d

@@ -106,6 +106,16 @@ enum ServeCommand: WharfCommand {
         // Old tag revisions are pruned on storage.maintenance.pruning.schedule.
         let pruneSchedule = PruneSchedule.configured(config.storage, driver: driver, logger: logger, metrics: operations.metrics)
         pruneSchedule?.start()
+        do {
+            let endpoint = PrunerEndpoint(schedule: pruneSchedule, scheduleText: config.storage.pruning.schedule.description)
+            try registry.addRoute(.pruner, endpoint.handler)
+        } catch {
+            logger.error("cannot add routes", ["error": "\(error)"])
+            return ExitCode.failure
+        }
+        // Unreferenced blobs are collected every storage.maintenance.gc.interval, under a lease.
+        let collector = OnlineCollector.configured(config.storage, registry: registry, holder: instanceID)
+        collector?.start()
         // openshift.metrics.secret works with auth on too: a metrics request carrying it skips
         // the role check, and the endpoint verifies the secret itself.
         let secretHolder = config.operations.metricsEnabled
@@ -145,6 +155,7 @@ enum ServeCommand: WharfCommand {
                                       "draintimeout": ConfigValueParser.formatDuration(config.http.drainTimeout)])
         purger?.cancel()
         pruneSchedule?.cancel()
+        await collector?.stop()
         options.healthMonitor?.stop()
         await debugServer?.shutdown(gracePeriod: 0)
         await server.shutdown(gracePeriod: config.http.drainTimeout)

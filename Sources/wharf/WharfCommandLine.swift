@@ -8,6 +8,7 @@ struct WharfCommandLine {
         ServeCommand.self,
         GarbageCollectCommand.self,
         PruneCommand.self,
+        ScrubCommand.self,
         CheckConfigCommand.self,
         TokenCommand.self,
         HashPasswordCommand.self,

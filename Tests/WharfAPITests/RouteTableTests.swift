@@ -19,7 +19,7 @@ final class RouteTableTests: XCTestCase {
             switch route.access {
             case .repository, .catalog:
                 XCTAssertNotNil(route.operation, "\(route) has no metric operation name")
-            case .metrics, .tokenEndpoint, .health, .authenticated:
+            case .metrics, .admin, .tokenEndpoint, .health, .authenticated:
                 XCTAssertNil(route.operation, "\(route)")
             }
         }

@@ -62,7 +62,7 @@ final class AccessPolicyTests: XCTestCase {
             (.registryViewer, [.pull], []),
             (.registryEditor, [.pull, .push], []),
             (.imageBuilder, [.pull, .push], []),
-            (.registryAdmin, [.pull, .push, .delete], [.catalog, .metrics]),
+            (.registryAdmin, [.pull, .push, .delete], [.catalog, .metrics, .admin]),
             (.prometheusScraper, [], [.metrics]),
         ]
         for (role, projectVerbs, globalOnStar) in expected {

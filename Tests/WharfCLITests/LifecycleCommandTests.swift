@@ -65,4 +65,19 @@ final class LifecycleCommandTests: XCTestCase {
                        ["REPOSITORY  TAG  REVISION  AGE  SIZE",
                         "Would delete 0 revisions, 0 bytes (dry run: nothing deleted; add --confirm to delete)"])
     }
+
+    func testScrubIsListedChecksUsageAndReportsACorruptBlobByPath() throws {
+        XCTAssertTrue(try run(["help"]).stdout.contains("  scrub "))
+        XCTAssertTrue(try run(["help", "scrub"]).stdout.hasPrefix("Usage: wharf scrub"))
+        XCTAssertEqual(try run(["scrub"]).status, 2)
+        let (config, blob) = try storageWithOrphan()
+        XCTAssertEqual(try run(["scrub", "--output", "xml", config]).status, 2)
+        let clean = try run(["scrub", config])
+        XCTAssertEqual(clean.status, 0, clean.stderr)
+        XCTAssertTrue(clean.stdout.hasPrefix("1 blobs (3 bytes)") && clean.stdout.contains("no problems"), clean.stdout)
+        try Data("fop".utf8).write(to: URL(fileURLWithPath: blob))
+        let bad = try run(["scrub", config])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stdout.contains("corrupt-blob /docker/registry/v2/blobs/sha256/2c/"), bad.stdout)
+    }
 }

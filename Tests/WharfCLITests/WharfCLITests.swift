@@ -128,10 +128,10 @@ final class WharfCLITests: XCTestCase {
     }
 
     func testServeRefusesBadConfigurationWithExit2() throws {
-        let path = try temporaryFile("storage:\n  swift:\n    container: x\n")
+        let path = try temporaryFile("storage:\n  oss:\n    bucket: x\n")
         let r = try run(["serve", path])
         XCTAssertEqual(r.status, 2)
-        XCTAssertTrue(r.stderr.contains(":2: storage.swift: storage driver 'swift' is not supported yet"), r.stderr)
+        XCTAssertTrue(r.stderr.contains(":2: storage.oss: storage driver 'oss' is not supported yet"), r.stderr)
         let env = try run(["serve"], environment: ["REGISTRY_HTTP_ADDR": "bad"])
         XCTAssertEqual(env.status, 2)
         XCTAssertTrue(env.stderr.hasPrefix("$REGISTRY_HTTP_ADDR: http.addr: invalid address"), env.stderr)

@@ -9,7 +9,8 @@ final class RouteBindingTests: XCTestCase {
     func testEveryHandlerBindsToTheStandardTable() throws {
         let context = RegistryContext(options: RegistryOptions(), driver: InMemoryDriver(), logger: Logger(level: .error), secret: [1])
         let routes = try Registry.bindRoutes(context, table: .standard)
-        for route in RouteTable.standard.routes where route.id != .metrics && route.id != .token {
+        // `serve` adds the metrics and pruner routes (Registry.addRoute); WharfAuth serves the token endpoint.
+        for route in RouteTable.standard.routes where ![.metrics, .pruner, .token].contains(route.id) {
             XCTAssertTrue(routes.isBound(route.id), "\(route) has no handler")
         }
     }

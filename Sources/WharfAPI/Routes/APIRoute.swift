@@ -9,6 +9,8 @@ public enum RouteID: String, Sendable, Hashable, CaseIterable {
     case health, root, debugHealth
     /// `GET /extensions/v2/metrics`: the Prometheus exposition.
     case metrics
+    /// `GET /extensions/v2/pruner`: the latest scheduled prune results (admins only).
+    case pruner
     /// `GET /openshift/token`: the token endpoint (served by WharfAuth's middleware).
     case token
     /// `GET /v2/_catalog`.

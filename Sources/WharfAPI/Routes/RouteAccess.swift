@@ -7,6 +7,8 @@ public enum RouteAccess: Sendable, Hashable {
     case catalog
     /// Reading the metrics (`/extensions/v2/metrics`).
     case metrics
+    /// Registry administration (`/extensions/v2/pruner`): `registry-admin` on every project.
+    case admin
     /// The token endpoint: open, it checks credentials itself.
     case tokenEndpoint
     /// Health probes: open.

@@ -16,6 +16,7 @@ extension RouteTable {
         APIRoute(.root, "GET", "/", access: .health),
         APIRoute(.debugHealth, "GET", "/debug/health", access: .health),
         APIRoute(.metrics, "GET", "/extensions/v2/metrics", access: .metrics),
+        APIRoute(.pruner, "GET", "/extensions/v2/pruner", access: .admin),
         APIRoute(.token, "GET", "/openshift/token", access: .tokenEndpoint),
         APIRoute(.catalog, "GET", "/v2/_catalog", access: .catalog, operation: "Catalog.Repositories"),
 

@@ -96,10 +96,10 @@ public struct AccessPolicy: Equatable, Sendable {
             if let project {
                 if all || b.projects.contains(project) { verbs.formUnion(b.role.verbs(allProjects: all)) }
             } else {
-                verbs.formUnion(b.role.verbs(allProjects: all).intersection([.catalog, .metrics]))
+                verbs.formUnion(b.role.verbs(allProjects: all).intersection(AccessVerb.registryWide))
             }
         }
-        if project != nil { verbs.subtract([.catalog, .metrics]) }
+        if project != nil { verbs.subtract(AccessVerb.registryWide) }
         return verbs
     }
 

@@ -10,6 +10,11 @@ public enum AccessVerb: String, Sendable, CaseIterable, Comparable {
     case catalog
     /// Read `/extensions/v2/metrics`.
     case metrics
+    /// Registry administration (`/extensions/v2/pruner`).
+    case admin
+
+    /// The verbs that need a binding on every project (`*`), not on one.
+    public static let registryWide: Set<AccessVerb> = [.catalog, .metrics, .admin]
 
     /// Declaration order.
     public static func < (a: AccessVerb, b: AccessVerb) -> Bool {

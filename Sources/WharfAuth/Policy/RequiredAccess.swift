@@ -10,7 +10,7 @@ public enum RequiredAccess: Equatable, Sendable {
     case authenticated
     /// `verb` on the repository `name`.
     case repository(name: String, verb: AccessVerb)
-    /// A registry-wide verb: `catalog` or `metrics`.
+    /// A registry-wide verb: `catalog`, `metrics` or `admin`.
     case registry(AccessVerb)
 
     /// What `request` needs, read from the route the router attached (matched now if
@@ -32,6 +32,7 @@ public enum RequiredAccess: Equatable, Sendable {
             }
         case .catalog: return .registry(.catalog)
         case .metrics: return .registry(.metrics)
+        case .admin: return .registry(.admin)
         case .tokenEndpoint, .health: return .none
         case .authenticated: return .authenticated
         }

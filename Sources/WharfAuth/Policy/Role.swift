@@ -6,7 +6,8 @@ public enum Role: String, Sendable, CaseIterable {
     case registryEditor = "registry-editor"
     /// Pull and push: what builds use.
     case imageBuilder = "system:image-builder"
-    /// Pull, push and delete; the catalog too when bound on every project (`*`).
+    /// Pull, push and delete; the catalog, metrics and administration too when bound on
+    /// every project (`*`).
     case registryAdmin = "registry-admin"
     /// `/extensions/v2/metrics` only.
     case prometheusScraper = "prometheus-scraper"
@@ -17,7 +18,7 @@ public enum Role: String, Sendable, CaseIterable {
         switch self {
         case .registryViewer: return [.pull]
         case .registryEditor, .imageBuilder: return [.pull, .push]
-        case .registryAdmin: return allProjects ? [.pull, .push, .delete, .catalog, .metrics] : [.pull, .push, .delete]
+        case .registryAdmin: return allProjects ? [.pull, .push, .delete, .catalog, .metrics, .admin] : [.pull, .push, .delete]
         case .prometheusScraper: return [.metrics]
         }
     }

@@ -59,7 +59,7 @@ struct TokenEndpoint {
                 }
                 if !actions.isEmpty { granted.append(GrantedAccess(type: "repository", name: scope.name, actions: actions)) }
             case "registry":
-                guard let verb = AccessVerb(rawValue: scope.name), verb == .catalog || verb == .metrics else { continue }
+                guard let verb = AccessVerb(rawValue: scope.name), AccessVerb.registryWide.contains(verb) else { continue }
                 if policy.verbs(for: identity, project: nil).contains(verb), !scope.actions.isEmpty {
                     granted.append(GrantedAccess(type: "registry", name: verb.rawValue, actions: ["*"]))
                 }

@@ -16,19 +16,11 @@ extension GarbageCollector {
 
         // Blobs: every `blobs/<alg>/<xx>/<hex>/data` not marked.
         var stored: [Digest: Int64] = [:]
-        do {
-            try await driver.walk(paths.blobsRoot) { info in
-                guard !info.isDirectory, info.path.hasSuffix("/data") else { return .continue }
-                let parts = info.path.split(separator: "/")
-                if parts.count >= 4, let digest = Digest.parse("\(parts[parts.count - 4]):\(parts[parts.count - 2])"),
-                   paths.blobData(digest) == info.path {
-                    stored[digest] = info.size
-                } else {
-                    report.problems.append("unrecognized blob path \(info.path): left alone")
-                }
-                return .continue
-            }
-        } catch StorageError.pathNotFound {}
+        var unrecognized: [String] = []
+        try await StoredBlobs.walk(driver: driver, paths: paths) { info, digest in
+            if let digest { stored[digest] = info.size } else { unrecognized.append("unrecognized blob path \(info.path): left alone") }
+        }
+        report.problems += unrecognized
         report.blobsFound = stored.count
         report.blobsMarked = mark.marked.count
         var remaining = Set(stored.keys)
@@ -61,7 +53,7 @@ extension GarbageCollector {
 
     /// Removes an untagged revision as distribution's vacuum does (its entry in every tag's
     /// history, then its revision directory), and Wharf's referrer entry for it.
-    private func removeRevision(_ scan: RepositoryScan, _ digest: Digest, links: LinkFiles) async throws {
+    func removeRevision(_ scan: RepositoryScan, _ digest: Digest, links: LinkFiles) async throws {
         guard !options.dryRun else { return }
         for tag in scan.tags {
             try await links.delete(StoragePath.parent(paths.tagIndexLink(scan.name, tag, digest)))

@@ -39,7 +39,7 @@ public final class PruneSchedule: @unchecked Sendable {
     }
 
     /// One run's outcome.
-    public struct Run: Sendable, Equatable {
+    public struct Run: Sendable, Equatable, Encodable {
         public var started: Date
         public var finished: Date
         public var succeeded: Bool
@@ -51,7 +51,8 @@ public final class PruneSchedule: @unchecked Sendable {
     }
 
     private let driver: StorageDriver
-    private let settings: Settings
+    /// What this schedule prunes, and how much history it keeps.
+    public let settings: Settings
     private let logger: Logger
     private let metrics: RegistryMetrics?
     private let lock = NSLock()
@@ -110,6 +111,13 @@ public final class PruneSchedule: @unchecked Sendable {
         } else {
             logger.error("image prune: failed", ["error": run.error ?? ""])
         }
+        // The kept history (successfulJobsHistoryLimit / failedJobsHistoryLimit), as GET /extensions/v2/pruner shows it.
+        let kept = history
+        let format = ISO8601DateFormatter()
+        logger.info("image prune: history", [
+            "successful": kept.successful.map { "\(format.string(from: $0.finished)) \($0.revisions) revisions" }.joined(separator: "; "),
+            "failed": kept.failed.map { "\(format.string(from: $0.finished)) \($0.error ?? "")" }.joined(separator: "; "),
+        ])
         return run
     }
 

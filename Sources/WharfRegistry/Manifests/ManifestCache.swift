@@ -40,4 +40,11 @@ final class ManifestCache: @unchecked Sendable {
             entries.removeValue(forKey: oldest.key)
         }
     }
+
+    /// Drops `digest` (its bytes were deleted by garbage collection).
+    func remove(_ digest: Digest) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let old = entries.removeValue(forKey: digest) { bytes -= old.manifest.data.count }
+    }
 }

@@ -64,6 +64,11 @@ struct ManifestStore: Sendable {
             throw RegistryError(.digestInvalid, detail: "manifest digest \(digest) does not match \(expected)")
         }
         try await verifyReferences(name, document)
+        if context.options.testManifestPutDelay > 0 {
+            try await Task.sleep(nanoseconds: UInt64(context.options.testManifestPutDelay * 1e9))
+        }
+        let subject = document.subject?.digest
+        let before = try await linksBefore(name, digest, tags: tags, subject: subject)
 
         let blobs = BlobStore(context: context)
         if try await blobs.globalSize(digest) != Int64(data.count) {
@@ -75,9 +80,10 @@ struct ManifestStore: Sendable {
             try await links.write(paths.tagCurrentLink(name, tag), digest)
         }
         if !tags.isEmpty { context.tagLists.remove(name.value) }
-        if let subject = document.subject {
-            try await links.write(paths.referrerLink(name, subject: subject.digest, referrer: digest), digest)
+        if let subject {
+            try await links.write(paths.referrerLink(name, subject: subject, referrer: digest), digest)
         }
+        try await checkCollectorRace(name, digest, document, before: before, subject: subject)
         context.manifests.put(StoredManifest(digest: digest, data: data, summary: ManifestDocument.summary(of: data)))
         return (digest, document)
     }

@@ -21,3 +21,19 @@ extension PruneSchedule {
         return PruneSchedule(driver: driver, settings: settings, logger: logger, metrics: metrics)
     }
 }
+
+extension OnlineCollector {
+    /// The collector `storage.maintenance.gc` asks for, or nil when it is off (or the
+    /// registry is read-only).
+    static func configured(_ storage: Configuration.Storage, registry: Registry, holder: String) -> OnlineCollector? {
+        let gc = storage.gc
+        guard gc.enabled, !storage.readOnly else { return nil }
+        var settings = Settings(interval: gc.interval, gracePeriod: gc.gracePeriod, deleteUntagged: gc.deleteUntagged, dryRun: gc.dryRun)
+        settings.sweepDelay = gc.sweepDelay
+        settings.leaseDuration = gc.leaseDuration
+        if let pause = ProcessInfo.processInfo.environment["WHARF_TEST_GC_SWEEP_PAUSE"].flatMap(Double.init), pause > 0 {
+            settings.testSweepPause = pause
+        }
+        return registry.onlineCollector(holder: holder, settings: settings)
+    }
+}

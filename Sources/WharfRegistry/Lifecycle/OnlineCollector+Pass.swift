@@ -1,0 +1,135 @@
+import Foundation
+import WharfAPI
+import WharfStorage
+
+/// One online pass: mark 1, publish the plan, wait, mark 2, sweep what is still unmarked.
+extension OnlineCollector {
+    /// What mark 1 or mark 2 found.
+    struct Marked {
+        var marked: Set<Digest> = []
+        /// Revisions removable (untagged, older than the grace period) by repository.
+        var removable: [RepositoryName: [Digest]] = [:]
+        var scans: [RepositoryName: RepositoryScan] = [:]
+    }
+
+    /// Marks every kept revision; `allowed` limits which untagged revisions may be removed
+    /// (mark 2 only removes what the plan listed). Revisions whose link is younger than the
+    /// grace period are kept.
+    func mark(now: Date, allowed: Set<CollectionPlan.Revision>?, report: inout Report) async throws -> Marked {
+        let tools = GarbageCollector(driver: driver, paths: paths, options: .init(deleteUntagged: settings.deleteUntagged))
+        let set = MarkSet(driver: driver, paths: paths)
+        var result = Marked()
+        var problems: [String] = []
+        for name in try await tools.repositories(problems: &problems) {
+            let scan = try await RepositoryScan.read(name, driver: driver, paths: paths,
+                                                     load: { try await set.references(of: $0) }, problems: &problems)
+            var removable: [Digest] = []
+            let kept = scan.kept(deleteUntagged: settings.deleteUntagged)
+            for digest in scan.revisions.keys.sorted() where !kept.contains(digest) {
+                if let allowed, !allowed.contains(.init(repository: name.value, digest: digest.string)) { continue }
+                if try await isOld(paths.revisionLink(name, digest), now: now) { removable.append(digest) }
+            }
+            let gone = Set(removable)
+            for digest in scan.revisions.keys.sorted() where !gone.contains(digest) {
+                try await set.markManifest(digest, problems: &problems)
+            }
+            if !removable.isEmpty { result.removable[name] = removable }
+            result.scans[name] = scan
+            report.repositories = result.scans.count
+        }
+        result.marked = set.marked
+        report.problems = problems.count
+        return result
+    }
+
+    /// Blobs not in `marked` whose data is older than the grace period, with their sizes.
+    func unmarkedBlobs(_ marked: Set<Digest>, now: Date) async throws -> [Digest: Int64] {
+        var found: [Digest: Int64] = [:]
+        let cutoff = now.addingTimeInterval(-settings.gracePeriod)
+        try await StoredBlobs.walk(driver: driver, paths: paths) { info, digest in
+            if let digest, !marked.contains(digest), info.modTime < cutoff { found[digest] = info.size }
+        }
+        return found
+    }
+
+    /// True when `path` exists and was last written before the grace period.
+    func isOld(_ path: String, now: Date) async throws -> Bool {
+        do {
+            return try await driver.stat(path).modTime < now.addingTimeInterval(-settings.gracePeriod)
+        } catch StorageError.pathNotFound {
+            return false
+        }
+    }
+
+    /// The pass under a held lease. Returns the result label.
+    func collect(report: inout Report) async throws -> String {
+        let start = Date()
+        let first = try await mark(now: start, allowed: nil, report: &report)
+        let blobs = try await unmarkedBlobs(first.marked, now: start)
+        let revisions = first.removable.flatMap { name, digests in digests.map { CollectionPlan.Revision(repository: name.value, digest: $0.string) } }
+        report.candidates = blobs.count + revisions.count
+        logger.info("online gc: marked", ["repositories": "\(report.repositories)", "blobs_marked": "\(first.marked.count)",
+                                          "candidate_blobs": "\(blobs.count)", "candidate_revisions": "\(revisions.count)"])
+        if report.candidates == 0 { return "success" }
+        if settings.dryRun {
+            report.blobsDeleted = blobs.count
+            report.bytesFreed = blobs.values.reduce(0, +)
+            report.revisionsDeleted = revisions.count
+            return "success"
+        }
+
+        let published = Date()
+        let plan = CollectionPlan(holder: holder, blobs: blobs.keys.map(\.string).sorted(), revisions: revisions.sorted { ($0.repository, $0.digest) < ($1.repository, $1.digest) },
+                                  publishedAt: published, sweepAfter: published.addingTimeInterval(settings.sweepDelay),
+                                  expiresAt: published.addingTimeInterval(settings.sweepDelay + settings.maxSweep),
+                                  clockSkew: settings.clockSkew)
+        let planPath = paths.collectorPlan(holder)
+        try await driver.putContent(planPath, try CollectionPlans.encode(plan))
+        logger.info("online gc: plan published", ["sweep_after": "\(settings.sweepDelay)s"])
+        let result: String
+        do {
+            let wait = plan.sweepAfter.timeIntervalSinceNow
+            if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
+            // Mark 2: every link written before sweepAfter is seen here.
+            let second = try await mark(now: Date(), allowed: Set(plan.revisions), report: &report)
+            if settings.testSweepPause > 0 { try await Task.sleep(nanoseconds: UInt64(settings.testSweepPause * 1e9)) }
+            result = try await sweep(plan: plan, second: second, candidates: blobs, report: &report)
+        } catch {
+            try? await driver.delete(planPath)
+            throw error
+        }
+        try? await driver.delete(planPath)
+        return result
+    }
+
+    /// Deletes the plan's revisions and blobs mark 2 left unmarked, while the plan is live.
+    func sweep(plan: CollectionPlan, second: Marked, candidates: [Digest: Int64], report: inout Report) async throws -> String {
+        func inTime() -> Bool { Date().addingTimeInterval(plan.clockSkew) < plan.expiresAt }
+        let tools = GarbageCollector(driver: driver, paths: paths, options: .init(deleteUntagged: true))
+        var forgotten: [Digest] = []
+        for (name, digests) in second.removable.sorted(by: { $0.key.value < $1.key.value }) {
+            guard let scan = second.scans[name] else { continue }
+            for digest in digests {
+                guard inTime() else { return "expired" }
+                try await tools.removeRevision(scan, digest, links: links)
+                report.revisionsDeleted += 1
+                forgotten.append(digest)
+            }
+        }
+        let now = Date()
+        for digest in candidates.keys.sorted() where !second.marked.contains(digest) {
+            guard inTime() else { forget(forgotten); return "expired" }
+            // Written again since mark 1 (a new upload of the same bytes): young again, kept.
+            guard try await isOld(paths.blobData(digest), now: now) else { continue }
+            do { try await driver.delete(paths.blobDirectory(digest)) } catch StorageError.pathNotFound { continue }
+            report.blobsDeleted += 1
+            report.bytesFreed += candidates[digest] ?? 0
+            forgotten.append(digest)
+            if report.blobsDeleted % 256 == 0 {
+                logger.info("online gc: sweeping", ["blobs_deleted": "\(report.blobsDeleted)", "bytes_freed": "\(report.bytesFreed)"])
+            }
+        }
+        forget(forgotten)
+        return "success"
+    }
+}
