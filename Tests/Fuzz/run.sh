@@ -17,7 +17,8 @@ SCRATCH="$ROOT/.build-fuzz"
 [ -d "$DIR" ] || { echo "no fuzz target folder $DIR" >&2; exit 2; }
 
 cd "$ROOT"
-swift build --scratch-path "$SCRATCH" --product "wharf-fuzz-$NAME" \
+# SKIP_BUILD=1: the binary is already built (smoke.sh builds every target first).
+[ -n "${SKIP_BUILD:-}" ] || swift build --scratch-path "$SCRATCH" --product "wharf-fuzz-$NAME" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
 
 BIN="$SCRATCH/debug/wharf-fuzz-$NAME"
