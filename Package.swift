@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "WharfConfig", dependencies: ["WharfStorage"]),
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
-                dependencies: ["WharfAPI", "WharfHTTP", "WharfStorage", "WharfCrypto", "WharfMetrics"]),
+                dependencies: ["WharfAPI", "WharfHTTP", "WharfHTTPClient", "WharfStorage", "WharfCrypto", "WharfMetrics"]),
         .target(name: "WharfAuth", dependencies: ["WharfAPI", "WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
         .executableTarget(name: "wharf",
                           dependencies: ["WharfAPI", "WharfAuth", "WharfRegistry", "WharfHTTP", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),

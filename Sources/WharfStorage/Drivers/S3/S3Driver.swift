@@ -454,21 +454,9 @@ public final class S3Driver: StorageDriver, StorageErrorMapping, @unchecked Send
         return Data(out).base64EncodedString()
     }
 
-    static func httpDate(_ s: String?) -> Date? {
-        guard let s else { return nil }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "GMT")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return f.date(from: s)
-    }
+    /// `Last-Modified` (IMF-fixdate), read without trusting the server's text.
+    static func httpDate(_ s: String?) -> Date? { s.flatMap(HTTPDate.parse) }
 
-    static func isoDate(_ s: String?) -> Date? {
-        guard let s else { return nil }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: s)
-    }
+    /// A listing's `LastModified` (RFC 3339), read without trusting the server's text.
+    static func isoDate(_ s: String?) -> Date? { s.flatMap(HTTPDate.parseRFC3339) }
 }
