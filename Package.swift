@@ -51,6 +51,18 @@ let package = Package(
                           exclude: ["corpus"]),
         .executableTarget(name: "wharf-fuzz-resp", dependencies: ["WharfRegistry", "WharfFuzzing"], path: "Tests/Fuzz/RESP",
                           exclude: ["corpus"]),
+        .executableTarget(name: "wharf-fuzz-manifest", dependencies: ["WharfRegistry", "WharfAPI", "WharfFuzzing"],
+                          path: "Tests/Fuzz/MANIFEST", exclude: ["corpus"]),
+        .executableTarget(name: "wharf-fuzz-names", dependencies: ["WharfAPI", "WharfFuzzing"], path: "Tests/Fuzz/NAMES",
+                          exclude: ["corpus"]),
+        .executableTarget(name: "wharf-fuzz-ranges", dependencies: ["WharfRegistry", "WharfFuzzing"], path: "Tests/Fuzz/RANGES",
+                          exclude: ["corpus"]),
+        .executableTarget(name: "wharf-fuzz-jwt", dependencies: ["WharfAuth", "WharfCrypto", "WharfFuzzing"], path: "Tests/Fuzz/JWT",
+                          exclude: ["corpus"]),
+        .executableTarget(name: "wharf-fuzz-policy", dependencies: ["WharfAuth", "WharfFuzzing"], path: "Tests/Fuzz/POLICY",
+                          exclude: ["corpus"]),
+        .executableTarget(name: "wharf-fuzz-storageresponses", dependencies: ["WharfStorage", "WharfHTTP", "WharfFuzzing"],
+                          path: "Tests/Fuzz/STORAGERESPONSES", exclude: ["corpus"]),
 
         // Shared by every test target: scratch directories, a raw socket client, curl, generated
         // content, a process launcher and the built `wharf` binary (Tests/WharfTestSupport).

@@ -1,24 +1,17 @@
 """A manifest whose descriptor size differs from the stored content's size is refused with
 400 MANIFEST_INVALID (issue 22); the same for an index's children. distribution accepts
-them; the spec says clients must verify sizes, and a registry that checks protects them all."""
+them; the spec says clients must verify sizes, and a registry that checks protects them all.
+Runs on the storage CONFORMANCE_STORAGE names (conftest's `registry`), as .ci/run does for each driver."""
 import json
 
 import pytest
 
-from harness import RegistryProcess
 from ocihelpers import (OCI_INDEX, OCI_MANIFEST, Manifest, build_image, build_index, encode, error_codes,
                         push_blob, push_image, push_manifest)
 
 pytestmark = pytest.mark.wharf_only
 
 NAME = "sizes/app"
-
-
-@pytest.fixture(scope="module")
-def registry():
-    r = RegistryProcess().start()
-    yield r
-    r.cleanup()
 
 
 def test_layer_size_mismatch_is_manifest_invalid(registry):

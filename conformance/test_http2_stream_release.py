@@ -6,7 +6,7 @@ import time
 import pytest
 
 from harness import RegistryProcess, sha256
-from h2client import HEADERS, RawH2
+from h2client import HEADERS, RST_STREAM, RawH2
 from ocihelpers import push_blob, random_bytes
 
 pytestmark = pytest.mark.wharf_only
@@ -80,5 +80,57 @@ def test_a_stream_waiting_on_the_window_is_reset_after_flowcontroltimeout():
         assert c.reset_of(1, timeout=10) == "CANCEL"
         assert time.monotonic() - t0 < 5
         c.close()
+    finally:
+        r.cleanup()
+
+
+class LimitedRegistry(RegistryProcess):
+    """A registry started with a small open-file limit (prlimit), so the budget is reachable."""
+
+    def __init__(self, nofile, **kw):
+        super().__init__(**kw)
+        self.nofile = nofile
+
+    def command(self):
+        return ["prlimit", f"--nofile={self.nofile}:{self.nofile}", "--"] + super().command()
+
+
+def test_streams_near_the_open_file_limit_are_refused_not_failed():
+    """With 300 descriptors, three connections each open 100 zero-window blob streams: the
+    streams that do not fit get REFUSED_STREAM (the client may retry them), none gets a 500
+    from EMFILE, and a new client still downloads the blob."""
+    r = LimitedRegistry(300).start()
+    try:
+        blob = random_bytes(1 << 20)
+        push_blob(r, NAME, blob)
+        path = f"/v2/{NAME}/blobs/{sha256(blob)}"
+        conns, statuses, refused = [], [], 0
+        for _ in range(3):
+            c = RawH2(r.port, settings=((SETTINGS_INITIAL_WINDOW_SIZE, 0),))
+            for i in range(100):
+                c.request(1 + 2 * i, "GET", path)
+            conns.append(c)
+        for c in conns:
+            answered = set()
+            while len(answered) < 100:
+                f = c.next_frame(10)
+                assert f is not None, f"connection closed after {len(answered)} answers"
+                ftype, _, sid, payload = f
+                if ftype == HEADERS and sid not in answered:
+                    statuses.append(dict(c.decoder.decode(payload))[":status"])
+                    answered.add(sid)
+                elif ftype == RST_STREAM and sid not in answered:
+                    code = int.from_bytes(payload[:4], "big")
+                    assert code == 7, f"stream {sid} reset with {code}"
+                    refused += 1
+                    answered.add(sid)
+        assert statuses and set(statuses) == {"200"}, sorted(set(statuses))
+        assert refused > 0, "every stream fitted: the budget was not reached"
+        # A new client is served while the stalled streams hold their files.
+        status, _, body = r.request("GET", path)
+        assert status == 200 and body == blob
+        assert b"Too many open files" not in open(r.log_path, "rb").read()
+        for c in conns:
+            c.close()
     finally:
         r.cleanup()

@@ -12,6 +12,7 @@ from harness import RegistryProcess, sha256
 pytestmark = pytest.mark.wharf_only
 
 NAME = "full/disk"
+SECRET = "disk-full-metrics"
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def uploads_left(root):
 
 def test_full_disk_answers_507_and_leaves_no_upload_directory(tmpfs):
     root = os.path.join(tmpfs, "data")
-    r = RegistryProcess(storage_dir=root).start()
+    r = RegistryProcess(storage_dir=root, config={"openshift": {"metrics": {"enabled": True, "secret": SECRET}}}).start()
     try:
         # A first upload creates the repository's directories; then the disk fills up.
         st, h, _ = r.request("POST", f"/v2/{NAME}/blobs/uploads/", body=b"", headers={"Content-Length": "0"})
@@ -66,5 +67,11 @@ def test_full_disk_answers_507_and_leaves_no_upload_directory(tmpfs):
                              headers={"Content-Length": str(len(blob))})
         assert st == 507
         assert set(uploads_left(root)) == before
+        # The storage error code reaches the metrics.
+        st, _, body = r.request("GET", "/extensions/v2/metrics", headers={"Authorization": f"Bearer {SECRET}"})
+        assert st == 200
+        full = [line for line in body.decode().splitlines()
+                if line.startswith("imageregistry_storage_errors_total{") and 'code="DEVICE_OUT_OF_SPACE"' in line]
+        assert full and sum(float(line.rsplit(" ", 1)[1]) for line in full) >= 2, full
     finally:
         r.cleanup()

@@ -89,16 +89,8 @@ public struct HTTPRetryPolicy: Sendable {
             if let seconds = TimeInterval(retryAfter.trimmingCharacters(in: .whitespaces)) {
                 return min(max(0, seconds), maxDelay)
             }
-            if let date = Self.httpDate.date(from: retryAfter) { return min(max(0, date.timeIntervalSinceNow), maxDelay) }
+            if let date = HTTPDate.parse(retryAfter) { return min(max(0, date.timeIntervalSinceNow), maxDelay) }
         }
         return min(baseDelay * pow(2, Double(attempt - 1)) * Double.random(in: 0.5...1.0), maxDelay)
     }
-
-    private static let httpDate: DateFormatter = {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "GMT")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return f
-    }()
 }

@@ -17,7 +17,10 @@ SCRATCH="$ROOT/.build-fuzz"
 [ -d "$DIR" ] || { echo "no fuzz target folder $DIR" >&2; exit 2; }
 
 cd "$ROOT"
-swift build --scratch-path "$SCRATCH" --product "wharf-fuzz-$NAME" \
+# Swift's own crash handler would run before ASan's and trip it; libFuzzer needs ASan's.
+export SWIFT_BACKTRACE=enable=no
+# SKIP_BUILD=1: the binary is already built (smoke.sh builds every target first).
+[ -n "${SKIP_BUILD:-}" ] || swift build --scratch-path "$SCRATCH" --product "wharf-fuzz-$NAME" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
 
 BIN="$SCRATCH/debug/wharf-fuzz-$NAME"

@@ -136,6 +136,11 @@ struct InstrumentedDriverTests {
         await #expect(throws: Self.boom) { try await w.close() }
         await #expect(throws: Self.boom) { try await w.cancel() }
         await #expect(throws: Self.boom) { try await w.commit() }
+        // Failures of an open reader or writer are storage errors too (a disk that fills up in
+        // the middle of an upload): reported under Reader/Writer, one per failed call.
+        typealias Op = InstrumentedDriver.Operation
+        #expect(Array(calls.operations.suffix(7)) == [Op.reader, Op.reader, Op.writer, Op.writer, Op.writer, Op.writer, Op.writer])
+        #expect(Array(calls.errorCodes.suffix(7)) == [nil, "UNKNOWN", nil, "UNKNOWN", "UNKNOWN", "UNKNOWN", "UNKNOWN"])
     }
 
     struct VisitorError: Error, Equatable {}

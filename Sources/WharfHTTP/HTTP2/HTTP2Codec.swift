@@ -303,6 +303,7 @@ final class HTTP2Codec: ConnectionCodec {
         let s = HTTP2Stream(id: id, queue: context.queue, receiveWindow: settings.initialStreamWindow, sendWindow: peerInitialWindow)
         s.remoteEnded = endStream
         if tooLarge {
+            guard admit(id) else { return }
             streams[id] = s
             s.method = "GET"
             s.source.fail(RequestBodyError.truncated)
@@ -319,6 +320,7 @@ final class HTTP2Codec: ConnectionCodec {
         case .success(let h): head = h
         }
         if endStream, let n = head.contentLength, n != 0 { resetClosed(id, .protocolError); return }
+        guard admit(id) else { return }
         streams[id] = s
         s.method = head.method
         s.path = head.path
@@ -438,6 +440,17 @@ final class HTTP2Codec: ConnectionCodec {
         rememberReset(id)
     }
 
+    /// Near the open-file limit a new stream is refused (REFUSED_STREAM: the client may retry
+    /// it) while that is still possible, instead of its blob open failing with EMFILE, a 500
+    /// for every client. True: admitted, and ``closeStream(_:error:)`` gives it back.
+    private func admit(_ id: UInt32) -> Bool {
+        if context.descriptors.admitStream() { return true }
+        context.logger.warn("HTTP/2 stream refused: open-file budget reached",
+                            ["remote": context.remoteAddress, "nofile": String(context.descriptors.descriptors)])
+        resetClosed(id, .refusedStream)
+        return false
+    }
+
     private func rememberReset(_ id: UInt32) {
         recentlyReset.append(id)
         if recentlyReset.count > 256 { recentlyReset.removeFirst(128) }
@@ -447,6 +460,7 @@ final class HTTP2Codec: ConnectionCodec {
     func closeStream(_ s: HTTP2Stream, error: Error?) {
         guard streams[s.id] === s else { return }
         streams[s.id] = nil
+        context.descriptors.streamClosed()
         // Bytes the handler never read still count against the connection window: return them.
         let unread = Int(s.appended - s.credited)
         if unread > 0 { s.credited = s.appended; creditConnection(unread); flushCredit() }

@@ -48,9 +48,13 @@ final class Connection: ConnectionContext, EventLoopClient, @unchecked Sendable 
     var closeAfterFirstRequest = false
     private var servedRequest = false
 
+    /// The server's descriptor count, which HTTP/2 stream admission reads.
+    let descriptors: DescriptorLedger
+
     init(transport: Transport, remoteAddress: String, configuration: HTTPServerConfiguration, logger: Logger,
-         handler: @escaping HTTPHandler, onClose: @escaping (Connection) -> Void) {
+         handler: @escaping HTTPHandler, descriptors: DescriptorLedger, onClose: @escaping (Connection) -> Void) {
         self.transport = transport
+        self.descriptors = descriptors
         self.remoteAddress = remoteAddress
         self.configuration = configuration
         self.logger = logger

@@ -50,6 +50,8 @@ protocol ConnectionContext: AnyObject {
     var handler: HTTPHandler { get }
     var remoteAddress: String { get }
     var isTLS: Bool { get }
+    /// The server's descriptor count: HTTP/2 admits a stream only when its file fits.
+    var descriptors: DescriptorLedger { get }
     /// Bytes queued and not yet written.
     var bufferedOutputBytes: Int64 { get }
     /// Bytes written to the transport since the connection opened.

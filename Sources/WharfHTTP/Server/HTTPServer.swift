@@ -21,6 +21,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var listener: Listener?
     private var tlsContext: TLSContext?
     private var connections: [ObjectIdentifier: Connection] = [:]
+    /// Descriptors held by connections and HTTP/2 streams (set at ``start()``).
+    private var ledger = DescriptorLedger(descriptors: 1024)
     /// Connections admitted over the limit into a reserved slot (see ``HTTPLimits/reservedConnections``).
     private var reserved: Set<ObjectIdentifier> = []
     /// ``HTTPLimits/maxConnections``, lowered at start when the descriptor limit cannot hold it.
@@ -55,6 +57,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
         lock.lock()
         maxConnections = limit
+        ledger = DescriptorLedger(descriptors: budget.descriptors)
         tlsContext = tls
         accepting = true
         lock.unlock()
@@ -88,6 +91,7 @@ public final class HTTPServer: @unchecked Sendable {
         lock.lock()
         let open = accepting
         let tls = tlsContext
+        let ledger = self.ledger
         var admitReserved = false
         var evicted: Connection?
         var refused = false
@@ -115,7 +119,8 @@ public final class HTTPServer: @unchecked Sendable {
             transport = PlainTransport(descriptor: fd)
         }
         let connection = Connection(transport: transport, remoteAddress: remote, configuration: configuration,
-                                    logger: logger, handler: handler) { [weak self] c in
+                                    logger: logger, handler: handler, descriptors: ledger) { [weak self] c in
+            ledger.connectionClosed()
             guard let self else { return }
             self.lock.lock()
             self.connections[ObjectIdentifier(c)] = nil
@@ -123,6 +128,7 @@ public final class HTTPServer: @unchecked Sendable {
             self.lock.unlock()
         }
         connection.closeAfterFirstRequest = admitReserved
+        ledger.connectionOpened()
         lock.lock()
         connections[ObjectIdentifier(connection)] = connection
         if admitReserved { reserved.insert(ObjectIdentifier(connection)) }

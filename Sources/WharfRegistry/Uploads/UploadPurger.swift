@@ -1,5 +1,6 @@
 import Foundation
 import WharfHTTP
+import WharfHTTPClient
 import WharfStorage
 
 /// Deletes abandoned uploads: `repositories/<name>/_uploads/<uuid>/` directories older than
@@ -134,12 +135,5 @@ public final class UploadPurger: @unchecked Sendable {
     }
 
     /// RFC 3339 with or without fractional seconds, as Wharf and distribution write it.
-    static func parse(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: trimmed) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: trimmed)
-    }
+    static func parse(_ text: String) -> Date? { HTTPDate.parseRFC3339(text) }
 }

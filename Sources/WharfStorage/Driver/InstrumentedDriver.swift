@@ -94,14 +94,16 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
         try await observed(Operation.reader, path) {
             try StoragePath.check(path)
             guard offset >= 0 else { throw StorageError.invalidOffset(path: path, offset: offset) }
-            return ErrorNormalizingReader(try await self.inner.reader(path, offset: offset), driver: self.inner.name)
+            return ErrorNormalizingReader(try await self.inner.reader(path, offset: offset), driver: self.inner.name,
+                                          failed: self.failureReporter(Operation.reader, path))
         }
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
         try await observed(Operation.writer, path) {
             try Self.checkWritable(path)
-            return ErrorNormalizingWriter(try await self.inner.writer(path, append: append), driver: self.inner.name)
+            return ErrorNormalizingWriter(try await self.inner.writer(path, append: append), driver: self.inner.name,
+                                          failed: self.failureReporter(Operation.writer, path))
         }
     }
 
@@ -233,6 +235,20 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
         observer(operation, path, Double(elapsed) / 1e9, error)
     }
 
+    /// Reports a failed read or write of an open reader or writer under `operation` (with the
+    /// failing call's duration): a disk that fills up in the middle of an upload is a storage
+    /// error too. A cancellation is the caller's, not the storage's, and is not reported.
+    private func failureReporter(_ operation: String, _ path: String) -> FailureReporter {
+        let observer = self.observer
+        return { start, error in
+            let elapsed = DispatchTime.now().uptimeNanoseconds &- start
+            observer(operation, path, Double(elapsed) / 1e9, error)
+        }
+    }
+
+    /// `(start uptime ns, normalized error)` of a failed reader or writer call.
+    typealias FailureReporter = @Sendable (_ start: UInt64, _ error: StorageError) -> Void
+
     /// The error to report and the error to throw.
     private func normalize(_ error: Error) -> (reported: StorageError, thrown: Error) {
         Self.normalize(error, driver: inner.name)
@@ -260,14 +276,21 @@ private final class VisitorFailure: @unchecked Sendable {
 final class ErrorNormalizingReader: StorageReader, @unchecked Sendable {
     private let inner: StorageReader
     private let driver: String
+    private let failed: InstrumentedDriver.FailureReporter
 
-    init(_ inner: StorageReader, driver: String) {
+    init(_ inner: StorageReader, driver: String, failed: @escaping InstrumentedDriver.FailureReporter) {
         self.inner = inner
         self.driver = driver
+        self.failed = failed
     }
 
     func next() async throws -> Data? {
-        do { return try await inner.next() } catch { throw InstrumentedDriver.normalize(error, driver: driver).thrown }
+        let start = DispatchTime.now().uptimeNanoseconds
+        do { return try await inner.next() } catch {
+            let (reported, thrown) = InstrumentedDriver.normalize(error, driver: driver)
+            if !(error is CancellationError) { failed(start, reported) }
+            throw thrown
+        }
     }
 
     func close() { inner.close() }
@@ -277,10 +300,12 @@ final class ErrorNormalizingReader: StorageReader, @unchecked Sendable {
 final class ErrorNormalizingWriter: StorageWriter, @unchecked Sendable {
     private let inner: StorageWriter
     private let driver: String
+    private let failed: InstrumentedDriver.FailureReporter
 
-    init(_ inner: StorageWriter, driver: String) {
+    init(_ inner: StorageWriter, driver: String, failed: @escaping InstrumentedDriver.FailureReporter) {
         self.inner = inner
         self.driver = driver
+        self.failed = failed
     }
 
     var size: Int64 { inner.size }
@@ -291,6 +316,11 @@ final class ErrorNormalizingWriter: StorageWriter, @unchecked Sendable {
     func commit() async throws { try await normalized { try await inner.commit() } }
 
     private func normalized(_ body: () async throws -> Void) async throws {
-        do { try await body() } catch { throw InstrumentedDriver.normalize(error, driver: driver).thrown }
+        let start = DispatchTime.now().uptimeNanoseconds
+        do { try await body() } catch {
+            let (reported, thrown) = InstrumentedDriver.normalize(error, driver: driver)
+            if !(error is CancellationError) { failed(start, reported) }
+            throw thrown
+        }
     }
 }

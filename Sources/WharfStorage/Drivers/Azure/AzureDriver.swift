@@ -162,15 +162,7 @@ public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked S
         if !prefix.isEmpty { q.append(("prefix", prefix)) }
         if let delimiter { q.append(("delimiter", delimiter)) }
         if let marker { q.append(("marker", marker)) }
-        let xml = String(decoding: try await client.send("GET", blob: "", query: q).body, as: UTF8.self)
-        let blobs = S3XML.blocks("Blob", in: xml).compactMap { b -> (name: String, size: Int64, modTime: Date)? in
-            guard let n = S3XML.first("Name", in: b) else { return nil }
-            return (n, Int64(S3XML.first("Content-Length", in: b) ?? "") ?? 0,
-                    S3Driver.httpDate(S3XML.first("Last-Modified", in: b)) ?? Date())
-        }
-        let prefixes = S3XML.blocks("BlobPrefix", in: xml).compactMap { S3XML.first("Name", in: $0) }
-        let next = S3XML.first("NextMarker", in: xml).flatMap { $0.isEmpty ? nil : $0 }
-        return (blobs, prefixes, next)
+        return Self.parseListPage(try await client.send("GET", blob: "", query: q).body)
     }
 
     public func move(from source: String, to destination: String) async throws {

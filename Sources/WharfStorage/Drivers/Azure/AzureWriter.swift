@@ -48,10 +48,9 @@ final class AzureWriter: StorageWriter, @unchecked Sendable {
         let r = try await driver.client.send("GET", blob: name, query: [("comp", "blocklist"), ("blocklisttype", "committed")],
                                              accept: [404])
         if r.status == 404 { throw StorageError.pathNotFound(path) }
-        let xml = String(decoding: r.body, as: UTF8.self)
-        let blocks = S3XML.blocks("CommittedBlocks", in: xml).first.map { S3XML.blocks("Block", in: $0) } ?? []
-        let ids = blocks.compactMap { S3XML.first("Name", in: $0) }
-        let blockBytes = blocks.reduce(Int64(0)) { $0 + (Int64(S3XML.first("Size", in: $1) ?? "") ?? 0) }
+        guard let (ids, blockBytes) = AzureDriver.parseBlockList(r.body) else {
+            throw AzureError(status: r.status, code: "InvalidBlockList", message: "the committed block list of \(name) does not add up")
+        }
         let size = Int64(r.headers["x-ms-blob-content-length"] ?? "") ?? blockBytes
         let w = AzureWriter(driver: driver, path: path, committed: ids, size: size)
         if blockBytes != size, ids.isEmpty {

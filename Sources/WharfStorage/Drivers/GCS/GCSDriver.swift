@@ -101,11 +101,6 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
         return (Self.size(json["size"]), S3Driver.isoDate(json["updated"] as? String) ?? Date())
     }
 
-    /// An object resource's `size`: a decimal string in the API (a number from some emulators).
-    static func size(_ value: Any?) -> Int64 {
-        if let s = value as? String { return Int64(s) ?? 0 }
-        return (value as? NSNumber)?.int64Value ?? 0
-    }
 
     /// Uploads `body` as the object `name` in one multipart request (metadata, then the
     /// bytes; an empty body is an ordinary empty object this way on every server).
@@ -207,12 +202,7 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
         if !prefix.isEmpty { q.append(("prefix", prefix)) }
         if let delimiter { q.append(("delimiter", delimiter)) }
         if let token { q.append(("pageToken", token)) }
-        let json = try await client.send("GET", target: GCSClient.target(client.objectPath(), q)).json
-        let items = (json["items"] as? [[String: Any]] ?? []).compactMap { item -> (name: String, size: Int64)? in
-            guard let name = item["name"] as? String else { return nil }
-            return (name, Self.size(item["size"]))
-        }
-        return (items, json["prefixes"] as? [String] ?? [], json["nextPageToken"] as? String)
+        return Self.parseListPage(try await client.send("GET", target: GCSClient.target(client.objectPath(), q)).body)
     }
 
     public func move(from source: String, to destination: String) async throws {

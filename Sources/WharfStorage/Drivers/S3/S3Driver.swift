@@ -251,15 +251,7 @@ public final class S3Driver: StorageDriver, StorageErrorMapping, @unchecked Send
         if !prefix.isEmpty { q.append(("prefix", prefix)) }
         if let delimiter { q.append(("delimiter", delimiter)) }
         if let token { q.append(("continuation-token", token)) }
-        let r = try await client.send("GET", key: "", query: q)
-        let xml = String(decoding: r.body, as: UTF8.self)
-        let keys = S3XML.blocks("Contents", in: xml).compactMap { block -> (String, Int64, Date)? in
-            guard let k = S3XML.first("Key", in: block) else { return nil }
-            return (k, Int64(S3XML.first("Size", in: block) ?? "") ?? 0, Self.isoDate(S3XML.first("LastModified", in: block)) ?? Date())
-        }
-        let prefixes = S3XML.blocks("CommonPrefixes", in: xml).compactMap { S3XML.first("Prefix", in: $0) }
-        let truncated = S3XML.first("IsTruncated", in: xml) == "true"
-        return (keys.map { (key: $0.0, size: $0.1, modTime: $0.2) }, prefixes, truncated ? S3XML.first("NextContinuationToken", in: xml) : nil)
+        return Self.parseListPage(try await client.send("GET", key: "", query: q).body)
     }
 
     public func move(from source: String, to destination: String) async throws {
@@ -462,21 +454,9 @@ public final class S3Driver: StorageDriver, StorageErrorMapping, @unchecked Send
         return Data(out).base64EncodedString()
     }
 
-    static func httpDate(_ s: String?) -> Date? {
-        guard let s else { return nil }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "GMT")
-        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return f.date(from: s)
-    }
+    /// `Last-Modified` (IMF-fixdate), read without trusting the server's text.
+    static func httpDate(_ s: String?) -> Date? { s.flatMap(HTTPDate.parse) }
 
-    static func isoDate(_ s: String?) -> Date? {
-        guard let s else { return nil }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: s)
-    }
+    /// A listing's `LastModified` (RFC 3339), read without trusting the server's text.
+    static func isoDate(_ s: String?) -> Date? { s.flatMap(HTTPDate.parseRFC3339) }
 }

@@ -1,0 +1,26 @@
+import Foundation
+
+/// Reading GCS's JSON answers: pure functions of the bytes a server sent, so a hostile or
+/// broken server's JSON can be fuzzed without a network (Tests/Fuzz/STORAGERESPONSES).
+extension GCSDriver {
+    /// An objects.list page: names with sizes, prefixes, the next page token. Items without a
+    /// string name, and a body that is not a JSON object, contribute nothing.
+    static func parseListPage(_ body: Data) -> (items: [(name: String, size: Int64)], prefixes: [String], next: String?) {
+        let json = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+        let items = (json["items"] as? [[String: Any]] ?? []).compactMap { item -> (name: String, size: Int64)? in
+            guard let name = item["name"] as? String else { return nil }
+            return (name, size(item["size"]))
+        }
+        return (items, json["prefixes"] as? [String] ?? [], json["nextPageToken"] as? String)
+    }
+
+    /// An object resource's `size`: a decimal string in the API (a number from some
+    /// emulators). Negative, fractional, out-of-range or unreadable sizes count as 0.
+    static func size(_ value: Any?) -> Int64 {
+        if let s = value as? String { return max(0, Int64(s) ?? 0) }
+        guard let n = value as? NSNumber, !(value is Bool) else { return 0 }
+        let d = n.doubleValue
+        guard d.isFinite, d >= 0, d < 9.2e18 else { return 0 }
+        return n.int64Value
+    }
+}
