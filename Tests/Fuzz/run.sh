@@ -19,6 +19,8 @@ SCRATCH="$ROOT/.build-fuzz"
 cd "$ROOT"
 # Swift's own crash handler would run before ASan's and trip it; libFuzzer needs ASan's.
 export SWIFT_BACKTRACE=enable=no
+# Process-lifetime globals are not leaks (see lsan.supp).
+export LSAN_OPTIONS="suppressions=$ROOT/Tests/Fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 # SKIP_BUILD=1: the binary is already built (smoke.sh builds every target first).
 [ -n "${SKIP_BUILD:-}" ] || swift build --scratch-path "$SCRATCH" --product "wharf-fuzz-$NAME" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
