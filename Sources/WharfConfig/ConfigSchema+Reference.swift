@@ -100,8 +100,8 @@ extension ConfigSchema {
                             because: "there are no project quotas without the OpenShift API; limit the bucket or volume")),
         ("cache", .noEffect(.section([("disabled", .scalar), ("blobrepositoryttl", .scalar)]),
                             because: "Wharf's caches are revalidated on every use and have no TTL")),
-        ("pullthrough", .planned(.section([("enabled", .scalar), ("mirror", .scalar)]), issue: 17,
-                                 what: "pull-through from upstream registries")),
+        ("pullthrough", .noEffect(.section([("enabled", .scalar), ("mirror", .scalar)]),
+                                  because: "OpenShift pulls through from the registries its ImageStreams name, read from the cluster API, which Wharf does not call; name the upstreams in proxy.upstreams (docs/pullthrough.md)")),
         ("compatibility", .section([
             ("acceptschema2", .noEffect(.scalar, because: "Docker schema 2 and OCI manifests are always accepted")),
         ])),
