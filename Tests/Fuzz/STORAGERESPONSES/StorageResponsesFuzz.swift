@@ -9,13 +9,14 @@ import WharfHTTP
 /// What an object store's server says is untrusted too: a broken gateway, a proxy's error
 /// page or a hostile endpoint. The first byte picks the answer the rest is read as:
 /// 0 an S3 listing, 1 an S3 error, 2 an Azure listing, 3 an Azure block list, 4 an Azure
-/// error, 5 a GCS listing, 6 a GCS error, 7 the XML escape round trip.
+/// error, 5 a GCS listing, 6 a GCS error, 7 the XML escape round trip, 8 and 9 a Keystone
+/// v3 and v2 service catalog (the Swift driver's object-store endpoint).
 /// Beyond "no crash, no overflow trap": sizes are never negative, a block list's total is the
 /// sum of its sizes, and S3XML's decode(escape(s)) gives s back.
 func fuzzStorageResponses(_ bytes: [UInt8]) {
     guard let mode = bytes.first else { return }
     let body = Data(bytes.dropFirst())
-    switch mode % 8 {
+    switch mode % 10 {
     case 0:
         let page = S3Driver.parseListPage(body)
         if page.keys.contains(where: { $0.size < 0 }) { fatalError("negative S3 size") }
@@ -34,6 +35,12 @@ func fuzzStorageResponses(_ bytes: [UInt8]) {
         if page.items.contains(where: { $0.size < 0 }) { fatalError("negative GCS size") }
     case 6:
         _ = GCSClient.error(from: GCSResponse(status: 429, headers: HTTPHeaders(), body: body)).description
+    case 8, 9:
+        let catalog = try? JSONSerialization.jsonObject(with: body)
+        for region in [nil, "RegionOne"] as [String?] {
+            _ = mode % 10 == 8 ? try? SwiftCatalog.v3(catalog, region: region, interface: "public")
+                               : try? SwiftCatalog.v2(catalog, region: region, interface: "public")
+        }
     default:
         let s = String(decoding: body, as: UTF8.self)
         if S3XML.decode(S3XML.escape(s)) != s { fatalError("XML escape does not round-trip: \(s.debugDescription)") }
