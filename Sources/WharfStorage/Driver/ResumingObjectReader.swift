@@ -1,11 +1,12 @@
 import Foundation
 import WharfHTTPClient
 
-/// The reader object-store drivers share (GCS, Swift): an object read from an offset with one
+/// The reader object-store drivers share (GCS, Swift, Azure): an object read from an offset with one
 /// streamed GET, handed out in chunks of at most `chunkSize` bytes. The socket is read only
 /// when ``next()`` asks, so memory stays at one chunk. A connection that fails mid-body is
 /// replaced by a GET from the current offset, pinned to what the first answer named (a GCS
-/// generation, a Swift ETag), up to three times in a row without progress.
+/// generation, a Swift or Azure ETag), up to three times in a row without progress; so is an
+/// answer that ends before the object does.
 ///
 /// The driver supplies `open` (the GET from an offset, with the pin once there is one; it
 /// returns the body and the pin its answer names), which failures are connection failures
@@ -45,7 +46,8 @@ final class ResumingObjectReader: StorageReader, @unchecked Sendable {
                 let s: HTTPClientResponseBody
                 if let open = current.stream { s = open } else { s = try await openStream(from: current.offset) }
                 let chunk = try await s.read(max: chunkSize) ?? Data()
-                if chunk.isEmpty { return finish() }
+                // The answer ended before the object did: a cut connection, resumed below.
+                if chunk.isEmpty { throw EndedEarly(offset: current.offset, size: end) }
                 let handedOut: Bool = lock.withLock {
                     if closed { return false }
                     offset += Int64(chunk.count)
@@ -53,7 +55,7 @@ final class ResumingObjectReader: StorageReader, @unchecked Sendable {
                     return true
                 }
                 return handedOut ? chunk : finish()
-            } catch where error is HTTPClientError || isConnectionFailure(error) {
+            } catch where error is HTTPClientError || error is EndedEarly || isConnectionFailure(error) {
                 let retry: Bool = lock.withLock {
                     stream?.close()
                     stream = nil
@@ -67,6 +69,13 @@ final class ResumingObjectReader: StorageReader, @unchecked Sendable {
                 throw mapError(error)
             }
         }
+    }
+
+    /// An answer whose body ended before the object's size.
+    struct EndedEarly: Error, CustomStringConvertible {
+        let offset: Int64
+        let size: Int64
+        var description: String { "the object's bytes ended early, at byte \(offset) of \(size)" }
     }
 
     /// Closes the stream; nil, for `return finish()`.

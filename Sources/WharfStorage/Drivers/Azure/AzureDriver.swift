@@ -8,7 +8,7 @@ import WharfHTTPClient
 /// - Directories are implied by name prefixes (`list` and `walk` are List Blobs with
 ///   delimiter `/`, following `NextMarker`).
 /// - Writers stage blocks and commit block lists (``AzureWriter``); any replica resumes.
-/// - Reads stream one Get Blob with `x-ms-range` (``AzureReader``).
+/// - Reads stream one Get Blob with `x-ms-range` (``blobReader(_:offset:size:)``, on ``ResumingObjectReader``).
 /// - `move` is Copy Blob (polling `x-ms-copy-status` while pending), then Delete Blob.
 /// - `redirectURL` is a read-only service SAS valid for `redirectexpiry` seconds.
 /// - Every request is SharedKey-signed (``AzureSharedKeySigner``) or carries a bearer token
@@ -105,7 +105,7 @@ public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked S
             throw StorageError.pathNotFound(path)
         }
         guard offset >= 0, offset <= p.size else { throw StorageError.invalidOffset(path: path, offset: offset) }
-        return AzureReader(driver: self, path: path, offset: offset, size: p.size)
+        return blobReader(path, offset: offset, size: p.size)
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
