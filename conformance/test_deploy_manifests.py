@@ -331,6 +331,11 @@ def test_overlay_config_passes_check_config(overlay, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env.update(overlay_secret(overlay))
     env["REGISTRY_HTTP_SECRET"] = "x" * 32
+    # check-config loads the policy file as serve does: the shipped policy Secret's file,
+    # at a local path instead of its mount point.
+    policy = tmp_path / "policy.yml"
+    policy.write_text(find(objects, "Secret", "image-registry-auth-policy")["stringData"]["policy.yml"])
+    env["REGISTRY_AUTH_OPENSHIFT_POLICY"] = str(policy)
     p = subprocess.run([wharf_bin(), "check-config", str(config)], capture_output=True, text=True, env=env, timeout=60)
     supported = re.search(r"\(supported: ([^)]*)\)", p.stderr)
     if p.returncode != 0 and supported and overlay not in supported.group(1).split(", "):
