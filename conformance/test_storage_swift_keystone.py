@@ -3,18 +3,22 @@ sqlite after `keystone-manage bootstrap`, and a Swift proxy with `authtoken` + `
 the registry logs in with v3 password credentials of a user and project in a domain of their
 own, skopeo pushes an image and pulls it back with the same digests, and the objects are in
 that project's Swift account. The same registry data is read with the ids instead of the
-names, and a wrong domain is refused by Keystone (503 from the registry, no crash)."""
+names, a wrong domain is refused by Keystone (503 from the registry, no crash), and a blob
+GET's temp URL is accepted by that proxy without a token (tampered: refused)."""
 import json
 import os
 import shutil
 import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 
 from clienthelpers import ImageParts, OCILayout, read_layout_blob, read_layout_manifest, skopeo_copy, skopeo_raw
 from harness import sha256
 from keystonehelpers import KeystoneSwift, missing_programs
-from ocihelpers import error_codes
+from ocihelpers import build_image, error_codes, push_image
 from storagehelpers import StorageRegistryProcess
 
 pytestmark = pytest.mark.wharf_only
@@ -46,10 +50,10 @@ def layout():
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def registry(ks, **identity):
+def keystone_registry(ks, redirect=False, **identity):
     swift = {"authurl": ks.auth_url, "authversion": 3, "username": ks.user, "password": ks.password,
              "container": CONTAINER, "prefix": "/registry", "chunksize": 1024 * 1024, **identity}
-    return StorageRegistryProcess({"swift": swift}, redirect=False).start()
+    return StorageRegistryProcess({"swift": swift}, redirect=redirect).start()
 
 
 def ref(r, tag_or_digest):
@@ -59,7 +63,7 @@ def ref(r, tag_or_digest):
 
 def test_v3_domain_and_project_names_push_and_pull_with_skopeo(keystone, layout):
     ks, img = keystone, layout.image
-    r = registry(ks, domain=ks.domain, tenant=ks.project, region="RegionOne", endpointtype="public")
+    r = keystone_registry(ks, domain=ks.domain, tenant=ks.project, region="RegionOne", endpointtype="public")
     out = os.path.join(layout.tmp, "back")
     try:
         skopeo_copy(f"oci:{layout.path}:v1", ref(r, "v1"))
@@ -86,7 +90,7 @@ def test_v3_domain_and_project_names_push_and_pull_with_skopeo(keystone, layout)
 
 def test_v3_domain_and_project_ids_read_the_same_image(keystone, layout):
     ks, img = keystone, layout.image
-    r = registry(ks, domainid=ks.domain_id, tenantid=ks.project_id)
+    r = keystone_registry(ks, domainid=ks.domain_id, tenantid=ks.project_id)
     try:
         skopeo_copy(f"oci:{layout.path}:v1", ref(r, "v1"))  # blobs already there are skipped
         assert skopeo_raw(ref(r, img.digest)) == img.manifest
@@ -99,7 +103,7 @@ def test_v3_domain_and_project_ids_read_the_same_image(keystone, layout):
 
 def test_a_domain_keystone_does_not_know_is_503_and_no_crash(keystone):
     ks = keystone
-    r = registry(ks, domain="no-such-domain", tenant=ks.project)
+    r = keystone_registry(ks, domain="no-such-domain", tenant=ks.project)
     try:
         data = b"x" * 1024
         st, _, body = r.request("POST", f"/v2/bad/app/blobs/uploads/?digest={sha256(data)}", body=data,
@@ -108,5 +112,30 @@ def test_a_domain_keystone_does_not_know_is_503_and_no_crash(keystone):
         assert st == 503 and error_codes(body), (st, body)
         assert "auth/tokens failed: HTTP 401" in r.read_log()  # Keystone refused the password request
         assert r.proc.poll() is None
+    finally:
+        r.cleanup()
+
+
+def test_blob_get_redirects_to_a_temp_url_the_keystone_proxy_accepts(keystone):
+    """With `secretkey` the driver sets the account's temp-URL key with its Keystone token;
+    a blob GET's 307 goes to the project's account, where tempurl (before authtoken in the
+    pipeline) lets the signed URL through without a token and refuses a tampered one."""
+    ks = keystone
+    r = keystone_registry(ks, redirect=True, domain=ks.domain, tenant=ks.project, secretkey="keystone-temp-url-key")
+    try:
+        img = build_image(layers=1, layer_size=1536 * 1024)
+        push_image(r, "ks/redirect", img, tag="v1")
+        for blob in img.blobs:
+            st, h, _ = r.request("GET", f"/v2/ks/redirect/blobs/{blob.digest}", timeout=60)
+            assert st == 307, st
+            location = h["location"]
+            assert location.startswith(f"http://127.0.0.1:{ks.proxy_port}/v1/AUTH_{ks.project_id}/{CONTAINER}/")
+            with urllib.request.urlopen(location, timeout=60) as got:
+                assert got.read() == blob.data
+            sig = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["temp_url_sig"][0]
+            tampered = location.replace(sig, ("0" if sig[0] != "0" else "1") + sig[1:])
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(tampered, timeout=30)
+            assert e.value.code == 401
     finally:
         r.cleanup()
