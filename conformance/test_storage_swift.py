@@ -124,8 +124,8 @@ class _IdentityStandIn:
     the password request body (user and project by name in domain `Default`), answers with
     a token of the SAIO's tempauth as `X-Subject-Token` and a catalog whose only working
     object-store endpoint is the internal one of RegionTwo (the others point at a closed
-    port), so the driver's region and interface choice is checked too. Real Keystone is not
-    run here yet (see docs/storage.md)."""
+    port), so the driver's region and interface choice is checked too. Real Keystone is in
+    test_storage_swift_keystone.py."""
 
     def __init__(self):
         import json
