@@ -3,6 +3,7 @@ a terminal and still reads piped stdin; `wharf version` says which commit it is,
 commit stamp a release build writes is what it prints."""
 import os
 import pty
+import select
 import shutil
 import subprocess
 import warnings
@@ -27,10 +28,17 @@ def on_terminal(args, answers):
         os.execv(wharf_bin(), [wharf_bin()] + args)
     out = b""
 
+    def read(timeout=30):
+        # Never block for ever: a prompt that does not come fails the test instead of hanging CI.
+        if not select.select([fd], [], [], timeout)[0]:
+            os.kill(pid, 9)
+            raise AssertionError(f"no output within {timeout} s after {out!r}")
+        return os.read(fd, 1024)
+
     def read_until(text):
         nonlocal out
         while text not in out:
-            chunk = os.read(fd, 1024)
+            chunk = read()
             if not chunk:
                 raise AssertionError(f"no {text!r} in {out!r}")
             out += chunk
@@ -40,7 +48,7 @@ def on_terminal(args, answers):
         os.write(fd, answer + b"\n")
     try:
         while True:
-            chunk = os.read(fd, 1024)
+            chunk = read()
             if not chunk:
                 break
             out += chunk
