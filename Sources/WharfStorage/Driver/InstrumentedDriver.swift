@@ -74,14 +74,14 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
 
     public func putContent(_ path: String, _ content: Data) async throws {
         try await observed(Operation.putContent, path) {
-            try Self.checkWritable(path)
+            try StoragePath.checkFile(path)
             try await self.inner.putContent(path, content)
         }
     }
 
     public func putScratchContent(_ path: String, _ content: Data) async throws {
         try await observed(Operation.putContent, path) {
-            try Self.checkWritable(path)
+            try StoragePath.checkFile(path)
             if let scratch = self.innerCapabilities.scratchWrites {
                 try await scratch.putScratchContent(path, content)
             } else {
@@ -101,7 +101,7 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
         try await observed(Operation.writer, path) {
-            try Self.checkWritable(path)
+            try StoragePath.checkFile(path)
             return ErrorNormalizingWriter(try await self.inner.writer(path, append: append), driver: self.inner.name,
                                           failed: self.failureReporter(Operation.writer, path))
         }
@@ -123,15 +123,15 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
 
     public func move(from source: String, to destination: String) async throws {
         try await observed(Operation.move, source) {
-            try Self.checkWritable(source)
-            try Self.checkWritable(destination)
+            try StoragePath.checkFile(source)
+            try StoragePath.checkFile(destination)
             try await self.inner.move(from: source, to: destination)
         }
     }
 
     public func delete(_ path: String) async throws {
         try await observed(Operation.delete, path) {
-            try Self.checkWritable(path)
+            try StoragePath.checkFile(path)
             try await self.inner.delete(path)
         }
     }
@@ -211,11 +211,6 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
 
     // MARK: -
 
-    /// A path that names something to create, replace or remove: never the root.
-    private static func checkWritable(_ path: String) throws {
-        try StoragePath.check(path)
-        if path == "/" { throw StorageError.invalidPath(path) }
-    }
 
     private func observed<T>(_ operation: String, _ path: @autoclosure () -> String, _ body: () async throws -> T) async throws -> T {
         let start = DispatchTime.now().uptimeNanoseconds

@@ -192,6 +192,13 @@ public enum StoragePath {
         guard isValid(path) else { throw StorageError.invalidPath(path) }
     }
 
+    /// Throws ``StorageError/invalidPath(_:)`` unless `path` is valid and names something a
+    /// driver may create, replace or remove: never the root.
+    public static func checkFile(_ path: String) throws {
+        try check(path)
+        if path == "/" { throw StorageError.invalidPath(path) }
+    }
+
     /// The parent directory of `path` (`/` for top-level entries).
     public static func parent(_ path: String) -> String {
         guard let i = path.lastIndex(of: "/"), i != path.startIndex else { return "/" }

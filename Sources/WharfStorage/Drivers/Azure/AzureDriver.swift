@@ -54,10 +54,6 @@ public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked S
     /// The driver path of a blob name below the root.
     func path(ofBlob name: String) -> String { ObjectKeys(root: configuration.rootDirectory).path(ofKey: name) }
 
-    private func checkFilePath(_ path: String) throws {
-        try StoragePath.check(path)
-        if path == "/" { throw StorageError.invalidPath(path) }
-    }
 
     /// Maps a service failure: BlobNotFound to `pathNotFound`; transport failures, 5xx,
     /// throttling, bad credentials and a missing container to `unavailable` (503).
@@ -79,12 +75,12 @@ public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked S
     // MARK: StorageDriver
 
     public func getContent(_ path: String) async throws -> Data {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         return try await mapping(path, "GetBlob") { try await client.send("GET", blob: blobName(path)).body }
     }
 
     public func putContent(_ path: String, _ content: Data) async throws {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         try await mapping(path, "PutBlob") {
             _ = try await client.send("PUT", blob: blobName(path),
                                       headers: ["x-ms-blob-type": "BlockBlob", "Content-Type": "application/octet-stream"],
@@ -100,7 +96,7 @@ public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked S
     }
 
     public func reader(_ path: String, offset: Int64) async throws -> StorageReader {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         guard let p = try await mapping(path, "GetBlobProperties", { try await properties(path) }) else {
             throw StorageError.pathNotFound(path)
         }
@@ -109,7 +105,7 @@ public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked S
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         return try await mapping(path, "Writer") {
             append ? try await AzureWriter.resume(driver: self, path: path) : AzureWriter(driver: self, path: path)
         }
@@ -166,8 +162,8 @@ public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked S
     }
 
     public func move(from source: String, to destination: String) async throws {
-        try checkFilePath(source)
-        try checkFilePath(destination)
+        try StoragePath.checkFile(source)
+        try StoragePath.checkFile(destination)
         try await mapping(source, "CopyBlob") {
             guard try await properties(source) != nil else { throw StorageError.pathNotFound(source) }
             let r = try await client.send("PUT", blob: blobName(destination),
@@ -187,7 +183,7 @@ public final class AzureDriver: StorageDriver, StorageErrorMapping, @unchecked S
     }
 
     public func delete(_ path: String) async throws {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         try await mapping(path, "DeleteBlob") {
             var names: [String] = []
             if try await properties(path) != nil { names.append(blobName(path)) }

@@ -84,11 +84,6 @@ public final class FilesystemDriver: StorageDriver, LocalFileAccess, DirectoryVe
         return root == "/" ? path : root + path
     }
 
-    /// Checks a path that names a file to create or replace (never the root).
-    private func checkFilePath(_ path: String) throws {
-        try StoragePath.check(path)
-        if path == "/" { throw StorageError.invalidPath(path) }
-    }
 
     /// Creates the parent directories of `path`; a file in the way makes `path` invalid.
     private static func makeParents(_ parentHost: String, _ parent: String, of path: String) throws {
@@ -116,7 +111,7 @@ public final class FilesystemDriver: StorageDriver, LocalFileAccess, DirectoryVe
     }
 
     private func put(_ path: String, _ content: Data, durable: Bool) async throws {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         let host = hostPath(path)
         let parent = StoragePath.parent(path)
         let parentHost = hostPath(parent)
@@ -161,7 +156,7 @@ public final class FilesystemDriver: StorageDriver, LocalFileAccess, DirectoryVe
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         let host = hostPath(path)
         let parent = StoragePath.parent(path)
         let parentHost = hostPath(parent)
@@ -243,8 +238,8 @@ public final class FilesystemDriver: StorageDriver, LocalFileAccess, DirectoryVe
     }
 
     public func move(from source: String, to destination: String) async throws {
-        try checkFilePath(source)
-        try checkFilePath(destination)
+        try StoragePath.checkFile(source)
+        try StoragePath.checkFile(destination)
         let sourceHost = hostPath(source), destinationHost = hostPath(destination)
         let parent = StoragePath.parent(destination)
         let parentHost = hostPath(parent)
@@ -267,7 +262,7 @@ public final class FilesystemDriver: StorageDriver, LocalFileAccess, DirectoryVe
     }
 
     public func delete(_ path: String) async throws {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         let host = hostPath(path)
         try await io.run { try POSIXFileSystem.removeTree(host, path: path) }
     }

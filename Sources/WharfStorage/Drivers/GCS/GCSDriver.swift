@@ -66,10 +66,6 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
     /// The object name of a driver path.
     func key(_ path: String) -> String { keyspace.key(path) }
 
-    private func checkFilePath(_ path: String) throws {
-        try StoragePath.check(path)
-        if path == "/" { throw StorageError.invalidPath(path) }
-    }
 
     /// Query items every object creation carries (the KMS key).
     var creationQuery: [(String, String)] { configuration.kmsKeyName.map { [("kmsKeyName", $0)] } ?? [] }
@@ -141,7 +137,7 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
     }
 
     public func putContent(_ path: String, _ content: Data) async throws {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         try await mapping(path, "Put") { try await upload(name: key(path), content) }
     }
 
@@ -155,7 +151,7 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         return try await mapping(path, "Writer") {
             guard append else { return GCSWriter(driver: self, path: path, existingSize: nil) }
             guard let m = try await metadata(name: key(path)) else { throw StorageError.pathNotFound(path) }
@@ -206,8 +202,8 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
     }
 
     public func move(from source: String, to destination: String) async throws {
-        try checkFilePath(source)
-        try checkFilePath(destination)
+        try StoragePath.checkFile(source)
+        try StoragePath.checkFile(destination)
         try await mapping(source, "Move") {
             let target = client.objectPath(key(source)) + "/rewriteTo/b/\(GCSClient.encode(configuration.bucket))/o/" + GCSClient.encode(key(destination))
             var token: String? = nil
@@ -222,7 +218,7 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
     }
 
     public func delete(_ path: String) async throws {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         try await mapping(path, "Delete") {
             var names: [String] = []
             if try await metadata(name: key(path)) != nil { names.append(key(path)) }

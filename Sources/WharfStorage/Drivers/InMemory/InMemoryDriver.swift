@@ -29,14 +29,9 @@ public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
         return e.content
     }
 
-    /// Checks a path that names something to create, replace or remove: never the root.
-    private func checkWritable(_ path: String) throws {
-        try StoragePath.check(path)
-        if path == "/" { throw StorageError.invalidPath(path) }
-    }
 
     public func putContent(_ path: String, _ content: Data) async throws {
-        try checkWritable(path)
+        try StoragePath.checkFile(path)
         try locked {
             if isDirectoryLocked(path) { throw StorageError.invalidPath(path) }
             files[path] = Entry(content: content, modTime: Date())
@@ -50,7 +45,7 @@ public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
-        try checkWritable(path)
+        try StoragePath.checkFile(path)
         var initial = Data()
         let existing = try locked { () -> Entry? in
             if isDirectoryLocked(path) { throw StorageError.invalidPath(path) }
@@ -92,8 +87,8 @@ public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
     }
 
     public func move(from source: String, to destination: String) async throws {
-        try checkWritable(source)
-        try checkWritable(destination)
+        try StoragePath.checkFile(source)
+        try StoragePath.checkFile(destination)
         try locked {
             guard files[source] != nil else { throw StorageError.pathNotFound(source) }
             if isDirectoryLocked(destination) { throw StorageError.invalidPath(destination) }
@@ -103,7 +98,7 @@ public final class InMemoryDriver: StorageDriver, @unchecked Sendable {
     }
 
     public func delete(_ path: String) async throws {
-        try checkWritable(path)
+        try StoragePath.checkFile(path)
         try locked {
             let prefix = path == "/" ? "/" : path + "/"
             let doomed = files.keys.filter { $0 == path || $0.hasPrefix(prefix) }

@@ -70,10 +70,6 @@ public final class S3Driver: StorageDriver, StorageErrorMapping, @unchecked Send
     /// The driver path of a key below the root.
     func path(ofKey key: String) -> String { ObjectKeys(root: configuration.rootDirectory).path(ofKey: key) }
 
-    private func checkFilePath(_ path: String) throws {
-        try StoragePath.check(path)
-        if path == "/" { throw StorageError.invalidPath(path) }
-    }
 
     /// Headers every object creation carries: storage class and server-side encryption.
     var creationHeaders: [String: String] {
@@ -138,7 +134,7 @@ public final class S3Driver: StorageDriver, StorageErrorMapping, @unchecked Send
     }
 
     public func putContent(_ path: String, _ content: Data) async throws {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         try await mapping(path, "PutObject") {
             var h = creationHeaders
             h["content-type"] = "application/octet-stream"
@@ -159,7 +155,7 @@ public final class S3Driver: StorageDriver, StorageErrorMapping, @unchecked Send
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         return try await mapping(path, "Writer") {
             if append {
                 guard let h = try await head(path) else { throw StorageError.pathNotFound(path) }
@@ -255,8 +251,8 @@ public final class S3Driver: StorageDriver, StorageErrorMapping, @unchecked Send
     }
 
     public func move(from source: String, to destination: String) async throws {
-        try checkFilePath(source)
-        try checkFilePath(destination)
+        try StoragePath.checkFile(source)
+        try StoragePath.checkFile(destination)
         try await mapping(source, "Move") {
             guard let h = try await head(source) else { throw StorageError.pathNotFound(source) }
             guard h.segmented else {
@@ -371,7 +367,7 @@ public final class S3Driver: StorageDriver, StorageErrorMapping, @unchecked Send
     }
 
     public func delete(_ path: String) async throws {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         try await mapping(path, "Delete") {
             var keys: [String] = []
             if try await head(path) != nil { keys.append(key(path)) }

@@ -89,10 +89,6 @@ public final class SwiftDriver: StorageDriver, StorageErrorMapping, @unchecked S
     /// The object name of a driver path.
     func key(_ path: String) -> String { keyspace.key(path) }
 
-    private func checkFilePath(_ path: String) throws {
-        try StoragePath.check(path)
-        if path == "/" { throw StorageError.invalidPath(path) }
-    }
 
     /// Maps a Swift failure to a storage error (see the type's notes).
     func storageError(_ error: Error, path: String, operation: String) -> Error {
@@ -185,7 +181,7 @@ public final class SwiftDriver: StorageDriver, StorageErrorMapping, @unchecked S
     }
 
     public func putContent(_ path: String, _ content: Data) async throws {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         try await run(path, "Put") { try await put(name: key(path), content) }
     }
 
@@ -199,7 +195,7 @@ public final class SwiftDriver: StorageDriver, StorageErrorMapping, @unchecked S
     }
 
     public func writer(_ path: String, append: Bool) async throws -> StorageWriter {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         return try await run(path, "Writer") {
             guard append else { return SwiftWriter(driver: self, path: path) }
             return try await SwiftWriter.resume(driver: self, path: path)
@@ -243,8 +239,8 @@ public final class SwiftDriver: StorageDriver, StorageErrorMapping, @unchecked S
     }
 
     public func move(from source: String, to destination: String) async throws {
-        try checkFilePath(source)
-        try checkFilePath(destination)
+        try StoragePath.checkFile(source)
+        try StoragePath.checkFile(destination)
         try await run(source, "Move") {
             let target = SwiftClient.encode(configuration.container, slash: true) + "/" + SwiftClient.encode(key(destination))
             _ = try await client.send("COPY", client.resource(key(source), [("multipart-manifest", "get")]),
@@ -254,7 +250,7 @@ public final class SwiftDriver: StorageDriver, StorageErrorMapping, @unchecked S
     }
 
     public func delete(_ path: String) async throws {
-        try checkFilePath(path)
+        try StoragePath.checkFile(path)
         try await run(path, "Delete") {
             var objects: [(name: String, isSLO: Bool)] = []
             if let h = try await head(name: key(path)) { objects.append((key(path), h.isSLO)) }
