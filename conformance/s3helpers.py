@@ -74,6 +74,30 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def forward(self, port, body, drop=("connection",), rewrite=None):
+        """Sends this request (its headers less `drop`, passed through `rewrite(method, path,
+        headers)` when given) to 127.0.0.1:`port` and relays the answer whole; a HEAD
+        answer keeps the object's Content-Length."""
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in drop}
+            if rewrite:
+                headers = rewrite(self.command, self.path, headers)
+            conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
+                         headers=headers)
+            r = conn.getresponse()
+            data = r.read()
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", r.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        finally:
+            conn.close()
+
 
 class FaultyS3Proxy(_LoopbackServer):
     """An HTTP proxy in front of moto that can answer the next `fail_next` requests with
@@ -107,23 +131,7 @@ class FaultyS3Proxy(_LoopbackServer):
                     return
                 if proxy.delay:
                     time.sleep(proxy.delay)
-                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
-                try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
-                    conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
-                                 headers=headers)
-                    r = conn.getresponse()
-                    data = r.read()
-                    self.send_response(r.status)
-                    for k, v in r.getheaders():
-                        if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
-                            self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)) if self.command != "HEAD" else r.getheader("Content-Length", "0"))
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(data)
-                finally:
-                    conn.close()
+                self.forward(proxy.upstream_port, body)
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
 

@@ -3,7 +3,6 @@
 front of an object-store peer that forwards only requests carrying a current token,
 optionally re-signing them for a peer that only knows its own scheme (the Azure fake's
 SharedKey)."""
-import http.client
 import threading
 import time
 
@@ -59,27 +58,7 @@ class BearerProxy(_LoopbackServer):
                     self.wfile.write(payload)
                     return
                 proxy.forwarded += 1
-                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
-                try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "authorization")}
-                    if resign:
-                        headers = resign(self.command, self.path, headers)
-                    conn.request(self.command, self.path, body=body if (body or self.command in ("PUT", "POST")) else None,
-                                 headers=headers)
-                    r = conn.getresponse()
-                    data = r.read()
-                    self.send_response(r.status)
-                    for k, v in r.getheaders():
-                        if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
-                            self.send_header(k, v)
-                    # A HEAD answer's length is the object's, not its (empty) body's.
-                    length = r.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(data))
-                    self.send_header("Content-Length", length)
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(data)
-                finally:
-                    conn.close()
+                self.forward(upstream_port, body, drop=("connection", "authorization"), rewrite=resign)
 
             do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = _any
 
