@@ -43,6 +43,10 @@ public struct RegistryOptions: Sendable {
     /// Tests only (`WHARF_TEST_MANIFEST_PUT_DELAY`): seconds a manifest PUT waits between
     /// checking its blobs and writing its links, to force a race with garbage collection.
     public var testManifestPutDelay: Double = 0
+    /// `storage.maintenance.gc.enabled`: online collection runs on this storage, so manifest
+    /// PUTs take part in its protocol (re-reading plans and blobs after writing). Every replica
+    /// on one storage has the same setting (they share one config); off, a PUT pays nothing.
+    public var onlineGC: Bool = false
 
     /// Distribution's defaults.
     public init() {}

@@ -71,6 +71,7 @@ struct RuntimeSettings {
                                     username: $0.username, password: $0.password, ttl: $0.ttl)
             }, trustedCADirectory: config.proxy.trustedCA)
         }
+        options.onlineGC = config.storage.gc.enabled
         if let delay = ProcessInfo.processInfo.environment["WHARF_TEST_MANIFEST_PUT_DELAY"].flatMap(Double.init), delay > 0 {
             options.testManifestPutDelay = delay
         }

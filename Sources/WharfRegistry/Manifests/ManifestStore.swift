@@ -68,7 +68,8 @@ struct ManifestStore: Sendable {
             try await Task.sleep(nanoseconds: UInt64(context.options.testManifestPutDelay * 1e9))
         }
         let subject = document.subject?.digest
-        let before = try await linksBefore(name, digest, tags: tags, subject: subject)
+        let collected = context.options.onlineGC
+        let before = collected ? try await linksBefore(name, digest, tags: tags, subject: subject) : nil
 
         let blobs = BlobStore(context: context)
         if try await blobs.globalSize(digest) != Int64(data.count) {
@@ -83,7 +84,7 @@ struct ManifestStore: Sendable {
         if let subject {
             try await links.write(paths.referrerLink(name, subject: subject, referrer: digest), digest)
         }
-        try await checkCollectorRace(name, digest, document, before: before, subject: subject)
+        if let before { try await checkCollectorRace(name, digest, document, before: before, subject: subject) }
         context.manifests.put(StoredManifest(digest: digest, data: data, summary: ManifestDocument.summary(of: data)))
         return (digest, document)
     }
