@@ -53,6 +53,32 @@ final class RequestLimiterTests: XCTestCase {
         XCTAssertEqual(limiter.counts.running, 0)
     }
 
+    /// Many callers arriving at once while the slot is held: the queue never holds more
+    /// than `maxInQueue`, although deciding and enqueueing are two locked steps.
+    func testConcurrentArrivalsNeverOverfillTheQueue() async {
+        for _ in 0..<50 {
+            let limiter = RequestLimiter(maxRunning: 1, maxInQueue: 1, maxWaitInQueue: 0)
+            _ = await limiter.acquire()
+            let refused = OrderLog()
+            let callers = 64
+            var tasks: [Task<Bool, Never>] = []
+            for i in 0..<callers {
+                tasks.append(Task.detached {
+                    let ok = await limiter.acquire()
+                    if !ok { refused.append(i) }
+                    return ok
+                })
+            }
+            while refused.values.count + limiter.counts.queued < callers {
+                try? await Task.sleep(nanoseconds: 1_000_000)
+            }
+            XCTAssertEqual(limiter.counts.queued, 1)
+            XCTAssertEqual(refused.values.count, callers - 1)
+            for _ in 0..<limiter.counts.queued + 1 { limiter.release() }
+            for t in tasks { _ = await t.value }
+        }
+    }
+
     func testMiddlewareAnswers429WithRetryAfter() async throws {
         let m = RequestLimiterMiddleware(read: nil, write: RequestLimiter(maxRunning: 1, maxInQueue: 0, maxWaitInQueue: 0))
         XCTAssertTrue(RequestLimiterMiddleware.isRead("HEAD"))

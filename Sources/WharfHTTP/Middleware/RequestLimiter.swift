@@ -37,34 +37,24 @@ public final class RequestLimiter: @unchecked Sendable {
     /// True when admitted (call ``release()`` exactly once afterwards); false when the
     /// queue is full or the wait expired.
     public func acquire() async -> Bool {
+        // Admission, refusal and enqueueing are one locked step: deciding "there is room
+        // in the queue" and taking that room apart would let concurrent arrivals overfill it.
         enum Decision { case admitted, refused, queued(UInt64) }
-        let decision: Decision = lock.withLock {
-            if running < maxRunning && queue.isEmpty {
-                running += 1
-                return .admitted
+        return await withCheckedContinuation { continuation in
+            let decision: Decision = lock.withLock {
+                if running < maxRunning && queue.isEmpty {
+                    running += 1
+                    return .admitted
+                }
+                if queue.count >= maxInQueue { return .refused }
+                nextID &+= 1
+                queue.append(Waiter(id: nextID, continuation: continuation))
+                return .queued(nextID)
             }
-            if queue.count >= maxInQueue { return .refused }
-            nextID &+= 1
-            return .queued(nextID)
-        }
-        switch decision {
-        case .admitted: return true
-        case .refused: return false
-        case .queued(let id):
-            return await withCheckedContinuation { continuation in
-                let admittedNow: Bool = lock.withLock {
-                    // A slot may have been freed between the two locked sections.
-                    if running < maxRunning && queue.isEmpty {
-                        running += 1
-                        return true
-                    }
-                    queue.append(Waiter(id: id, continuation: continuation))
-                    return false
-                }
-                if admittedNow {
-                    continuation.resume(returning: true)
-                    return
-                }
+            switch decision {
+            case .admitted: continuation.resume(returning: true)
+            case .refused: continuation.resume(returning: false)
+            case .queued(let id):
                 if maxWaitInQueue > 0 {
                     DispatchQueue.global().asyncAfter(deadline: .now() + maxWaitInQueue) { [weak self] in
                         self?.expire(id)
