@@ -108,6 +108,14 @@ final class LoopbackPeer: @unchecked Sendable {
         }
     }
 
+    /// Reads and drops bytes until the client closes (or 120 s pass): a server that never
+    /// answers, however late the client gets to reading.
+    func waitForClientToClose() {
+        var tv = timeval(tv_sec: 120, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        while fill() { buffer.removeAll() }
+    }
+
     private func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let n = recv(fd, &chunk, chunk.count, 0)
