@@ -109,6 +109,12 @@ public final class Registry: @unchecked Sendable {
                                })
     }
 
+    /// The sweep that removes cached tags once their upstream's `ttl` has passed without a
+    /// revalidation (`proxy`), or nil when this registry proxies nothing.
+    public func cachedTagExpiry() -> CachedTagExpiry? {
+        context.pullThrough.map { CachedTagExpiry(context: context, cache: $0) }
+    }
+
     /// The handler for every request the registry serves (`/v2/...`, `/healthz`), with no middleware.
     public var handler: HTTPHandler { handler(middleware: []) }
 
