@@ -35,8 +35,10 @@ public final class CachedTagExpiry: @unchecked Sendable {
         self.cache = cache
     }
 
-    /// Seconds between passes: half the shortest positive ttl, between 1 s and 1 h.
+    /// Seconds between passes: `proxy.expiryinterval`, else half the shortest positive ttl,
+    /// between 1 s and 1 h.
     public var interval: TimeInterval {
+        if let configured = cache.expiryInterval, configured > 0 { return configured }
         let ttls = cache.upstreams.map(\.upstream.ttl).filter { $0 > 0 }
         return min(3600, max(1, (ttls.min() ?? 7200) / 2))
     }

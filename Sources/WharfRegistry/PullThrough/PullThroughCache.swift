@@ -36,6 +36,8 @@ final class PullThroughCache: @unchecked Sendable {
     /// (``CachedTagChecks``) by this process or read from there: a shortcut, not the record.
     private var checked: [String: Date] = [:]
     let logger: Logger
+    /// `proxy.expiryinterval` (nil: derived from the ttls; 0: no expiry).
+    let expiryInterval: Double?
 
     init(options: PullThroughOptions, logger: Logger, metrics: RegistryMetrics?) throws {
         var config = HTTPClientConfiguration()
@@ -49,6 +51,7 @@ final class PullThroughCache: @unchecked Sendable {
             try UpstreamClient(upstream: $0, client: client, metrics: metrics)
         }
         self.logger = logger
+        expiryInterval = options.expiryInterval
     }
 
     /// The upstream serving `name` for `request`, or nil for a repository of this registry's own.
