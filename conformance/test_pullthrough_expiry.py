@@ -18,6 +18,7 @@ import pytest
 
 from clienthelpers import MANIFEST_ACCEPT, OCILayout, sample_image, skopeo
 from ocihelpers import error_codes
+from harness import RegistryProcess
 from pullthroughhelpers import start_mirror, start_upstream
 
 pytestmark = pytest.mark.wharf_only
@@ -33,7 +34,7 @@ def env():
     try:
         lay = OCILayout(os.path.join(tmp, "src"))
         lay.images = {}
-        for name in ("recache", "restart", "deleted", "down"):
+        for name in ("recache", "restart", "replicas", "deleted", "down"):
             lay.images[name] = sample_image("amd64", f"ttl-{name}", shared=False)
             lay.add_image(lay.images[name], name)
             skopeo("copy", "--quiet", "--dest-tls-verify=false", f"oci:{lay.path}:{name}", f"docker://{upstream.host}/ttl/{name}:v1")
@@ -121,6 +122,26 @@ def test_restart_between_caching_and_expiry_keeps_the_schedule(env):
     mirror.start()
     # Nothing pulls the tag after the restart: only the stored record can expire it.
     assert wait_untagged(mirror, repo), "the restarted mirror lost the schedule"
+
+
+def test_a_replica_expires_what_another_cached(env):
+    """Two replicas on one storage: the one that caches never sweeps (expiryinterval 0), the
+    other removes the tag from the record the first wrote; the first's lists follow."""
+    upstream = env["upstream"]
+    repo = "ttl/replicas"
+    caching = start_mirror(upstream.url, ttl=f"{TTL}s", credentials=False, expiry="0s")
+    sweeping = None
+    try:
+        assert get_manifest(caching, repo)[0] == 200
+        assert tags(caching, repo) == ["v1"]
+        sweeping = RegistryProcess(target="wharf", storage_dir=caching.storage_dir, config={
+            "proxy": {"remoteurl": upstream.url, "ttl": f"{TTL}s"}}).start()
+        assert wait_untagged(caching, repo), "the other replica's sweep did not remove the tag"
+        assert repo not in catalog(caching) and repo not in catalog(sweeping)
+    finally:
+        if sweeping:
+            sweeping.cleanup()
+        caching.cleanup()
 
 
 def test_expired_tag_the_upstream_deleted_is_404(env):
