@@ -28,7 +28,7 @@ public final class CachedTagExpiry: @unchecked Sendable {
     private let context: RegistryContext
     private let cache: PullThroughCache
     private let lock = NSLock()
-    private var timer: DispatchSourceTimer?
+    private var task: Task<Void, Never>?
 
     init(context: RegistryContext, cache: PullThroughCache) {
         self.context = context
@@ -101,33 +101,31 @@ public final class CachedTagExpiry: @unchecked Sendable {
     /// started together do not walk the storage at once.
     public func start() {
         let interval = self.interval
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "wharf.pullthrough-expiry"))
-        timer.schedule(deadline: .now() + Double.random(in: 0...interval), repeating: interval, leeway: .milliseconds(200))
-        timer.setEventHandler { [self] in
-            // One pass at a time: the next tick waits while this one runs.
-            timer.suspend()
-            Task {
-                defer { timer.resume() }
+        let task = Task { [self] in
+            var wait = Double.random(in: 0...interval)
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+                if Task.isCancelled { return }
                 do {
-                    let report = try await self.sweep()
+                    let report = try await sweep()
                     if !report.expired.isEmpty || report.failed > 0 {
-                        self.context.logger.info("pull-through expiry done", ["expired": "\(report.expired.count)",
-                                                                              "kept": "\(report.kept)", "failed": "\(report.failed)"])
+                        context.logger.info("pull-through expiry done", ["expired": "\(report.expired.count)",
+                                                                         "kept": "\(report.kept)", "failed": "\(report.failed)"])
                     }
                 } catch {
-                    self.context.logger.warn("pull-through expiry failed", ["error": "\(error)"])
+                    context.logger.warn("pull-through expiry failed", ["error": "\(error)"])
                 }
+                wait = interval
             }
         }
-        lock.withLock { self.timer = timer }
-        timer.resume()
+        lock.withLock { self.task = task }
     }
 
-    /// Stops the schedule.
+    /// Stops the schedule (a pass under way runs to its end).
     public func cancel() {
         lock.withLock {
-            timer?.cancel()
-            timer = nil
+            task?.cancel()
+            task = nil
         }
     }
 }
