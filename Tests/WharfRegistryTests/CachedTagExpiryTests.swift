@@ -64,6 +64,24 @@ final class CachedTagExpiryTests: XCTestCase {
         XCTAssertEqual(report.expired, [])
     }
 
+    func testNestedPrefixesAreWalkedOnceWithTheirOwnTTL() async throws {
+        let driver = InMemoryDriver()
+        let registry = TestRegistry(driver: driver) { options in
+            options.pullThrough = PullThroughOptions(upstreams: [
+                PullThroughUpstream(name: "hub", prefix: "hub", remoteURL: "http://127.0.0.1:1", ttl: 60),
+                PullThroughUpstream(name: "special", prefix: "hub/special", remoteURL: "http://127.0.0.1:2", ttl: 600),
+            ])
+        }
+        let digest = Digest.of(Array("manifest".utf8), .sha256)
+        let now = Date()
+        try await cachedTag(driver, "hub/app", "v1", digest: digest, checked: now)
+        try await cachedTag(driver, "hub/special/app", "v1", digest: digest, checked: now)
+        let expiry = try XCTUnwrap(registry.registry.cachedTagExpiry())
+        let report = try await expiry.sweep(now: now.addingTimeInterval(120))
+        XCTAssertEqual(report.expired, ["hub/app:v1"])
+        XCTAssertEqual(report.kept, 1)
+    }
+
     func testTheRecordDecidesOverTheListingsTime() async throws {
         // Another replica confirmed the tag after this pass listed it: the re-read record keeps it.
         let driver = InMemoryDriver()

@@ -94,7 +94,9 @@ public final class CachedTagExpiry: @unchecked Sendable {
         let root = context.paths.repositoriesRoot
         let prefixes = cache.upstreams.filter { $0.upstream.ttl > 0 }.map(\.upstream.prefix)
         if prefixes.contains("") { return [root] }
-        return prefixes.sorted().map { "\(root)/\($0)" }
+        // A prefix inside another (`hub/special` in `hub`) is walked with it.
+        let outermost = prefixes.filter { p in !prefixes.contains { p.hasPrefix($0 + "/") } }
+        return Set(outermost).sorted().map { "\(root)/\($0)" }
     }
 
     /// Sweeps every ``interval``, the first pass after a random part of it, so replicas
