@@ -129,7 +129,8 @@ final class PullThroughCache: @unchecked Sendable {
     }
 
     /// Records that `tag` was confirmed upstream just now, in storage (where the expiry sweep
-    /// reads it) and here. A failed write is logged: the tag is then revalidated sooner.
+    /// reads it) and here. A failed write is logged: other replicas then revalidate the tag,
+    /// and the sweep may expire it, sooner than its ttl says.
     private func recordCheck(_ target: PullThroughTarget, _ tag: Tag, context: RegistryContext) async {
         let now = Date()
         lock.withLock { checked["\(target.localName.value):\(tag.value)"] = now }
