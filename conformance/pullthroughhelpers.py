@@ -62,8 +62,10 @@ def trusted_ca_dir(tmp, ca, port):
     return d
 
 
-def start_mirror(upstream_url, trusted=None, ttl="1h", credentials=True, env=None, extra=None):
+def start_mirror(upstream_url, trusted=None, ttl="1h", credentials=True, env=None, extra=None, expiry=None):
     proxy = {"remoteurl": upstream_url, "ttl": ttl}
+    if expiry is not None:
+        proxy["expiryinterval"] = expiry
     if credentials:
         proxy.update(username=USER, password=PASSWORD)
     if trusted:

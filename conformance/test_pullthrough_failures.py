@@ -36,7 +36,9 @@ def env():
         lay.add_image(lay.b, "b")
         for tag in ("cached", "moving", "uncached"):
             push(upstream, lay, "a", f"team/app:{tag}")
-        mirror = start_mirror(injector.url, ttl=f"{int(TTL)}s", credentials=False, extra=METRICS_CONFIG)
+        # Tags never expire here (expiryinterval 0): these tests show stale-if-error after the
+        # ttl, which the expiry sweep would otherwise end within a second (test_pullthrough_expiry).
+        mirror = start_mirror(injector.url, ttl=f"{int(TTL)}s", credentials=False, extra=METRICS_CONFIG, expiry="0s")
         yield {"tmp": tmp, "upstream": upstream, "mirror": mirror, "lay": lay, "injector": injector}
     finally:
         if mirror:

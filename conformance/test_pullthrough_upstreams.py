@@ -48,6 +48,7 @@ def env():
             skopeo("copy", "--quiet", "--dest-tls-verify=false", *creds, "--all", "--preserve-digests",
                    f"oci:{lay.path}:multi", dest)
         copy(f"docker://{dist.host}/library/multi:v1", f"--dest-creds={USER}:{PASSWORD}")
+        copy(f"docker://{dist.host}/library/other:v1", f"--dest-creds={USER}:{PASSWORD}")
         copy(f"docker://{plain.host}/library/multi:v1")
         copy(f"docker://{wharf_up.reg.host}/proj/multi:v1", f"--dest-creds=editor:{wharf_up.tokens['editor']}")
 
@@ -119,9 +120,31 @@ def test_ns_query_selects_the_upstream_and_is_echoed(env):
     st, h, body = mirror.request("GET", "/v2/library/multi/tags/list?ns=registry.one")
     assert st == 200 and json.loads(body) == {"name": "library/multi", "tags": ["v1"]}, body
     assert h.get("oci-namespace") == "registry.one"
+    # the catalog with ?ns=: that upstream's repositories, named as asked for with the same ?ns=
+    st, h, body = mirror.request("GET", "/v2/_catalog?ns=registry.one")
+    assert st == 200 and json.loads(body) == {"repositories": ["library/multi"]}, body
+    assert h.get("oci-namespace") == "registry.one"
+    st, h, body = mirror.request("GET", "/v2/_catalog?ns=registry.one&n=0")
+    assert st == 200 and json.loads(body) == {"repositories": []} and "link" not in h, (h, body)
+    # an unknown ns is ignored, as on every route: the whole catalog
+    st, h, unknown = mirror.request("GET", "/v2/_catalog?ns=unknown.example")
+    assert st == 200 and "oci-namespace" not in h
+    assert json.loads(unknown) == json.loads(mirror.request("GET", "/v2/_catalog")[2])
     # a repository outside every prefix is the mirror's own: nothing is fetched
     st, _, _ = mirror.request("GET", "/v2/library/multi/manifests/v1", headers={"Accept": MANIFEST_ACCEPT})
     assert st == 404
+
+
+def test_catalog_pages_within_a_namespace(env):
+    """Paging the catalog of one upstream: the `Link` keeps `ns`, names stay unprefixed."""
+    mirror = env["mirror"]
+    for ref in ("dist/library/multi:v1", "dist/library/other:v1"):
+        skopeo("inspect", "--raw", "--tls-verify=false", f"docker://{mirror.host}/{ref}")
+    st, h, body = mirror.request("GET", "/v2/_catalog?ns=registry.one&n=1")
+    assert st == 200 and json.loads(body) == {"repositories": ["library/multi"]}, body
+    assert h["link"] == '</v2/_catalog?ns=registry.one&last=library/multi&n=1>; rel="next"', h
+    st, h, body = mirror.request("GET", "/v2/_catalog?ns=registry.one&last=library/multi&n=1")
+    assert st == 200 and json.loads(body) == {"repositories": ["library/other"]} and "link" not in h, (h, body)
 
 
 def test_squid_carried_the_third_upstream_only(env):

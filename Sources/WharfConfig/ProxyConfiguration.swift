@@ -12,6 +12,9 @@ public struct ProxyConfiguration: Equatable, Sendable {
     public var trustedCA: String? = nil
     /// Every upstream; the single form is one upstream with an empty prefix.
     public var upstreams: [Upstream] = []
+    /// `proxy.expiryinterval`: seconds between sweeps removing cached tags past their ttl;
+    /// nil: half the shortest ttl (1s to 1h); 0: tags never expire (only revalidated).
+    public var expiryInterval: Double? = nil
 
     /// No pull-through.
     public init() {}
@@ -60,7 +63,7 @@ public struct ProxyConfiguration: Equatable, Sendable {
     /// The keys under `proxy`.
     static let schemaKeys: [(String, ConfigSchema)] = [
         ("remoteurl", .scalar), ("username", .scalar), ("password", .scalar), ("ttl", .scalar),
-        ("usernamefile", .scalar), ("passwordfile", .scalar), ("trustedca", .scalar),
+        ("usernamefile", .scalar), ("passwordfile", .scalar), ("trustedca", .scalar), ("expiryinterval", .scalar),
         ("upstreams", .list(.section(upstreamKeys))),
     ]
 
@@ -69,6 +72,11 @@ public struct ProxyConfiguration: Equatable, Sendable {
         var c = ProxyConfiguration()
         guard let proxy, !proxy.isNull else { return c }
         c.trustedCA = try string(proxy["trustedca"], "proxy.trustedca")
+        if let node = proxy["expiryinterval"], !node.isNull {
+            let interval = try node.duration(at: "proxy.expiryinterval")
+            if interval < 0 { throw node.error("proxy.expiryinterval: must not be negative") }
+            c.expiryInterval = interval
+        }
         if try string(proxy["remoteurl"], "proxy.remoteurl") != nil {
             c.upstreams.append(try upstream(proxy, path: "proxy", name: "default", prefix: ""))
         }
@@ -145,6 +153,7 @@ extension ProxyConfiguration {
         }
         var entries: [(String, YAMLNode)] = []
         if let ca = trustedCA { entries.append(("trustedca", scalar(ca))) }
+        if let i = expiryInterval { entries.append(("expiryinterval", scalar(ConfigValueParser.formatDuration(i)))) }
         if upstreams.count == 1, upstreams[0].prefix.isEmpty {
             entries += fields(upstreams[0])
         } else {

@@ -109,6 +109,14 @@ public final class Registry: @unchecked Sendable {
                                })
     }
 
+    /// The sweep that removes cached tags once their upstream's `ttl` has passed without a
+    /// revalidation (`proxy`), or nil when this registry proxies nothing or
+    /// `proxy.expiryinterval` is 0.
+    public func cachedTagExpiry() -> CachedTagExpiry? {
+        guard let cache = context.pullThrough, cache.expiryInterval != 0 else { return nil }
+        return CachedTagExpiry(context: context, cache: cache)
+    }
+
     /// The handler for every request the registry serves (`/v2/...`, `/healthz`), with no middleware.
     public var handler: HTTPHandler { handler(middleware: []) }
 

@@ -69,7 +69,7 @@ struct RuntimeSettings {
             options.pullThrough = PullThroughOptions(upstreams: config.proxy.upstreams.map {
                 PullThroughUpstream(name: $0.name, prefix: $0.prefix, namespace: $0.namespace, remoteURL: $0.remoteURL,
                                     username: $0.username, password: $0.password, ttl: $0.ttl)
-            }, trustedCADirectory: config.proxy.trustedCA)
+            }, trustedCADirectory: config.proxy.trustedCA, expiryInterval: config.proxy.expiryInterval)
         }
         options.onlineGC = config.storage.gc.enabled
         if let delay = ProcessInfo.processInfo.environment["WHARF_TEST_MANIFEST_PUT_DELAY"].flatMap(Double.init), delay > 0 {

@@ -116,6 +116,9 @@ enum ServeCommand: WharfCommand {
         // Unreferenced blobs are collected every storage.maintenance.gc.interval, under a lease.
         let collector = OnlineCollector.configured(config.storage, registry: registry, holder: instanceID)
         collector?.start()
+        // Cached tags whose proxy ttl has passed are removed (the next pull asks the upstream).
+        let expiry = config.storage.readOnly ? nil : registry.cachedTagExpiry()
+        expiry?.start()
         // openshift.metrics.secret works with auth on too: a metrics request carrying it skips
         // the role check, and the endpoint verifies the secret itself.
         let secretHolder = config.operations.metricsEnabled
@@ -156,6 +159,7 @@ enum ServeCommand: WharfCommand {
         purger?.cancel()
         pruneSchedule?.cancel()
         await collector?.stop()
+        expiry?.cancel()
         options.healthMonitor?.stop()
         await debugServer?.shutdown(gracePeriod: 0)
         await server.shutdown(gracePeriod: config.http.drainTimeout)

@@ -26,6 +26,18 @@ final class ProxyConfigurationTests: XCTestCase {
         XCTAssertEqual(c.upstreams.first?.ttl, 168 * 3600)
     }
 
+    func testExpiryInterval() throws {
+        var c = try Configuration.parse(Data("proxy:\n  remoteurl: http://up:5000\n".utf8), origin: "t").configuration
+        XCTAssertNil(c.proxy.expiryInterval)
+        c = try Configuration.parse(Data("proxy:\n  remoteurl: http://up:5000\n".utf8), origin: "t",
+                                    environment: ["REGISTRY_PROXY_EXPIRYINTERVAL": "10m"]).configuration
+        XCTAssertEqual(c.proxy.expiryInterval, 600)
+        XCTAssertTrue(ConfigurationPrinter.yaml(c).contains("expiryinterval"))
+        c = try Configuration.parse(Data("proxy:\n  remoteurl: http://up:5000\n  expiryinterval: 0s\n".utf8), origin: "t").configuration
+        XCTAssertEqual(c.proxy.expiryInterval, 0)
+        XCTAssertThrowsError(try Configuration.parse(Data("proxy:\n  remoteurl: http://up:5000\n  expiryinterval: -1s\n".utf8), origin: "t"))
+    }
+
     func testUpstreamsList() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("proxycfg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -11,14 +11,23 @@ struct CatalogHandler: Sendable {
     func list(_ request: HTTPRequest) async throws -> HTTPResponse {
         let max = context.options.catalogMaxEntries
         let pagination = try Pagination(request: request, defaultLimit: max, maximum: max)
+        var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
         let page: CatalogPageCache.Page
-        if let directories = context.storage.directories,
-           let listing = try await context.catalog.listing(directories: directories, root: context.paths.repositoriesRoot) {
+        var listing: CatalogIndex.Listing?
+        if let directories = context.storage.directories {
+            listing = try await context.catalog.listing(directories: directories, root: context.paths.repositoriesRoot)
+        }
+        if let cache = context.pullThrough {
+            // What a mirror lists depends on tags too, which the listing's generation does not cover.
+            let names = if let listing { listing.names } else { try await walkedRepositories() }
+            let proxied = try await cache.catalogPage(names, request: request, pagination: pagination, context: context)
+            page = proxied.page
+            if let ns = proxied.namespace { headers.set("OCI-Namespace", ns) }
+        } else if let listing {
             page = context.catalogPages.page(generation: listing.generation, pagination) { Self.page(listing.names, pagination) }
         } else {
             page = Self.page(try await walkedRepositories(), pagination)
         }
-        var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
         if let link = page.link { headers.set("Link", link) }
         return HTTPResponse(status: 200, headers: headers, body: .bytes(page.body))
     }

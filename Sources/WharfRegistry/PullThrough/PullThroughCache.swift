@@ -27,13 +27,17 @@ struct PullThroughTarget: Sendable {
 /// - When the upstream fails and the content is cached, the cache answers (stale-if-error);
 ///   with nothing cached the client gets 503/502 with the OCI error JSON.
 final class PullThroughCache: @unchecked Sendable {
-    private let upstreams: [UpstreamClient]
+    /// Every upstream, longest prefix first.
+    let upstreams: [UpstreamClient]
     private let fills = BlobFills()
     private let manifestFlights = SingleFlight()
     private let lock = NSLock()
-    /// When each cached tag (`local:tag`) was last confirmed upstream (in memory: losing it costs a HEAD).
+    /// When each cached tag (`local:tag`) was last confirmed upstream, as recorded in storage
+    /// (``CachedTagChecks``) by this process or read from there: a shortcut, not the record.
     private var checked: [String: Date] = [:]
     let logger: Logger
+    /// `proxy.expiryinterval` (nil: derived from the ttls; 0: no expiry).
+    let expiryInterval: Double?
 
     init(options: PullThroughOptions, logger: Logger, metrics: RegistryMetrics?) throws {
         var config = HTTPClientConfiguration()
@@ -47,6 +51,7 @@ final class PullThroughCache: @unchecked Sendable {
             try UpstreamClient(upstream: $0, client: client, metrics: metrics)
         }
         self.logger = logger
+        expiryInterval = options.expiryInterval
     }
 
     /// The upstream serving `name` for `request`, or nil for a repository of this registry's own.
@@ -57,12 +62,13 @@ final class PullThroughCache: @unchecked Sendable {
             let local = u.upstream.prefix.isEmpty ? name.value : "\(u.upstream.prefix)/\(name.value)"
             return PullThroughTarget(upstream: u, localName: try RepositoryName(local), remoteName: name.value, namespace: ns)
         }
-        for u in upstreams {
-            if let remote = u.upstream.remoteName(forLocal: name.value), !remote.isEmpty {
-                return PullThroughTarget(upstream: u, localName: name, remoteName: remote, namespace: nil)
-            }
-        }
-        return nil
+        guard let u = upstream(forLocal: name.value), let remote = u.upstream.remoteName(forLocal: name.value) else { return nil }
+        return PullThroughTarget(upstream: u, localName: name, remoteName: remote, namespace: nil)
+    }
+
+    /// The upstream whose prefix holds the local repository `name` (the longest), if any.
+    func upstream(forLocal name: String) -> UpstreamClient? {
+        upstreams.first { $0.upstream.remoteName(forLocal: name).map { !$0.isEmpty } ?? false }
     }
 
     /// Refuses pushes and deletes to a proxied repository: 405 UNSUPPORTED, as distribution.
@@ -88,29 +94,58 @@ final class PullThroughCache: @unchecked Sendable {
                 try await self.fetchManifest(target, reference, tag: nil, context: context)
             }
         case .tag(let tag):
-            let key = "\(name.value):\(tag.value)"
             let cached = try await store.resolve(name, reference)
-            if cached != nil, let last = lock.withLock({ checked[key] }),
-               Date().timeIntervalSince(last) < target.upstream.upstream.ttl { return }
+            if cached != nil, await confirmedRecently(target, tag, context: context) { return }
             do {
-                try await manifestFlights.run(key) {
+                try await manifestFlights.run("\(name.value):\(tag.value)") {
                     if let cached {
                         let head = try await target.upstream.fetch("HEAD", remote: target.remoteName, kind: "manifests",
                                                                    reference: tag.value, unknown: .manifestUnknown)
                         head.body.close()
                         if let d = head.headers["Docker-Content-Digest"].flatMap(Digest.parse), d == cached {
-                            self.lock.withLock { self.checked[key] = Date() }
+                            await self.recordCheck(target, tag, context: context)
                             return
                         }
                     }
                     try await self.fetchManifest(target, reference, tag: tag, context: context)
-                    self.lock.withLock { self.checked[key] = Date() }
+                    await self.recordCheck(target, tag, context: context)
                 }
             } catch let failure as UpstreamFailure where cached != nil {
                 logger.warn("pull-through: serving a cached tag, the upstream failed",
                             ["registry": target.upstream.upstream.name, "repository": name.value, "tag": tag.value, "error": failure.description])
             }
         }
+    }
+
+    /// True when `tag` was confirmed upstream less than the upstream's ttl ago, by this
+    /// process or (as recorded in storage) by another replica or before a restart.
+    private func confirmedRecently(_ target: PullThroughTarget, _ tag: Tag, context: RegistryContext) async -> Bool {
+        let ttl = target.upstream.upstream.ttl, key = "\(target.localName.value):\(tag.value)", now = Date()
+        if let last = lock.withLock({ checked[key] }), now.timeIntervalSince(last) < ttl { return true }
+        guard ttl > 0, let stored = await CachedTagChecks(driver: context.driver, paths: context.paths).checkedAt(target.localName, tag),
+              now.timeIntervalSince(stored) < ttl else { return false }
+        lock.withLock { checked[key] = stored }
+        return true
+    }
+
+    /// Records that `tag` was confirmed upstream just now, in storage (where the expiry sweep
+    /// reads it) and here. A failed write is logged: other replicas then revalidate the tag,
+    /// and the sweep may expire it, sooner than its ttl says.
+    private func recordCheck(_ target: PullThroughTarget, _ tag: Tag, context: RegistryContext) async {
+        let now = Date()
+        lock.withLock { checked["\(target.localName.value):\(tag.value)"] = now }
+        guard target.upstream.upstream.ttl > 0 else { return }
+        do {
+            try await CachedTagChecks(driver: context.driver, paths: context.paths).record(target.localName, tag, at: now)
+        } catch {
+            logger.warn("pull-through: cannot record a tag's check time", ["repository": target.localName.value, "tag": tag.value,
+                                                                         "error": "\(error)"])
+        }
+    }
+
+    /// Forgets this process's note on `tag` (the expiry sweep removed it).
+    func forgetCheck(_ name: RepositoryName, _ tag: Tag) {
+        _ = lock.withLock { checked.removeValue(forKey: "\(name.value):\(tag.value)") }
     }
 
     /// GETs the manifest upstream, checks its digest and stores it exactly as received.

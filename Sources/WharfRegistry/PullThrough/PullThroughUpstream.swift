@@ -43,10 +43,13 @@ public struct PullThroughOptions: Sendable {
     public var upstreams: [PullThroughUpstream]
     /// Directory of per-host PEM CA files (`host` or `host..port`), on top of the system CAs.
     public var trustedCADirectory: String?
+    /// Seconds between sweeps of expired cached tags; nil: derived from the ttls; 0: no expiry.
+    public var expiryInterval: Double?
 
     /// Pull-through from `upstreams`.
-    public init(upstreams: [PullThroughUpstream], trustedCADirectory: String? = nil) {
+    public init(upstreams: [PullThroughUpstream], trustedCADirectory: String? = nil, expiryInterval: Double? = nil) {
         self.upstreams = upstreams
         self.trustedCADirectory = trustedCADirectory
+        self.expiryInterval = expiryInterval
     }
 }

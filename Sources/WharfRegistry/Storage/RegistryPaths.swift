@@ -17,6 +17,8 @@ import WharfAPI
 ///     _referrers/<alg>/<subject hex>/<alg>/<hex>/link    Wharf extension, ignored by distribution:
 ///                                                        "<alg>:<hex>" of a manifest whose
 ///                                                        `subject` is <alg>:<subject hex>
+///     _proxy/tags/<tag>/checkedat                        Wharf extension: when a pull-through tag was
+///                                                        last confirmed upstream (PullThrough/CachedTagChecks.swift)
 /// ```
 /// Link files hold the digest string with no trailing newline.
 public struct RegistryPaths: Sendable {
