@@ -72,6 +72,31 @@ final class PruneScheduleTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(s.history.successful[0].started, s.history.successful[1].started)
     }
 
+    /// Two replicas on one storage: each sees the other's runs (the endpoint answers the
+    /// same through any replica), the shared history keeps the newest within the limit
+    /// and stores no more than that, and failures are kept apart.
+    func testReplicasShareTheHistoryThroughStorage() async throws {
+        let a = schedule(confirm: false), b = schedule(confirm: false)
+        let first = await a.runOnce()
+        let onB = await b.sharedHistory()
+        XCTAssertEqual(onB.successful, [first])
+        XCTAssertTrue(b.history.successful.isEmpty, "b ran nothing itself")
+
+        let second = await b.runOnce()
+        let third = await a.runOnce()
+        let both = await a.sharedHistory()
+        XCTAssertEqual(both.successful, [third, second])
+        XCTAssertEqual(both.failed, [])
+        let stored = try await layout.driver.list(layout.paths.prunerRoot + "/successful")
+        XCTAssertEqual(stored.count, 2, "trimmed to successfulJobsHistoryLimit")
+
+        try await layout.driver.putContent(layout.paths.tagCurrentLink(app, Tag("broken")!), Data("garbage".utf8))
+        let failed = await schedule(ignoreInvalid: false).runOnce()
+        let afterFailure = await b.sharedHistory()
+        XCTAssertEqual(afterFailure.failed, [failed])
+        XCTAssertEqual(afterFailure.successful, [third, second])
+    }
+
     func testInvalidReferencesFailTheRunBeforeDeletingWhenNotIgnored() async throws {
         let v1 = try await history()
         // A tag whose current link holds garbage: the repository cannot be read.

@@ -39,7 +39,7 @@ public final class PruneSchedule: @unchecked Sendable {
     }
 
     /// One run's outcome.
-    public struct Run: Sendable, Equatable, Encodable {
+    public struct Run: Sendable, Equatable, Codable {
         public var started: Date
         public var finished: Date
         public var succeeded: Bool
@@ -59,18 +59,33 @@ public final class PruneSchedule: @unchecked Sendable {
     private var successful: [Run] = []
     private var failed: [Run] = []
     private var task: Task<Void, Never>?
+    private let shared: PruneHistory
 
     /// A schedule over `driver`; each run is counted in `metrics` when given.
-    public init(driver: StorageDriver, settings: Settings, logger: Logger, metrics: RegistryMetrics? = nil) {
+    public init(driver: StorageDriver, paths: RegistryPaths = RegistryPaths(), settings: Settings, logger: Logger,
+                metrics: RegistryMetrics? = nil) {
         self.driver = driver
         self.settings = settings
         self.logger = logger
         self.metrics = metrics
+        shared = PruneHistory(driver: driver, paths: paths, successfulLimit: settings.successfulJobsHistoryLimit,
+                              failedLimit: settings.failedJobsHistoryLimit)
     }
 
-    /// The latest runs, newest first, within the history limits.
+    /// This replica's latest runs, newest first, within the history limits.
     public var history: (successful: [Run], failed: [Run]) {
         lock.withLock { (successful, failed) }
+    }
+
+    /// Every replica's latest runs, newest first, within the history limits, as kept in
+    /// storage; this replica's own when storage cannot be read.
+    public func sharedHistory() async -> (successful: [Run], failed: [Run]) {
+        do {
+            return try await shared.latest()
+        } catch {
+            logger.warn("image prune: cannot read the shared history, showing this replica's", ["error": "\(error)"])
+            return history
+        }
     }
 
     /// One prune now (whether or not suspended), recorded and logged.
@@ -104,6 +119,11 @@ public final class PruneSchedule: @unchecked Sendable {
         }
         run.finished = Date()
         record(run)
+        do {
+            try await shared.record(run)
+        } catch {
+            logger.warn("image prune: cannot record the run in storage", ["error": "\(error)"])
+        }
         metrics?.prunerRun(succeeded: run.succeeded, revisionsDeleted: settings.options.confirm ? run.revisions : 0)
         if run.succeeded {
             logger.info("image prune: done", ["revisions": "\(run.revisions)", "bytes": "\(run.size)",
@@ -112,7 +132,7 @@ public final class PruneSchedule: @unchecked Sendable {
             logger.error("image prune: failed", ["error": run.error ?? ""])
         }
         // The kept history (successfulJobsHistoryLimit / failedJobsHistoryLimit), as GET /extensions/v2/pruner shows it.
-        let kept = history
+        let kept = await sharedHistory()
         let format = ISO8601DateFormatter()
         logger.info("image prune: history", [
             "successful": kept.successful.map { "\(format.string(from: $0.finished)) \($0.revisions) revisions" }.joined(separator: "; "),

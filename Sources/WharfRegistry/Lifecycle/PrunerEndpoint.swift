@@ -2,7 +2,8 @@ import Foundation
 import WharfAPI
 import WharfHTTP
 
-/// `GET /extensions/v2/pruner`: the scheduled pruner's settings and its latest runs, as
+/// `GET /extensions/v2/pruner`: the scheduled pruner's settings and its latest runs (every
+/// replica's, from storage: ``PruneHistory``), as
 /// OpenShift's image pruner keeps them (`successfulJobsHistoryLimit` and
 /// `failedJobsHistoryLimit`, 3 each), newest first. The route needs the admin access
 /// (`registry-admin` bound on every project) when auth is on.
@@ -39,15 +40,15 @@ public struct PrunerEndpoint: Sendable {
     /// The handler (access is checked by the auth middleware, from the route table).
     public var handler: HTTPHandler {
         let endpoint = self
-        return { _ in endpoint.response() }
+        return { _ in await endpoint.response() }
     }
 
-    func response() -> HTTPResponse {
+    func response() async -> HTTPResponse {
         var body = Body(enabled: schedule != nil, suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3,
                         successful: [], failed: [])
         if let schedule {
             let settings = schedule.settings
-            let history = schedule.history
+            let history = await schedule.sharedHistory()
             body.suspend = settings.suspend
             body.schedule = scheduleText
             body.keepTagRevisions = settings.options.keepTagRevisions
