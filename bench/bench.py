@@ -478,8 +478,9 @@ def big_blob(size, i):
 big_blob.cache = {}
 
 
-def scenario_push(res, args, servers=None, sc="1 push", size=None, rounds=None, chunked=True):
-    """1: push one big blob monolithically, and in 8 MiB PATCH chunks."""
+def scenario_push(res, args, servers=None, sc="1 push", size=None, rounds=None, chunked=True, peer_cpu=None):
+    """1: push one big blob monolithically, and in 8 MiB PATCH chunks.
+    peer_cpu: optional callable (CPU seconds of a storage peer), also measured per server's run."""
     own = servers is None
     servers = servers or [start_registry("wharf"), start_registry("distribution")]
     size = size or (8 * MiB if args.quick else args.blob_mib * MiB)
@@ -489,11 +490,12 @@ def scenario_push(res, args, servers=None, sc="1 push", size=None, rounds=None, 
         for mode, chunk in modes:
             times = {s.name: [] for s in servers}
             cpus = {s.name: [] for s in servers}
+            peer = {s.name: [] for s in servers}
             for i in range(rounds):
                 data, digest = big_blob(size, i + (100 if chunk else 0))
                 for s in servers:
                     conn = s.conn(timeout=600)
-                    cpu0, t0 = s.cpu(), time.perf_counter()
+                    p0, cpu0, t0 = peer_cpu() if peer_cpu else 0, s.cpu(), time.perf_counter()
                     if chunk:
                         push_blob_chunked(s, conn, "bench/big", data, digest, chunk)
                     else:
@@ -503,9 +505,13 @@ def scenario_push(res, args, servers=None, sc="1 push", size=None, rounds=None, 
                     conn.close()
                     times[s.name].append(size / MiB / dt)
                     cpus[s.name].append(cpu / (size / 1e9))
+                    if peer_cpu:
+                        peer[s.name].append((peer_cpu() - p0) / (size / 1e9))
                 del data
             res.add(sc, f"{mode} push {size // MiB} MiB, {rounds} rounds", {k: med(v) for k, v in times.items()}, "MB/s (MiB/s)")
             res.add(sc, f"{mode} server CPU per GB", {k: med(v) for k, v in cpus.items()}, "CPU s/GB", False)
+            if peer_cpu:
+                res.add(sc, f"{mode} storage peer CPU per GB", {k: med(v) for k, v in peer.items()}, "CPU s/GB", False)
         if own:
             report_memory(res, sc, servers)
     finally:
@@ -514,7 +520,8 @@ def scenario_push(res, args, servers=None, sc="1 push", size=None, rounds=None, 
                 s.stop()
 
 
-def scenario_pull(res, args, servers=None, sc="2 pull", size=None, rounds=None, clients_list=(1, 8), nginx=True):
+def scenario_pull(res, args, servers=None, sc="2 pull", size=None, rounds=None, clients_list=(1, 8), nginx=True,
+                  peer_cpu=None):
     """2: pull the big blob with 1 and 8 concurrent clients; nginx sendfile as the limit."""
     own = servers is None
     servers = servers or [start_registry("wharf"), start_registry("distribution")]
@@ -537,16 +544,19 @@ def scenario_pull(res, args, servers=None, sc="2 pull", size=None, rounds=None, 
         del data
         for clients in clients_list:
             def one(s, i):
-                cpu0, t0 = s.cpu(), time.perf_counter()
+                p0, cpu0, t0 = peer_cpu() if peer_cpu else 0, s.cpu(), time.perf_counter()
                 with ThreadPoolExecutor(clients) as ex:
                     for f in [ex.submit(pull_blob_verify, s, paths[s.name], size, digest) for _ in range(clients)]:
                         f.result()
                 dt, cpu = time.perf_counter() - t0, s.cpu() - cpu0
-                return size * clients / MiB / dt, cpu / (size * clients / 1e9)
+                gb = size * clients / 1e9
+                return size * clients / MiB / dt, cpu / gb, ((peer_cpu() - p0) / gb if peer_cpu else 0)
             pull_blob_verify(servers[0], paths[servers[0].name], size, digest)  # warm the page cache
             runs = alternate(servers, rounds, one)
             res.add(sc, f"pull {size // MiB} MiB x {clients} clients, {rounds} rounds", {k: med([r[0] for r in v]) for k, v in runs.items()}, "MiB/s")
             res.add(sc, f"pull x {clients} server CPU per GB", {k: med([r[1] for r in v]) for k, v in runs.items()}, "CPU s/GB", False)
+            if peer_cpu:
+                res.add(sc, f"pull x {clients} storage peer CPU per GB", {k: med([r[2] for r in v]) for k, v in runs.items()}, "CPU s/GB", False)
         report_memory(res, sc, servers)
     finally:
         for s in servers:
@@ -829,6 +839,13 @@ def scenario_clouds(res, args):
     run(res, args, sys.modules[__name__])
 
 
+def scenario_swift(res, args):
+    """10: push/pull through OpenStack Swift (the SAIO), Wharf next to distribution, one run."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_swift import scenario_swift as run
+    run(res, args, sys.modules[__name__])
+
+
 SCENARIOS = {
     "manifest-get": scenario_manifest_get,
     "push": scenario_push,
@@ -839,6 +856,7 @@ SCENARIOS = {
     "h2": scenario_h2,
     "s3": scenario_s3,
     "clouds": scenario_clouds,
+    "swift": scenario_swift,
 }
 
 
