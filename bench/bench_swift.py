@@ -50,24 +50,29 @@ def saio_cpu(bench, pids):
     return out
 
 
-def proxy_requests(offset, containers):
-    """{container: {method: count}} of client requests (not the proxy's own subrequests) in
-    the proxy log after `offset`; "other" counts everyone else's (another session's tests on
-    the same SAIO would show there, and in the SAIO's CPU)."""
-    counts = {c: {} for c in containers}
+def proxy_requests(offset, names):
+    """{registry: {method: count}} of client requests (not the proxy's own subrequests) in the
+    proxy log after `offset`, by container (`names`: registry -> container). Requests on the
+    account itself (bulk delete) go by User-Agent: distribution's says so, Wharf sends none.
+    "other" counts everyone else's (this script's cleanup, another session's tests on the
+    same SAIO: those would show in the SAIO's CPU too)."""
+    counts = {k: {} for k in names}
     counts["other"] = {}
     with open(os.path.join(STATE, "log", "proxy.log"), "rb") as f:
         f.seek(offset)
         for raw in f:
             words = raw.decode("utf-8", "replace").split()
-            if len(words) < 8 or words[0] != "proxy-server:" or words[1] == "-":
+            if len(words) < 10 or words[0] != "proxy-server:" or words[1] == "-":
                 continue
-            method, path = words[4], urllib.parse.unquote(words[5])
+            method, path, agent = words[4], urllib.parse.unquote(words[5]), words[9]
             if path.startswith("/auth/"):
                 continue
-            mine = [c for c in containers if path.startswith(f"/v1/AUTH_test/{c}/") or path.split("?")[0] == f"/v1/AUTH_test/{c}"]
-            c = mine[0] if mine else "other"
-            counts[c][method] = counts[c].get(method, 0) + 1
+            container = path.split("?")[0][len("/v1/AUTH_test/"):].split("/")[0] if path.startswith("/v1/AUTH_test/") else None
+            if container is None and path.startswith("/v1/AUTH_test?"):
+                k = "distribution" if agent.startswith("distribution/") else "wharf" if agent == "-" else "other"
+            else:
+                k = next((k for k, c in names.items() if c == container), "other")
+            counts[k][method] = counts[k].get(method, 0) + 1
     return counts
 
 
@@ -125,19 +130,20 @@ def scenario_swift(res, args, bench):
         bench.scenario_push(res, args, servers, sc, size, rounds, chunked=True, peer_cpu=peer)
         time.sleep(1)  # the proxy's log lines of the last requests
         off1 = proxy_log_size()
-        push_reqs = proxy_requests(off0, names.values())
+        push_reqs = proxy_requests(off0, names)
+        res.add(sc, "peak RSS (VmHWM) after the pushes", {s.name: s.hwm() / 1024 for s in servers}, "MiB", False)
         bench.scenario_pull(res, args, servers, sc, size, rounds, clients_list=(1,), nginx=False, peer_cpu=peer)
         time.sleep(1)
-        pull_reqs = proxy_requests(off1, names.values())
+        pull_reqs = proxy_requests(off1, names)
         cpu1 = saio_cpu(bench, pids)
         res.add(sc, "SAIO CPU total over the scenario", {k: cpu1.get(k, 0) - v for k, v in cpu0.items()}, "CPU s", False)
         res.add(sc, f"Swift requests per pushed blob ({2 * rounds} pushes)",
-                {k: sum(push_reqs[c].values()) / (2 * rounds) for k, c in names.items()}, "requests", False)
+                {k: sum(push_reqs[k].values()) / (2 * rounds) for k in names}, "requests", False)
         res.add(sc, f"Swift requests, pull phase (1 push + {rounds} pulls)",
-                {k: sum(pull_reqs[c].values()) for k, c in names.items()}, "requests", False)
+                {k: sum(pull_reqs[k].values()) for k in names}, "requests", False)
         print(f"  [{sc}] other clients' Swift requests: push phase {push_reqs['other']}, pull phase {pull_reqs['other']}", flush=True)
-        for k, c in names.items():
-            print(f"  [{sc}] {k} Swift requests by method: push phase {push_reqs[c]}, pull phase {pull_reqs[c]}", flush=True)
+        for k in names:
+            print(f"  [{sc}] {k} Swift requests by method: push phase {push_reqs[k]}, pull phase {pull_reqs[k]}", flush=True)
     finally:
         for s in servers:
             s.stop()
