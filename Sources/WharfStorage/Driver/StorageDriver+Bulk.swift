@@ -1,0 +1,53 @@
+import Foundation
+
+/// A directory to delete with every file a listing found below it (see
+/// ``StorageDriver/deleteListed(_:)``).
+public struct ListedDirectory: Sendable, Equatable {
+    /// The directory.
+    public var path: String
+    /// The files below it, as the caller's listing saw them.
+    public var files: [String]
+
+    public init(path: String, files: [String]) {
+        self.path = path
+        self.files = files
+    }
+}
+
+/// Whole-tree work in as few requests as the driver allows: the one place that chooses
+/// between ``FileListing``/``BatchDeletion`` and the ``StorageDriver`` core (garbage
+/// collection's mark and sweep use it).
+extension StorageDriver {
+    /// Every file below `path` with its size and modification time: one flat listing where
+    /// the driver has ``FileListing`` (key order), else the files of ``walk(_:_:)`` (walk order).
+    /// A missing `path` is ``StorageError/pathNotFound(_:)``.
+    public func walkFiles(_ path: String, _ visit: (FileInfo) async throws -> Void) async throws {
+        if let listing = capabilities.fileListing {
+            try await listing.walkFiles(path, visit)
+        } else {
+            try await walkFilesByWalking(path, visit)
+        }
+    }
+
+    /// The files of ``walk(_:_:)``: ``walkFiles(_:_:)`` of a driver without ``FileListing``.
+    public func walkFilesByWalking(_ path: String, _ visit: (FileInfo) async throws -> Void) async throws {
+        try await walk(path) { info in
+            if !info.isDirectory { try await visit(info) }
+            return .continue
+        }
+    }
+
+    /// Deletes each directory tree: with ``BatchDeletion``, the listed files in batches (on
+    /// such a store the directory is gone with them; a file written below it since the
+    /// listing stays); else one ``delete(_:)`` a directory. A directory already gone is no error.
+    public func deleteListed(_ directories: [ListedDirectory]) async throws {
+        if let batch = capabilities.batchDeletion {
+            let files = directories.flatMap(\.files)
+            if !files.isEmpty { try await batch.deleteFiles(files) }
+            return
+        }
+        for directory in directories {
+            do { try await delete(directory.path) } catch StorageError.pathNotFound {}
+        }
+    }
+}
