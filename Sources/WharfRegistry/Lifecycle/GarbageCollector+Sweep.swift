@@ -40,7 +40,7 @@ extension GarbageCollector {
 
         // Links left pointing at a blob that is not stored.
         for scan in scans {
-            for (path, digest) in scan.layerLinks where !remaining.contains(digest) {
+            for (path, digest, _) in scan.layerLinks where !remaining.contains(digest) {
                 pending.append(ListedDirectory(path: StoragePath.parent(path), files: [path]))
                 report.linksRemoved += 1
             }

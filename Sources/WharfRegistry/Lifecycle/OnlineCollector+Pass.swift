@@ -15,13 +15,14 @@ extension OnlineCollector {
     /// Marks every kept revision; `allowed` limits which untagged revisions may be removed
     /// (mark 2 only removes what the plan listed). Revisions whose link is younger than the
     /// grace period are kept.
-    func mark(now: Date, allowed: Set<CollectionPlan.Revision>?, report: inout Report) async throws -> Marked {
+    /// With `layers`, the scans list the `_layers` links too.
+    func mark(now: Date, allowed: Set<CollectionPlan.Revision>?, layers: Bool = false, report: inout Report) async throws -> Marked {
         let tools = GarbageCollector(driver: driver, paths: paths, options: .init(deleteUntagged: settings.deleteUntagged))
         let set = MarkSet(driver: driver, paths: paths)
         var result = Marked()
         var problems: [String] = []
         for name in try await tools.repositories(problems: &problems) {
-            let scan = try await RepositoryScan.read(name, driver: driver, paths: paths,
+            let scan = try await RepositoryScan.read(name, driver: driver, paths: paths, layers: layers,
                                                      load: { try await set.references(of: $0) }, problems: &problems)
             var removable: [Digest] = []
             let kept = scan.kept(deleteUntagged: settings.deleteUntagged)
@@ -82,7 +83,7 @@ extension OnlineCollector {
             let wait = plan.sweepAfter.timeIntervalSinceNow
             if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
             // Mark 2: every link written before sweepAfter is seen here.
-            let second = try await mark(now: Date(), allowed: Set(plan.revisions), report: &report)
+            let second = try await mark(now: Date(), allowed: Set(plan.revisions), layers: true, report: &report)
             if settings.testSweepPause > 0 { try await Task.sleep(nanoseconds: UInt64(settings.testSweepPause * 1e9)) }
             result = try await sweep(plan: plan, second: second, candidates: blobs, report: &report)
         } catch {
@@ -115,6 +116,7 @@ extension OnlineCollector {
         }
         let cutoff = Date().addingTimeInterval(-settings.gracePeriod)
         var batch: [(Digest, StoredBlobs.Blob)] = []
+        var swept: Set<Digest> = []
         var counts = (blobs: report.blobsDeleted, bytes: report.bytesFreed)
         func flush() async throws {
             guard !batch.isEmpty else { return }
@@ -124,6 +126,7 @@ extension OnlineCollector {
                 counts.blobs += 1
                 counts.bytes += blob.size
                 forgotten.append(digest)
+                swept.insert(digest)
             }
             batch.removeAll(keepingCapacity: true)
             logger.info("online gc: sweeping", ["blobs_deleted": "\(counts.blobs)", "bytes_freed": "\(counts.bytes)"])
@@ -143,6 +146,31 @@ extension OnlineCollector {
             return "expired"
         }
         (report.blobsDeleted, report.bytesFreed) = counts
+        return try await sweepLayerLinks(of: swept, plan: plan, second: second, report: &report)
+    }
+
+    /// Deletes the `_layers` links of the blobs this sweep deleted that mark 2 listed as
+    /// written before the plan, while the plan is live. A push of the same blob racing this
+    /// rewrites a link deleted here; the manifest PUT then finds its blob unlinked when it
+    /// checks its blobs again (``ManifestStore``) and fails, so no stored manifest
+    /// references a blob its repository cannot serve (docs/operations.md).
+    func sweepLayerLinks(of swept: Set<Digest>, plan: CollectionPlan, second: Marked, report: inout Report) async throws -> String {
+        guard !swept.isEmpty else { return "success" }
+        if settings.testLinkPause > 0 { try await Task.sleep(nanoseconds: UInt64(settings.testLinkPause * 1e9)) }
+        var stale: [ListedDirectory] = []
+        for (_, scan) in second.scans.sorted(by: { $0.key.value < $1.key.value }) {
+            for (path, digest, written) in scan.layerLinks where swept.contains(digest) && written < plan.publishedAt {
+                stale.append(ListedDirectory(path: StoragePath.parent(path), files: [path]))
+            }
+        }
+        var start = 0
+        while start < stale.count {
+            guard Date().addingTimeInterval(plan.clockSkew) < plan.expiresAt else { return "expired" }
+            let chunk = Array(stale[start..<min(stale.count, start + GarbageCollector.sweepBatch)])
+            try await links.deleteListed(chunk)
+            report.linksDeleted += chunk.count
+            start += chunk.count
+        }
         return "success"
     }
 }

@@ -26,8 +26,9 @@ struct RepositoryScan: Sendable {
     var revisionFiles: [Digest: [String]] = [:]
     /// The tags' history links naming each digest (`tags/<tag>/index/<alg>/<hex>/link`), as listed.
     var historyLinks: [Digest: [String]] = [:]
-    /// The `_layers` links with the digest each names, as listed (only when read with `layers`).
-    var layerLinks: [(path: String, digest: Digest)] = []
+    /// The `_layers` links with the digest each names and their time, as listed (only when
+    /// read with `layers`).
+    var layerLinks: [(path: String, digest: Digest, modTime: Date)] = []
 
     /// Reads `name`'s revisions and tags (and with `layers` its `_layers` links); `load`
     /// gives a manifest's references (nil when its bytes are not stored). Anything odd is
@@ -86,7 +87,7 @@ struct RepositoryScan: Sendable {
             let root = paths.layersRoot(name)
             try await listFiles(under: root, driver: driver) { info, parts in
                 if parts.count == 3, parts[2] == "link", let digest = Digest.parse("\(parts[0]):\(parts[1])") {
-                    scan.layerLinks.append((info.path, digest))
+                    scan.layerLinks.append((info.path, digest, info.modTime))
                 } else {
                     problems.append("\(name.value): unrecognized file \(info.path) in _layers: ignored")
                 }
