@@ -11,7 +11,8 @@ import WharfStorage
 ///    the grace period, and (with `deleteUntagged`) untagged revisions whose link is;
 /// 2. publish the candidates as a ``CollectionPlan`` and wait until its `sweepAfter`;
 /// 3. mark 2, a full re-mark: only candidates still unmarked (and still old) are deleted,
-///    and only while the plan is live; then the plan is deleted.
+///    then the `_layers` links to the blobs deleted, only while the plan is live; then the
+///    plan is deleted.
 ///
 /// A manifest PUT re-reads the plans after writing its links (``ManifestStore``) and fails
 /// MANIFEST_BLOB_UNKNOWN when it may have raced a sweep. Uploads in progress
