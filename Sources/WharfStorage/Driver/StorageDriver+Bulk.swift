@@ -51,3 +51,28 @@ extension StorageDriver {
         }
     }
 }
+
+/// What an object store's flat listing (keys in order, no delimiter) shows as files: each
+/// key that is not below a key already shown as a file (an S3 segmented file's segments
+/// live below its own key, and it is one file, as its directory listing shows it).
+struct FlatListingFiles {
+    private var files: Set<Substring> = []
+
+    /// True when `key` is a file of its own; remembers it.
+    mutating func admit(_ key: String) -> Bool {
+        if Self.isBelow(key, anyOf: files) { return false }
+        files.insert(Substring(key))
+        return true
+    }
+
+    /// True when one of `key`'s parent prefixes (`a`, `a/b` of `a/b/c`) is in `files`.
+    static func isBelow(_ key: String, anyOf files: Set<Substring>) -> Bool {
+        guard !files.isEmpty else { return false }
+        var index = key.startIndex
+        while let slash = key[index...].firstIndex(of: "/") {
+            if files.contains(key[..<slash]) { return true }
+            index = key.index(after: slash)
+        }
+        return false
+    }
+}
