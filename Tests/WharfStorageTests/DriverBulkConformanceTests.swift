@@ -54,6 +54,8 @@ struct DriverBulkConformanceTests {
         #expect(s3.capabilities.fileListing != nil && s3.capabilities.batchDeletion != nil)
         let azure = try AzureDriver(configuration: AzureConfiguration(parameters: ["accountname": "a", "accountkey": "YWJj", "container": "c"]))
         #expect(azure.capabilities.fileListing != nil && azure.capabilities.batchDeletion == nil)
+        let gcs = try GCSDriver(configuration: GCSConfiguration(parameters: ["bucket": "b"], environment: [:]))
+        #expect(gcs.capabilities.fileListing != nil && gcs.capabilities.batchDeletion != nil)
         let wrapped = InstrumentedDriver(s3).capabilities
         #expect(wrapped.fileListing != nil && wrapped.batchDeletion != nil)
         let memory = InstrumentedDriver(InMemoryDriver()).capabilities
