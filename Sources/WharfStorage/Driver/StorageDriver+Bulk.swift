@@ -58,6 +58,34 @@ extension StorageDriver {
 struct FlatListingFiles {
     private var files: Set<Substring> = []
 
+    /// One page of a flat listing: keys in order with size and time, and the next page's token.
+    typealias Page<Token> = (objects: [(key: String, size: Int64, modTime: Date)], next: Token?)
+
+    /// ``FileListing/walkFiles(_:_:)`` of an object store: reads the pages of the flat listing
+    /// of `directory` (whose key prefix is `prefix`; `page` reads one from a token, nil for
+    /// the first) and visits each file, its path from `path(ofKey:)`. Keys that name no
+    /// driver path (a writer's pending parts) and the prefix's own marker object are skipped;
+    /// none left is ``StorageError/pathNotFound(_:)`` (but for `/`).
+    static func walk<Token>(_ directory: String, prefix: String, path: (String) -> String,
+                            page: (Token?) async throws -> Page<Token>,
+                            _ visit: (FileInfo) async throws -> Void) async throws {
+        var files = FlatListingFiles()
+        var token: Token? = nil
+        var found = false
+        repeat {
+            let current = try await page(token)
+            for object in current.objects where object.key != prefix {
+                let child = path(object.key)
+                guard StoragePath.isValid(child) else { continue }
+                found = true
+                guard files.admit(object.key) else { continue }
+                try await visit(FileInfo(path: child, size: object.size, modTime: object.modTime, isDirectory: false))
+            }
+            token = current.next
+        } while token != nil
+        if !found && directory != "/" { throw StorageError.pathNotFound(directory) }
+    }
+
     /// True when `key` is a file of its own; remembers it.
     mutating func admit(_ key: String) -> Bool {
         if Self.isBelow(key, anyOf: files) { return false }

@@ -6,21 +6,11 @@ extension AzureDriver: FileListing {
     public func walkFiles(_ path: String, _ visit: (FileInfo) async throws -> Void) async throws {
         try StoragePath.check(path)
         let prefix = directoryPrefix(path)
-        var marker: String? = nil
-        var found = false
-        var files = FlatListingFiles()
-        repeat {
+        try await FlatListingFiles.walk(path, prefix: prefix, path: { self.path(ofBlob: $0) }, page: { (marker: String?) in
             let page = try await mapping(path, "ListBlobs") {
                 try await listPage(prefix: prefix, delimiter: nil, marker: marker, maxResults: listPageSize)
             }
-            for b in page.blobs where b.name != prefix {
-                found = true
-                let child = self.path(ofBlob: b.name)
-                guard files.admit(b.name), StoragePath.isValid(child) else { continue }
-                try await visit(FileInfo(path: child, size: b.size, modTime: b.modTime, isDirectory: false))
-            }
-            marker = page.next
-        } while marker != nil
-        if !found && path != "/" { throw StorageError.pathNotFound(path) }
+            return (page.blobs.map { ($0.name, $0.size, $0.modTime) }, page.next)
+        }, visit)
     }
 }

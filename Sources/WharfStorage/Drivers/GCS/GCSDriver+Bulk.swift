@@ -1,30 +1,19 @@
 import Foundation
 
 /// Whole-tree work in few requests: a flat objects.list (no delimiter) for every file below
-/// a directory, and the batch endpoint for many deletions. Garbage collection's mark and
-/// sweep use both (see ``StorageDriver/walkFiles(_:_:)``).
+/// a directory (a writer's pending parts, `<name>#…`, are no driver path and stay hidden),
+/// and the batch endpoint for many deletions. Garbage collection's mark and sweep use both
+/// (see ``StorageDriver/walkFiles(_:_:)``).
 extension GCSDriver: FileListing, BatchDeletion {
     public func walkFiles(_ path: String, _ visit: (FileInfo) async throws -> Void) async throws {
         try StoragePath.check(path)
         let prefix = keyspace.directoryPrefix(path)
-        var token: String? = nil
-        var found = false
-        var files = FlatListingFiles()
-        repeat {
+        try await FlatListingFiles.walk(path, prefix: prefix, path: { self.keyspace.path(ofKey: $0) }, page: { (token: String?) in
             let page = try await mapping(path, "List") {
                 try await listPage(prefix: prefix, delimiter: nil, token: token, maxResults: listPageSize)
             }
-            for item in page.items where item.name != prefix {
-                // A writer's pending parts (`<name>#…`) are no driver path: hidden, as `list` hides them.
-                let child = keyspace.path(ofKey: item.name)
-                guard StoragePath.isValid(child) else { continue }
-                found = true
-                guard files.admit(item.name) else { continue }
-                try await visit(FileInfo(path: child, size: item.size, modTime: item.modTime, isDirectory: false))
-            }
-            token = page.next
-        } while token != nil
-        if !found && path != "/" { throw StorageError.pathNotFound(path) }
+            return (page.items.map { ($0.name, $0.size, $0.modTime) }, page.next)
+        }, visit)
     }
 
     public func deleteFiles(_ paths: [String]) async throws {

@@ -7,22 +7,12 @@ extension S3Driver: FileListing, BatchDeletion {
     public func walkFiles(_ path: String, _ visit: (FileInfo) async throws -> Void) async throws {
         try StoragePath.check(path)
         let prefix = directoryPrefix(path)
-        var token: String? = nil
-        var found = false
-        var files = FlatListingFiles()
-        repeat {
+        try await FlatListingFiles.walk(path, prefix: prefix, path: { self.path(ofKey: $0) }, page: { (token: String?) in
             let page = try await mapping(path, "ListObjectsV2") {
                 try await listPage(prefix: prefix, delimiter: nil, token: token, maxKeys: listPageSize)
             }
-            for k in page.keys where k.key != prefix {
-                found = true
-                let child = self.path(ofKey: k.key)
-                guard files.admit(k.key), StoragePath.isValid(child) else { continue }
-                try await visit(FileInfo(path: child, size: k.size, modTime: k.modTime, isDirectory: false))
-            }
-            token = page.next
-        } while token != nil
-        if !found && path != "/" { throw StorageError.pathNotFound(path) }
+            return (page.keys, page.next)
+        }, visit)
     }
 
     public func deleteFiles(_ paths: [String]) async throws {
