@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """GC bench: `wharf garbage-collect` vs distribution 2.8.2's `registry garbage-collect` on
 the same generated registry (default 10,000 blobs, 1,000 manifests), on the filesystem
-and on S3 (moto_server): wall time, blobs deleted, and (S3) requests by method, counted
-by a proxy in front of moto. Every run starts from a fresh copy of the same layout.
+and on S3 (moto_server): wall time, blobs deleted, and (S3) requests by kind (GetObject,
+List, HEAD, DeleteObjects, ...), counted by conformance's CountingS3Proxy in front of moto.
+Every run starts from a fresh copy of the same layout.
 
-    python3 bench/gc.py [--blobs 10000] [--manifests 1000] [--rounds 2] [--skip-s3]
+    python3 bench/gc.py [--blobs 10000] [--manifests 1000] [--rounds 2] [--skip-s3] [--skip-fs]
+                        [--tools wharf,distribution]
 
 Layout: 20 repositories; each manifest has a config, 2 layers from a shared pool of 500
 and 2 layers of its own, one tag, `_layers` links for all; the rest of the blobs are
@@ -13,7 +15,6 @@ orphans. Blobs are 128 random bytes: GC cost is metadata, not bytes.
 import argparse
 import concurrent.futures
 import hashlib
-import http.client
 import json
 import os
 import shutil
@@ -21,14 +22,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "conformance"))
 from harness import to_yaml  # noqa: E402
-from s3helpers import MotoServer  # noqa: E402
+from s3helpers import CountingS3Proxy, MotoServer  # noqa: E402
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
@@ -92,46 +91,6 @@ def blob_count_fs(root):
     return n
 
 
-class CountingProxy:
-    """Forwards every request to moto and counts them by method."""
-
-    def __init__(self, upstream_port):
-        self.counts = {}
-        lock = threading.Lock()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _any(self):
-                length = int(self.headers.get("Content-Length", "0") or 0)
-                body = self.rfile.read(length) if length else None
-                with lock:
-                    proxy.counts[self.command] = proxy.counts.get(self.command, 0) + 1
-                c = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
-                c.request(self.command, self.path, body=body, headers={k: v for k, v in self.headers.items()})
-                r = c.getresponse()
-                data = r.read()
-                self.send_response(r.status)
-                for k, v in r.getheaders():
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-                c.close()
-
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 def upload_s3(moto, bucket, files):
     def put(item):
         rel, data = item
@@ -181,17 +140,20 @@ def main():
     ap.add_argument("--manifests", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--skip-s3", action="store_true")
+    ap.add_argument("--skip-fs", action="store_true")
+    ap.add_argument("--tools", default="wharf,distribution")
     args = ap.parse_args()
     files = layout(args.blobs, args.manifests)
     total = sum(1 for k in files if k.endswith("/data"))
     print(f"layout: {total} blobs, {args.manifests} manifests, {len(files)} files")
     tmp = tempfile.mkdtemp(prefix="wharf-gc-bench-")
     results = {}
+    tools = args.tools.split(",")
     try:
         src = os.path.join(tmp, "src")
         write_tree(files, src)
-        for r in range(args.rounds):
-            for tool in ("wharf", "distribution"):
+        for r in range(0 if args.skip_fs else args.rounds):
+            for tool in tools:
                 root = os.path.join(tmp, f"{tool}-{r}")
                 shutil.copytree(src, root)
                 seconds = run_tool(tool, config_file(root, {"filesystem": {"rootdirectory": root}}))
@@ -201,20 +163,21 @@ def main():
                 shutil.rmtree(root)
         if not args.skip_s3:
             moto = MotoServer().start()
-            proxy = CountingProxy(moto.port)
+            proxy = CountingS3Proxy(moto.port).start()
             try:
-                for tool in ("wharf", "distribution"):
+                for tool in tools:
                     bucket = moto.create_bucket()
                     upload_s3(moto, bucket, files)
-                    proxy.counts.clear()
+                    proxy.requests.clear()
                     s3 = {"bucket": bucket, "region": "us-east-1", "regionendpoint": f"http://127.0.0.1:{proxy.port}",
                           "accesskey": "test", "secretkey": "test", "rootdirectory": "/registry", "secure": False}
                     seconds = run_tool(tool, config_file(os.path.join(tmp), {"s3": s3}))
                     deleted = total - s3_blob_count(moto, bucket)
-                    counts = dict(proxy.counts)
+                    counts = dict(proxy.requests)
                     results.setdefault(("s3", tool), []).append((seconds, deleted, counts))
                     print(f"s3 {tool}: {seconds:.2f}s, {deleted} blobs deleted, requests {counts}", flush=True)
             finally:
+                proxy.stop()
                 moto.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -5,6 +5,7 @@ import socket
 import socketserver
 import threading
 import time
+import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler
 
@@ -143,7 +144,9 @@ class CountingS3Proxy(_LoopbackServer):
     registry makes S3 store: `uploaded` request-body bytes of PUT/POST, and `copied` bytes
     of server-side copies (x-amz-copy-source, by range or by the source's size).
     `cut_gets` > 0 cuts the next that many GET answers longer than `cut_after` bytes after
-    `cut_after` body bytes (the socket just closes); `gets` records each GET's Range."""
+    `cut_after` body bytes (the socket just closes); `gets` records each GET's Range;
+    `requests` counts requests by kind: `HEAD`, `PUT`, `DELETE`, `GetObject`, `List` (any
+    GET with a query), `DeleteObjects` (POST ?delete), `POST` (the other POSTs)."""
 
     def __init__(self, upstream_port):
         self.upstream_port = upstream_port
@@ -154,6 +157,7 @@ class CountingS3Proxy(_LoopbackServer):
         self.cut_after = 0
         self.cuts = 0
         self.gets = []
+        self.requests = {}
         self.lock = threading.Lock()
         proxy = self
 
@@ -162,7 +166,14 @@ class CountingS3Proxy(_LoopbackServer):
                 body = self.read_body()
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
                 copy_source = self.headers.get("x-amz-copy-source")
+                kind = self.command
+                if kind == "GET":
+                    kind = "List" if "?" in self.path else "GetObject"
+                elif kind == "POST":
+                    query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query, keep_blank_values=True)
+                    kind = "DeleteObjects" if "delete" in query else "POST"
                 with proxy.lock:
+                    proxy.requests[kind] = proxy.requests.get(kind, 0) + 1
                     if self.command in ("PUT", "POST"):
                         proxy.uploaded += len(body)
                     if self.command == "GET" and "?" not in self.path:

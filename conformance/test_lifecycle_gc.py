@@ -275,8 +275,9 @@ def test_same_blobs_on_s3_as_on_the_filesystem(fx, flags):
     """The same layout uploaded into a bucket (moto) collects to the same blob set, and still pulls."""
     if not shutil.which("moto_server"):
         pytest.skip("moto_server is not installed")
-    from s3helpers import MotoServer, S3RegistryProcess
+    from s3helpers import CountingS3Proxy, MotoServer, S3RegistryProcess
     moto = MotoServer().start()
+    proxy = CountingS3Proxy(moto.port).start()
     try:
         bucket = moto.create_bucket()
         for dirpath, _, files in os.walk(fx.storage):
@@ -285,9 +286,10 @@ def test_same_blobs_on_s3_as_on_the_filesystem(fx, flags):
                 with open(path, "rb") as fh:
                     st, body = moto.request("PUT", f"/{bucket}/registry/{os.path.relpath(path, fx.storage)}", body=fh.read())
                 assert st == 200, body
-        reg = S3RegistryProcess(moto.endpoint, bucket, redirect=False)
+        reg = S3RegistryProcess(proxy.endpoint, bucket, redirect=False)
         try:
             s3_report = json.loads(run_gc("wharf", reg.config_path, "--output", "json", *flags).stdout)
+            check_request_counts(dict(proxy.requests), fx.storage, s3_report)
             root = os.path.join(fx.tmp, "fs")
             shutil.copytree(fx.storage, root)
             config = os.path.join(fx.tmp, "fs.yml")
@@ -303,4 +305,30 @@ def test_same_blobs_on_s3_as_on_the_filesystem(fx, flags):
         finally:
             reg.cleanup()
     finally:
+        proxy.stop()
         moto.stop()
+
+
+def check_request_counts(requests, storage, report):
+    """What a collection on S3 may cost: a GET of each manifest and tag, a few flat listings
+    a repository, one DeleteObjects a thousand deletions; no GET of a revision or layer link
+    (their digests are their names), no HEAD before a delete. None of it grows with the
+    number of blobs or `_layers` links (below 1000 of each)."""
+    repos = os.path.join(storage, "docker", "registry", "v2", "repositories")
+    revisions = tags = repositories = directories = 0
+    for dirpath, dirnames, files in os.walk(repos):
+        parts = os.path.relpath(dirpath, repos).split(os.sep)
+        if any(p.startswith("_") for p in parts):
+            revisions += "link" in files and parts[-3] == "revisions"
+            tags += "link" in files and parts[-1] == "current"
+            continue
+        directories += 1
+        repositories += "_layers" in dirnames or "_manifests" in dirnames
+    assert report["blobsSwept"] > 0 and report["linksRemoved"] > 0, report
+    assert set(requests) <= {"HEAD", "GetObject", "List", "DeleteObjects"}, requests
+    assert requests.get("HEAD", 0) <= 1, requests  # the walk finding the repositories starts with a stat
+    assert requests.get("DeleteObjects", 0) <= 3, requests  # revisions, blobs, links
+    assert requests.get("GetObject", 0) <= revisions + tags, (requests, revisions, tags)
+    # the repositories' discovery (one listing a directory, and the stat's), two flat
+    # listings a repository (`_manifests`, `_layers`), one of `blobs/`
+    assert requests.get("List", 0) <= directories + 1 + 2 * repositories + 1, (requests, directories, repositories)

@@ -252,3 +252,48 @@ def test_lease_holder_killed_other_takes_over(tmp_path):
     finally:
         for r in replicas:
             r.cleanup()
+
+
+def test_layer_links_of_swept_blobs_go_and_a_push_racing_that_fails_cleanly(tmp_path):
+    """A sweep deletes the `_layers` links of the blobs it deleted. A push of the same
+    blobs landing between the blob deletions and the link deletions (held open there by a
+    test-only pause) has its fresh links deleted under it; its manifest PUT, which checked
+    its blobs before that and writes after the plan is gone, must then fail: the check of
+    each blob's link after reading the plans refuses it. Without that check the PUT
+    succeeds and its layers answer 404 in their repository."""
+    import threading
+    storage = str(tmp_path / "data")
+    reg = RegistryProcess(storage_dir=storage, config=gc_config(),
+                          env={"WHARF_TEST_GC_LINK_PAUSE": "3", "WHARF_TEST_MANIFEST_PUT_DELAY": "8"}).start()
+    try:
+        image = build_image(layers=2)
+        for blob in image.blobs:
+            push_blob(reg, "gc/relink", blob)
+        layers = os.path.join(storage, "docker/registry/v2/repositories/gc/relink/_layers/sha256")
+        assert sorted(os.listdir(layers)) == sorted(b.digest.split(":")[1] for b in image.blobs)
+        age_tree(os.path.join(storage, "docker/registry/v2"))
+        wait_for(lambda: not any(os.path.exists(blob_path(storage, b.digest)) for b in image.blobs), "the blobs' sweep")
+        # The collector now waits 3 s before deleting their links: push them again.
+        for blob in image.blobs:
+            push_blob(reg, "gc/relink", blob)
+        result = {}
+        put = threading.Thread(target=lambda: result.update(
+            answer=push_manifest(reg, "gc/relink", "v1", image, expect=None)))
+        put.start()  # checks its blobs now (linked and stored), then waits 8 s
+        wait_for(lambda: not os.path.exists(layers) or not os.listdir(layers), "the links' sweep", timeout=20)
+        put.join(timeout=30)
+        status, _, body = result["answer"]
+        if status == 201:
+            for blob in image.blobs:
+                got = reg.request("GET", f"/v2/gc/relink/blobs/{blob.digest}")
+                assert got[0] == 200 and got[2] == blob.data, f"a stored manifest's layer {blob.digest} answers {got[0]}"
+        assert status == 400 and error_codes(body) == ["MANIFEST_BLOB_UNKNOWN"], (status, body)
+        assert "was garbage collected" in reg.read_log() and "the link of" in reg.read_log()
+        assert manifest_status(reg, "gc/relink", "v1") == 404
+        # Pushed once more, everything pulls.
+        push_image(reg, "gc/relink", image, "v1")
+        for blob in image.blobs:
+            assert reg.request("GET", f"/v2/gc/relink/blobs/{blob.digest}")[2] == blob.data
+        assert manifest_status(reg, "gc/relink", "v1") == 200
+    finally:
+        reg.cleanup()

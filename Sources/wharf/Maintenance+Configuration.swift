@@ -31,6 +31,9 @@ extension OnlineCollector {
         var settings = Settings(interval: gc.interval, gracePeriod: gc.gracePeriod, deleteUntagged: gc.deleteUntagged, dryRun: gc.dryRun)
         settings.sweepDelay = gc.sweepDelay
         settings.leaseDuration = gc.leaseDuration
+        if let pause = ProcessInfo.processInfo.environment["WHARF_TEST_GC_LINK_PAUSE"].flatMap(Double.init), pause > 0 {
+            settings.testLinkPause = pause
+        }
         if let pause = ProcessInfo.processInfo.environment["WHARF_TEST_GC_SWEEP_PAUSE"].flatMap(Double.init), pause > 0 {
             settings.testSweepPause = pause
         }

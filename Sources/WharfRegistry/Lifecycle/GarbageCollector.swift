@@ -99,7 +99,7 @@ public struct GarbageCollector: Sendable {
         var removals: [(RepositoryScan, [Digest])] = []
         for name in try await repositories(problems: &report.problems) {
             var problems: [String] = []
-            let scan = try await RepositoryScan.read(name, driver: driver, paths: paths,
+            let scan = try await RepositoryScan.read(name, driver: driver, paths: paths, layers: true,
                                                      load: { try await mark.references(of: $0) }, problems: &problems)
             report.problems += problems
             let kept = scan.kept(deleteUntagged: options.deleteUntagged)

@@ -15,19 +15,22 @@ extension OnlineCollector {
     /// Marks every kept revision; `allowed` limits which untagged revisions may be removed
     /// (mark 2 only removes what the plan listed). Revisions whose link is younger than the
     /// grace period are kept.
-    func mark(now: Date, allowed: Set<CollectionPlan.Revision>?, report: inout Report) async throws -> Marked {
+    /// With `layers`, the scans list the `_layers` links too.
+    func mark(now: Date, allowed: Set<CollectionPlan.Revision>?, layers: Bool = false, report: inout Report) async throws -> Marked {
         let tools = GarbageCollector(driver: driver, paths: paths, options: .init(deleteUntagged: settings.deleteUntagged))
         let set = MarkSet(driver: driver, paths: paths)
         var result = Marked()
         var problems: [String] = []
         for name in try await tools.repositories(problems: &problems) {
-            let scan = try await RepositoryScan.read(name, driver: driver, paths: paths,
+            let scan = try await RepositoryScan.read(name, driver: driver, paths: paths, layers: layers,
                                                      load: { try await set.references(of: $0) }, problems: &problems)
             var removable: [Digest] = []
             let kept = scan.kept(deleteUntagged: settings.deleteUntagged)
+            let cutoff = now.addingTimeInterval(-settings.gracePeriod)
             for digest in scan.revisions.keys.sorted() where !kept.contains(digest) {
                 if let allowed, !allowed.contains(.init(repository: name.value, digest: digest.string)) { continue }
-                if try await isOld(paths.revisionLink(name, digest), now: now) { removable.append(digest) }
+                // The revision link's time as listed by this mark.
+                if let written = scan.revisionTimes[digest], written < cutoff { removable.append(digest) }
             }
             let gone = Set(removable)
             for digest in scan.revisions.keys.sorted() where !gone.contains(digest) {
@@ -42,23 +45,12 @@ extension OnlineCollector {
         return result
     }
 
-    /// Blobs not in `marked` whose data is older than the grace period, with their sizes.
-    func unmarkedBlobs(_ marked: Set<Digest>, now: Date) async throws -> [Digest: Int64] {
-        var found: [Digest: Int64] = [:]
+    /// Blobs not in `marked` whose data is older than the grace period, as listed.
+    func unmarkedBlobs(_ marked: Set<Digest>, now: Date) async throws -> [Digest: StoredBlobs.Blob] {
         let cutoff = now.addingTimeInterval(-settings.gracePeriod)
-        try await StoredBlobs.walk(driver: driver, paths: paths) { info, digest in
-            if let digest, !marked.contains(digest), info.modTime < cutoff { found[digest] = info.size }
-        }
-        return found
-    }
-
-    /// True when `path` exists and was last written before the grace period.
-    func isOld(_ path: String, now: Date) async throws -> Bool {
-        do {
-            return try await driver.stat(path).modTime < now.addingTimeInterval(-settings.gracePeriod)
-        } catch StorageError.pathNotFound {
-            return false
-        }
+        var unrecognized: [String] = []
+        return try await StoredBlobs.list(driver: driver, paths: paths, unrecognized: &unrecognized)
+            .filter { !marked.contains($0.key) && $0.value.modTime < cutoff }
     }
 
     /// The pass under a held lease. Returns the result label.
@@ -73,7 +65,7 @@ extension OnlineCollector {
         if report.candidates == 0 { return "success" }
         if settings.dryRun {
             report.blobsDeleted = blobs.count
-            report.bytesFreed = blobs.values.reduce(0, +)
+            report.bytesFreed = blobs.values.reduce(0) { $0 + $1.size }
             report.revisionsDeleted = revisions.count
             return "success"
         }
@@ -91,7 +83,7 @@ extension OnlineCollector {
             let wait = plan.sweepAfter.timeIntervalSinceNow
             if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
             // Mark 2: every link written before sweepAfter is seen here.
-            let second = try await mark(now: Date(), allowed: Set(plan.revisions), report: &report)
+            let second = try await mark(now: Date(), allowed: Set(plan.revisions), layers: true, report: &report)
             if settings.testSweepPause > 0 { try await Task.sleep(nanoseconds: UInt64(settings.testSweepPause * 1e9)) }
             result = try await sweep(plan: plan, second: second, candidates: blobs, report: &report)
         } catch {
@@ -103,10 +95,16 @@ extension OnlineCollector {
     }
 
     /// Deletes the plan's revisions and blobs mark 2 left unmarked, while the plan is live.
-    func sweep(plan: CollectionPlan, second: Marked, candidates: [Digest: Int64], report: inout Report) async throws -> String {
+    ///
+    /// Blobs are listed again here, after mark 2, and deleted a batch at a time as the
+    /// listing goes: a candidate whose data is young again (the same bytes uploaded since
+    /// mark 1) is kept, and no blob waits longer than one batch between that check and its
+    /// deletion. Nothing is statted one by one.
+    func sweep(plan: CollectionPlan, second: Marked, candidates: [Digest: StoredBlobs.Blob], report: inout Report) async throws -> String {
         func inTime() -> Bool { Date().addingTimeInterval(plan.clockSkew) < plan.expiresAt }
         let tools = GarbageCollector(driver: driver, paths: paths, options: .init(deleteUntagged: true))
         var forgotten: [Digest] = []
+        defer { forget(forgotten) }
         for (name, digests) in second.removable.sorted(by: { $0.key.value < $1.key.value }) {
             guard let scan = second.scans[name] else { continue }
             for digest in digests {
@@ -116,20 +114,66 @@ extension OnlineCollector {
                 forgotten.append(digest)
             }
         }
-        let now = Date()
-        for digest in candidates.keys.sorted() where !second.marked.contains(digest) {
-            guard inTime() else { forget(forgotten); return "expired" }
-            // Written again since mark 1 (a new upload of the same bytes): young again, kept.
-            guard try await isOld(paths.blobData(digest), now: now) else { continue }
-            do { try await driver.delete(paths.blobDirectory(digest)) } catch StorageError.pathNotFound { continue }
-            report.blobsDeleted += 1
-            report.bytesFreed += candidates[digest] ?? 0
-            forgotten.append(digest)
-            if report.blobsDeleted % 256 == 0 {
-                logger.info("online gc: sweeping", ["blobs_deleted": "\(report.blobsDeleted)", "bytes_freed": "\(report.bytesFreed)"])
+        let cutoff = Date().addingTimeInterval(-settings.gracePeriod)
+        var batch: [(Digest, StoredBlobs.Blob)] = []
+        var swept: Set<Digest> = []
+        var counts = (blobs: report.blobsDeleted, bytes: report.bytesFreed)
+        func flush() async throws {
+            guard !batch.isEmpty else { return }
+            guard inTime() else { throw SweepExpired() }
+            try await driver.deleteListed(batch.map { $0.1.directory($0.0, paths: paths) })
+            for (digest, blob) in batch {
+                counts.blobs += 1
+                counts.bytes += blob.size
+                forgotten.append(digest)
+                swept.insert(digest)
+            }
+            batch.removeAll(keepingCapacity: true)
+            logger.info("online gc: sweeping", ["blobs_deleted": "\(counts.blobs)", "bytes_freed": "\(counts.bytes)"])
+        }
+        do {
+            try await StoredBlobs.walk(driver: driver, paths: paths) { info, digest in
+                // Written again since mark 1 (a new upload of the same bytes): young again, kept.
+                guard let digest, var blob = candidates[digest], !second.marked.contains(digest), info.modTime < cutoff else { return }
+                if !blob.files.contains(info.path) { blob.files.append(info.path) }
+                blob.size = info.size
+                batch.append((digest, blob))
+                if batch.count >= GarbageCollector.sweepBatch { try await flush() }
+            }
+            try await flush()
+        } catch is SweepExpired {
+            (report.blobsDeleted, report.bytesFreed) = counts
+            return "expired"
+        }
+        (report.blobsDeleted, report.bytesFreed) = counts
+        return try await sweepLayerLinks(of: swept, plan: plan, second: second, report: &report)
+    }
+
+    /// Deletes the `_layers` links of the blobs this sweep deleted that mark 2 listed as
+    /// written before the plan, while the plan is live. A push of the same blob racing this
+    /// rewrites a link deleted here; the manifest PUT then finds its blob unlinked when it
+    /// checks its blobs again (``ManifestStore``) and fails, so no stored manifest
+    /// references a blob its repository cannot serve (docs/operations.md).
+    func sweepLayerLinks(of swept: Set<Digest>, plan: CollectionPlan, second: Marked, report: inout Report) async throws -> String {
+        guard !swept.isEmpty else { return "success" }
+        if settings.testLinkPause > 0 { try await Task.sleep(nanoseconds: UInt64(settings.testLinkPause * 1e9)) }
+        var stale: [ListedDirectory] = []
+        for (_, scan) in second.scans.sorted(by: { $0.key.value < $1.key.value }) {
+            for (path, digest, written) in scan.layerLinks where swept.contains(digest) && written < plan.publishedAt {
+                stale.append(ListedDirectory(path: StoragePath.parent(path), files: [path]))
             }
         }
-        forget(forgotten)
+        var start = 0
+        while start < stale.count {
+            guard Date().addingTimeInterval(plan.clockSkew) < plan.expiresAt else { return "expired" }
+            let chunk = Array(stale[start..<min(stale.count, start + GarbageCollector.sweepBatch)])
+            try await links.deleteListed(chunk)
+            report.linksDeleted += chunk.count
+            start += chunk.count
+        }
         return "success"
     }
 }
+
+/// The plan ran out of time in the middle of a sweep.
+private struct SweepExpired: Error {}

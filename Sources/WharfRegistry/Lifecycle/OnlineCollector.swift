@@ -11,7 +11,8 @@ import WharfStorage
 ///    the grace period, and (with `deleteUntagged`) untagged revisions whose link is;
 /// 2. publish the candidates as a ``CollectionPlan`` and wait until its `sweepAfter`;
 /// 3. mark 2, a full re-mark: only candidates still unmarked (and still old) are deleted,
-///    and only while the plan is live; then the plan is deleted.
+///    then the `_layers` links to the blobs deleted, only while the plan is live; then the
+///    plan is deleted.
 ///
 /// A manifest PUT re-reads the plans after writing its links (``ManifestStore``) and fails
 /// MANIFEST_BLOB_UNKNOWN when it may have raced a sweep. Uploads in progress
@@ -38,6 +39,9 @@ public final class OnlineCollector: @unchecked Sendable {
         /// Tests only (`WHARF_TEST_GC_SWEEP_PAUSE`): seconds between mark 2 and the first
         /// deletion, to force a manifest PUT into that window.
         public var testSweepPause: Double = 0
+        /// Tests only (`WHARF_TEST_GC_LINK_PAUSE`): seconds between the last blob deletion
+        /// and the deletion of their `_layers` links, to force a push into that window.
+        public var testLinkPause: Double = 0
 
         public init(interval: Double, gracePeriod: Double, deleteUntagged: Bool, dryRun: Bool) {
             self.interval = interval
@@ -57,6 +61,8 @@ public final class OnlineCollector: @unchecked Sendable {
         public var blobsDeleted = 0
         public var bytesFreed: Int64 = 0
         public var revisionsDeleted = 0
+        /// `_layers` links of the blobs deleted, removed.
+        public var linksDeleted = 0
         public var problems = 0
         public var seconds = 0.0
         public var error: String?
@@ -117,7 +123,7 @@ public final class OnlineCollector: @unchecked Sendable {
         let fields: KeyValuePairs<String, String> = [
             "result": report.result, "repositories": "\(report.repositories)", "candidates": "\(report.candidates)",
             "blobs_deleted": "\(report.blobsDeleted)", "bytes_freed": "\(report.bytesFreed)",
-            "revisions_deleted": "\(report.revisionsDeleted)", "problems": "\(report.problems)",
+            "revisions_deleted": "\(report.revisionsDeleted)", "links_deleted": "\(report.linksDeleted)", "problems": "\(report.problems)",
             "dryrun": "\(settings.dryRun)", "duration": String(format: "%.3fs", report.seconds), "error": report.error ?? "",
         ]
         if report.result == "failure" { logger.error("online gc: done", fields) } else { logger.info("online gc: done", fields) }

@@ -4,6 +4,10 @@ import WharfStorage
 
 /// One repository as garbage collection reads it: its manifest revisions with what they
 /// reference, and where its tags point. Which revisions survive is ``kept(deleteUntagged:)``.
+///
+/// Read from listings (one flat listing of `_manifests/`, and of `_layers/` when asked):
+/// a revision's or layer link's digest is its directory's name in the layout, so only the
+/// tags' `current` links and the manifests themselves are read.
 struct RepositoryScan: Sendable {
     let name: RepositoryName
     /// Revisions whose manifest bytes are stored, with their references.
@@ -16,17 +20,45 @@ struct RepositoryScan: Sendable {
     var tags: [Tag] = []
     /// True when a tag could not be read: then no revision of the repository is removed.
     var keepAll = false
+    /// Every revision link's modification time, as listed.
+    var revisionTimes: [Digest: Date] = [:]
+    /// The files below each revision's directory, as listed.
+    var revisionFiles: [Digest: [String]] = [:]
+    /// The tags' history links naming each digest (`tags/<tag>/index/<alg>/<hex>/link`), as listed.
+    var historyLinks: [Digest: [String]] = [:]
+    /// The `_layers` links with the digest each names and their time, as listed (only when
+    /// read with `layers`).
+    var layerLinks: [(path: String, digest: Digest, modTime: Date)] = []
 
-    /// Reads `name`'s revisions and tags; `load` gives a manifest's references (nil when
-    /// its bytes are not stored). Anything odd is appended to `problems`.
-    static func read(_ name: RepositoryName, driver: StorageDriver, paths: RegistryPaths,
+    /// Reads `name`'s revisions and tags (and with `layers` its `_layers` links); `load`
+    /// gives a manifest's references (nil when its bytes are not stored). Anything odd is
+    /// appended to `problems`.
+    static func read(_ name: RepositoryName, driver: StorageDriver, paths: RegistryPaths, layers: Bool = false,
                      load: (Digest) async throws -> ManifestReferences?, problems: inout [String]) async throws -> RepositoryScan {
         var scan = RepositoryScan(name: name)
-        let links = LinkFiles(driver: driver)
-        for (path, digest) in try await linkFiles(under: paths.revisionsRoot(name), links: links, problems: &problems) {
+        var tagNames: Set<String> = []
+        var currentLinks: Set<String> = []
+        let manifests = paths.manifestsRoot(name)
+        try await listFiles(under: manifests, driver: driver) { info, parts in
+            if parts.first == "revisions" {
+                guard parts.count >= 4, let digest = Digest.parse("\(parts[1]):\(parts[2])") else {
+                    problems.append("\(name.value): unrecognized file \(info.path) in revisions: ignored")
+                    return
+                }
+                scan.revisionFiles[digest, default: []].append(info.path)
+                if parts.count == 4, parts[3] == "link" { scan.revisionTimes[digest] = info.modTime }
+            } else if parts.first == "tags", parts.count >= 3 {
+                tagNames.insert(String(parts[1]))
+                if parts.count == 4, parts[2] == "current", parts[3] == "link" { currentLinks.insert(String(parts[1])) }
+                if parts.count == 6, parts[2] == "index", parts[5] == "link", let digest = Digest.parse("\(parts[3]):\(parts[4])") {
+                    scan.historyLinks[digest, default: []].append(info.path)
+                }
+            }
+        }
+        for digest in scan.revisionTimes.keys.sorted() {
             guard let references = try await load(digest) else {
                 scan.danglingRevisions.append(digest)
-                problems.append("\(name.value): revision \(digest) has no manifest bytes (link \(path))")
+                problems.append("\(name.value): revision \(digest) has no manifest bytes (link \(paths.revisionLink(name, digest)))")
                 continue
             }
             if let problem = references.problem {
@@ -34,28 +66,45 @@ struct RepositoryScan: Sendable {
             }
             scan.revisions[digest] = references
         }
-        let tagNames: [String]
-        do {
-            tagNames = try await driver.list(paths.tagsRoot(name)).map { String($0.split(separator: "/").last ?? "") }.sorted()
-        } catch StorageError.pathNotFound {
-            tagNames = []
-        }
-        for raw in tagNames {
+        let links = LinkFiles(driver: driver)
+        for raw in tagNames.sorted() {
             guard let tag = Tag(raw) else {
                 scan.keepAll = true
                 problems.append("\(name.value): tag directory '\(raw)' is not a valid tag: no revision of the repository is removed")
                 continue
             }
             scan.tags.append(tag)
-            let current = paths.tagCurrentLink(name, tag)
-            if let digest = try await links.read(current) {
+            guard currentLinks.contains(raw) else { continue }
+            if let digest = try await links.read(paths.tagCurrentLink(name, tag)) {
                 scan.tagged.insert(digest)
-            } else if try await links.exists(current) {
+            } else {
+                // Unreadable, or deleted since the listing: either way, remove nothing here.
                 scan.keepAll = true
-                problems.append("\(name.value): unreadable tag link \(current): no revision of the repository is removed")
+                problems.append("\(name.value): unreadable tag link \(paths.tagCurrentLink(name, tag)): no revision of the repository is removed")
+            }
+        }
+        if layers {
+            let root = paths.layersRoot(name)
+            try await listFiles(under: root, driver: driver) { info, parts in
+                if parts.count == 3, parts[2] == "link", let digest = Digest.parse("\(parts[0]):\(parts[1])") {
+                    scan.layerLinks.append((info.path, digest, info.modTime))
+                } else {
+                    problems.append("\(name.value): unrecognized file \(info.path) in _layers: ignored")
+                }
             }
         }
         return scan
+    }
+
+    /// Every file below `root` (one flat listing where the driver has one) with its path's
+    /// components below `root`; a missing `root` has none.
+    static func listFiles(under root: String, driver: StorageDriver,
+                          _ visit: (FileInfo, [Substring]) async throws -> Void) async throws {
+        do {
+            try await driver.walkFiles(root) { info in
+                try await visit(info, info.path.dropFirst(root.count + 1).split(separator: "/"))
+            }
+        } catch StorageError.pathNotFound {}
     }
 
     /// The revisions that stay: all of them, or with `deleteUntagged` the tagged ones, the

@@ -33,8 +33,9 @@ extension ManifestStore {
     /// manifest needs and its mark 2 may already have run, or when a needed blob is gone.
     func checkCollectorRace(_ name: RepositoryName, _ digest: Digest, _ document: ManifestDocument,
                             before: LinksBefore, subject: Digest?) async throws {
-        let required = [digest] + (document.config.map { [$0.digest] } ?? [])
+        let blobs = (document.config.map { [$0.digest] } ?? [])
             + document.layers.filter { !MediaTypes.nondistributableLayers.contains($0.mediaType) }.map(\.digest)
+        let required = [digest] + blobs
         let children = document.manifests.map(\.digest)
         let now = Date()
         var conflict: String?
@@ -53,12 +54,20 @@ extension ManifestStore {
             }
         }
         // A sweep that finished (its plan deleted) before the plans were read: its
-        // deletions are visible now.
+        // deletions are visible now. Config and layers must still be linked into the
+        // repository too (read from storage, not the blob cache): a sweep removes the
+        // `_layers` links of the blobs it deleted, and one may have removed a link that a
+        // push of the same blob had just written again.
         if conflict == nil {
             let store = BlobStore(context: context)
             for d in required where try await store.globalSize(d) == nil {
                 conflict = "\(d) was garbage collected"
                 break
+            }
+            for d in blobs where conflict == nil {
+                if try await links.read(paths.layerLink(name, d)) != d {
+                    conflict = "the link of \(d) into \(name.value) was garbage collected"
+                }
             }
             for child in children where conflict == nil {
                 let linked = try await exists(name, child)

@@ -67,6 +67,15 @@ struct LinkFiles: Sendable {
         }
     }
 
+    /// Deletes link directories with the files listed in them, in as few requests as the
+    /// driver allows (``StorageDriver/deleteListed(_:)``), and forgets those links.
+    func deleteListed(_ directories: [ListedDirectory]) async throws {
+        try await driver.deleteListed(directories)
+        for directory in directories {
+            for file in directory.files { cache?.remove(file) }
+        }
+    }
+
     /// True when a file or directory exists at `path`.
     func exists(_ path: String) async throws -> Bool {
         do {

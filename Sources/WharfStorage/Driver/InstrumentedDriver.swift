@@ -24,6 +24,7 @@ import Foundation
 /// where cheap enough, timing) them: ``capabilities`` lists only those the wrapped driver
 /// has, resolved once at init.
 public final class InstrumentedDriver: StorageDriver, LocalFileAccess, DirectoryVersioning, FileStamping, ScratchWrites,
+                                       FileListing, BatchDeletion,
                                        @unchecked Sendable {
     /// Receives `(operation, path, seconds, error)` after every call (for a move its source,
     /// for a batch of directories their paths joined by commas).
@@ -62,7 +63,9 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
         capabilities = StorageCapabilities(localFiles: wrapped.localFiles == nil ? nil : self,
                                            directories: wrapped.directories == nil ? nil : self,
                                            fileStamps: wrapped.fileStamps == nil ? nil : self,
-                                           scratchWrites: wrapped.scratchWrites == nil ? nil : self)
+                                           scratchWrites: wrapped.scratchWrites == nil ? nil : self,
+                                           fileListing: wrapped.fileListing == nil ? nil : self,
+                                           batchDeletion: wrapped.batchDeletion == nil ? nil : self)
     }
 
     public func getContent(_ path: String) async throws -> Data {
@@ -144,18 +147,27 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
     }
 
     public func walk(_ path: String, _ visit: (FileInfo) async throws -> WalkAction) async throws {
+        try await observedWalk(path) { visitor in
+            try await self.inner.walk(path) { info in try await visitor.run { try await visit(info) } }
+        }
+    }
+
+    /// Forwards to the wrapped driver's flat listing (or walks, when it has none); timed as a `Walk`.
+    public func walkFiles(_ path: String, _ visit: (FileInfo) async throws -> Void) async throws {
+        guard let listing = innerCapabilities.fileListing else { return try await walkFilesByWalking(path, visit) }
+        try await observedWalk(path) { visitor in
+            try await listing.walkFiles(path) { info in try await visitor.run { try await visit(info) } }
+        }
+    }
+
+    /// Runs a walk of `path` timed as one `Walk`; errors the visitor threw (run through the
+    /// given ``VisitorFailure``) pass through unchanged and are not the storage's.
+    private func observedWalk(_ path: String, _ body: (VisitorFailure) async throws -> Void) async throws {
         let visitorFailure = VisitorFailure()
         let start = DispatchTime.now().uptimeNanoseconds
         do {
             try StoragePath.check(path)
-            try await inner.walk(path) { info in
-                do {
-                    return try await visit(info)
-                } catch {
-                    visitorFailure.error = error
-                    throw error
-                }
-            }
+            try await body(visitorFailure)
             report(Operation.walk, path, start, nil)
         } catch {
             if let own = visitorFailure.error {
@@ -165,6 +177,21 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
             let (reported, thrown) = normalize(error)
             report(Operation.walk, path, start, reported)
             throw thrown
+        }
+    }
+
+    /// Forwards to the wrapped driver after checking every path (deleting one by one when it
+    /// cannot batch); timed as a `Delete` of the paths joined by commas.
+    public func deleteFiles(_ paths: [String]) async throws {
+        try await observed(Operation.delete, paths.joined(separator: ",")) {
+            for p in paths { try StoragePath.checkFile(p) }
+            guard let batch = self.innerCapabilities.batchDeletion else {
+                for p in paths {
+                    do { try await self.inner.delete(p) } catch StorageError.pathNotFound {}
+                }
+                return
+            }
+            try await batch.deleteFiles(paths)
         }
     }
 
@@ -265,6 +292,14 @@ public final class InstrumentedDriver: StorageDriver, LocalFileAccess, Directory
 /// Remembers the error a walk visitor threw, to tell it apart from the driver's.
 private final class VisitorFailure: @unchecked Sendable {
     var error: Error?
+
+    /// Runs a visitor call, remembering what it throws.
+    func run<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch {
+            self.error = error
+            throw error
+        }
+    }
 }
 
 /// A reader whose errors are always ``StorageError``.

@@ -42,6 +42,24 @@ public protocol ScratchWrites: AnyObject, Sendable {
     func putScratchContent(_ path: String, _ content: Data) async throws
 }
 
+/// A driver that lists every file below a directory in a few calls (an object store's flat
+/// listing, a thousand keys a request) instead of one listing per directory.
+public protocol FileListing: AnyObject, Sendable {
+    /// Calls `visit` with every file ``StorageDriver/walk(_:_:)`` would visit below `path`,
+    /// with its size and modification time, in the store's key order (not the walk's: `a-b`
+    /// may come before `a/c`). A missing `path` is ``StorageError/pathNotFound(_:)``.
+    func walkFiles(_ path: String, _ visit: (FileInfo) async throws -> Void) async throws
+}
+
+/// A driver that deletes many files in one request (S3 DeleteObjects, up to 1000 keys), on
+/// a store whose directories are only key prefixes: deleting a directory's files deletes it.
+public protocol BatchDeletion: AnyObject, Sendable {
+    /// Deletes each file (never a directory tree: list it first); a file already missing is
+    /// no error. Files are single objects: a file with parts of its own (an S3 segmented
+    /// upload, only ever under `_uploads`) keeps its parts, which ``StorageDriver/delete(_:)`` removes.
+    func deleteFiles(_ paths: [String]) async throws
+}
+
 /// The optional capabilities of one driver, resolved once (at start-up, by the registry's
 /// stores) so hot paths pay no dynamic cast per request. A nil member means the driver
 /// lacks it: the caller uses the ``StorageDriver`` core instead.
@@ -54,20 +72,28 @@ public struct StorageCapabilities: Sendable {
     public var fileStamps: (any FileStamping)?
     /// Scratch writes.
     public var scratchWrites: (any ScratchWrites)?
+    /// Flat listings of files.
+    public var fileListing: (any FileListing)?
+    /// Deletion of many files a request.
+    public var batchDeletion: (any BatchDeletion)?
 
     /// Explicit capabilities (a wrapper reporting its own forwarding implementations).
     public init(localFiles: (any LocalFileAccess)? = nil, directories: (any DirectoryVersioning)? = nil,
-                fileStamps: (any FileStamping)? = nil, scratchWrites: (any ScratchWrites)? = nil) {
+                fileStamps: (any FileStamping)? = nil, scratchWrites: (any ScratchWrites)? = nil,
+                fileListing: (any FileListing)? = nil, batchDeletion: (any BatchDeletion)? = nil) {
         self.localFiles = localFiles
         self.directories = directories
         self.fileStamps = fileStamps
         self.scratchWrites = scratchWrites
+        self.fileListing = fileListing
+        self.batchDeletion = batchDeletion
     }
 
     /// The capabilities `driver` conforms to.
     public init(of driver: StorageDriver) {
         self.init(localFiles: driver as? LocalFileAccess, directories: driver as? DirectoryVersioning,
-                  fileStamps: driver as? FileStamping, scratchWrites: driver as? ScratchWrites)
+                  fileStamps: driver as? FileStamping, scratchWrites: driver as? ScratchWrites,
+                  fileListing: driver as? FileListing, batchDeletion: driver as? BatchDeletion)
     }
 }
 

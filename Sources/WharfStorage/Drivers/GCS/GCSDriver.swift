@@ -193,8 +193,8 @@ public final class GCSDriver: StorageDriver, StorageErrorMapping, @unchecked Sen
 
     /// One objects.list page.
     func listPage(prefix: String, delimiter: String?, token: String?, maxResults: Int) async throws
-        -> (items: [(name: String, size: Int64)], prefixes: [String], next: String?) {
-        var q: [(String, String)] = [("maxResults", String(maxResults)), ("fields", "items(name,size),prefixes,nextPageToken")]
+        -> (items: [(name: String, size: Int64, modTime: Date)], prefixes: [String], next: String?) {
+        var q: [(String, String)] = [("maxResults", String(maxResults)), ("fields", "items(name,size,updated),prefixes,nextPageToken")]
         if !prefix.isEmpty { q.append(("prefix", prefix)) }
         if let delimiter { q.append(("delimiter", delimiter)) }
         if let token { q.append(("pageToken", token)) }

@@ -13,7 +13,8 @@ import WharfHTTPClient
 ///   server-side copy (multipart copy of the segments, or above 5 GiB) then a delete;
 ///   nothing is downloaded and re-uploaded.
 /// - Reads stream one GET from the offset (``S3Reader``).
-/// - `delete` of a tree is DeleteObjects, 1000 keys per call.
+/// - `delete` of a tree is DeleteObjects, 1000 keys per call; garbage collection lists
+///   whole trees flat and deletes listed files in batches (``walkFiles(_:_:)``, ``deleteFiles(_:)``).
 /// - `redirectURL` is a presigned GET valid for `redirectexpiry` seconds.
 /// - Every failure is a ``StorageError``; backend failures carry the S3 error code.
 ///
