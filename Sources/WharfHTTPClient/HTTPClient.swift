@@ -94,7 +94,8 @@ public final class HTTPClient: Sendable {
     /// Writes the request on `c` and reads the answer's head.
     private func exchange(on c: ClientConnection, _ request: HTTPClientRequest, proxy: HTTPProxy?) async throws -> HTTPClientResponse {
         do {
-            let head = try Data(request.head(absoluteForm: c.absoluteForm, proxyAuthorization: proxy?.authorization).utf8)
+            let head = try Data(request.head(absoluteForm: c.absoluteForm, proxyAuthorization: proxy?.authorization,
+                                                userAgent: configuration.userAgent).utf8)
             let maxHeaderBytes = configuration.maxHeaderBytes
             switch request.body {
             case .empty:

@@ -28,6 +28,10 @@ public struct HTTPClientConfiguration: Sendable {
     public var maxThreads = 64
     /// Largest answer head accepted.
     public var maxHeaderBytes = 64 * 1024
+    /// The `User-Agent` sent when a request has none, so that object stores', upstreams'
+    /// and webhook receivers' logs (and an operator's proxy) can tell Wharf's requests
+    /// apart; nil sends none.
+    public var userAgent: String? = "wharf"
 
     /// The defaults: system CAs, no proxy, retries for idempotent requests, no redirects.
     public init() {}

@@ -3,14 +3,16 @@ import WharfHTTP
 
 extension HTTPClientRequest {
     /// The request head as sent: request line (origin or absolute form), `Host`, the
-    /// caller's fields, the body's framing, and `Proxy-Authorization` for a plain-HTTP proxy.
+    /// caller's fields, `User-Agent` when the caller gave none, the body's framing, and
+    /// `Proxy-Authorization` for a plain-HTTP proxy.
     /// - Throws: ``HTTPClientError`` `invalidURL` for a CR, LF or NUL in a field or target.
-    func head(absoluteForm: Bool, proxyAuthorization: String?) throws -> String {
+    func head(absoluteForm: Bool, proxyAuthorization: String?, userAgent: String? = nil) throws -> String {
         var head = "\(method) \(absoluteForm ? url : target) HTTP/1.1\r\n"
         if !headers.contains("Host") { head += "Host: \(endpoint.hostHeader)\r\n" }
         for field in headers where !HTTPHeaders.same(field.name, "Content-Length") && !HTTPHeaders.same(field.name, "Transfer-Encoding") {
             head += "\(field.name): \(field.value)\r\n"
         }
+        if let userAgent, !headers.contains("User-Agent") { head += "User-Agent: \(userAgent)\r\n" }
         switch body {
         case .empty:
             if ["PUT", "POST", "PATCH"].contains(method.uppercased()) { head += "Content-Length: 0\r\n" }

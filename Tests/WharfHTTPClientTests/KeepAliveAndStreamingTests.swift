@@ -23,6 +23,29 @@ struct KeepAliveAndStreamingTests {
         #expect(client.idleConnectionCount == 1)
     }
 
+    /// Every request names Wharf (operators pick its requests out of a store's or a proxy's
+    /// log), unless the caller set a `User-Agent` of its own or configured none.
+    @Test func requestsCarryAUserAgent() async throws {
+        let server = try LoopbackServer { peer in
+            while let head = peer.readHead() {
+                let agents = head.split(separator: "\r\n").filter { $0.lowercased().hasPrefix("user-agent:") }
+                peer.respond(200, agents.joined(separator: "|"))
+            }
+        }
+        defer { server.stop() }
+        let url = "http://127.0.0.1:\(server.port)/ua"
+        var quiet = HTTPClientConfiguration()
+        quiet.userAgent = nil
+        let answers = [
+            try await HTTPClient().execute(HTTPClientRequest(method: "GET", url: url)),
+            try await HTTPClient().execute(HTTPClientRequest(method: "GET", url: url, headers: ["User-Agent": "custom/1"])),
+            try await HTTPClient(configuration: quiet).execute(HTTPClientRequest(method: "GET", url: url)),
+        ]
+        var bodies: [String] = []
+        for answer in answers { bodies.append(String(decoding: try await answer.body.collect(upTo: 200), as: UTF8.self)) }
+        #expect(bodies == ["User-Agent: wharf", "User-Agent: custom/1", ""])
+    }
+
     @Test func largeResponseIsReadInBoundedMemory() async throws {
         let total = 128 << 20
         let sent = ByteCounter()
