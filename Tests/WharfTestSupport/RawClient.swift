@@ -23,10 +23,24 @@ public final class RawClient {
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    deinit { Glibc.close(fd) }
+    private var closed = false
+
+    deinit { if !closed { Glibc.close(fd) } }
 
     /// Ends the connection from the client side (both directions).
     public func hangUp() { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+
+    /// Leaves as a client process that dies does: closes the socket at once, so unread
+    /// bytes make the kernel answer with a reset. (``hangUp()`` only half-closes: once the
+    /// server has filled the client's receive window, no more data reaches the client to
+    /// draw that reset, and the server sees a slow reader.) Do not use the client after.
+    public func abort() {
+        guard !closed else { return }
+        var l = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+        Glibc.close(fd)
+        closed = true
+    }
 
     /// Sends all of `bytes`; returns false if the peer closed or reset.
     @discardableResult
