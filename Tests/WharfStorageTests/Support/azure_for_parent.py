@@ -1,12 +1,18 @@
 """Starts the Azure Blob fake (argv[1]) on a free loopback port, prints the port once it
-answers, and stops it when the parent process (the Swift test runner) is gone."""
+answers, and stops it when the parent process (the Swift test runner) is gone.
+
+The runner starts this from a Dispatch thread, which blocks every signal, and children
+inherit the mask: unblocked here first, or the fake would ignore SIGTERM and outlive every
+`swift test` (it did: one fake left per run)."""
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
+signal.pthread_sigmask(signal.SIG_UNBLOCK, signal.valid_signals())
 parent = os.getppid()
 with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
@@ -25,3 +31,7 @@ print(port, flush=True)
 while os.getppid() == parent and fake.poll() is None:
     time.sleep(0.5)
 fake.terminate()
+try:
+    fake.wait(10)
+except subprocess.TimeoutExpired:
+    fake.kill()
