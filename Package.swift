@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "WharfMetrics"),
         .target(name: "WharfRegistry",
                 dependencies: ["WharfAPI", "WharfHTTP", "WharfHTTPClient", "WharfStorage", "WharfCrypto", "WharfMetrics", "WharfSystem", "CZlib"]),
-        .target(name: "WharfAuth", dependencies: ["WharfAPI", "WharfCrypto", "WharfConfig", "WharfHTTP", "CCrypt"]),
+        .target(name: "WharfAuth", dependencies: ["WharfAPI", "WharfCrypto", "WharfConfig", "WharfHTTP", "WharfSystem", "CCrypt"]),
         .executableTarget(name: "wharf",
                           dependencies: ["WharfAPI", "WharfAuth", "WharfRegistry", "WharfHTTP", "WharfHTTPClient", "WharfStorage", "WharfConfig", "WharfCrypto", "WharfMetrics"]),
 

@@ -21,6 +21,22 @@ final class JSONWebTokenTests: XCTestCase {
         XCTAssertEqual(back, claims())
     }
 
+    /// Found by the JWT fuzzer: Foundation on Linux reads the JSON numbers 0 and 1 as
+    /// booleans too, so a token whose `iat` or `nbf` was 0 or 1 was refused as malformed (and
+    /// one whose `exp` was `true` could pass as 1). Numbers are numbers; booleans are not.
+    func testSmallTimesAreNumbersAndBooleansAreNot() throws {
+        for t: Int64 in [0, 1] {
+            let c = claims { $0.issuedAt = t; $0.notBefore = t }
+            XCTAssertEqual(try jwt.verify(jwt.sign(c), now: now), c)
+        }
+        for body in [#"{"iss":"wharf","aud":"reg","iat":true,"exp":1700000300}"#,
+                     #"{"iss":"wharf","aud":"reg","iat":2,"exp":true}"#] {
+            let input = Base64URL.encode(Array(#"{"alg":"HS256"}"#.utf8)) + "." + Base64URL.encode(Array(body.utf8))
+            let token = input + "." + Base64URL.encode(HMAC.sign(key: Array("k".utf8), message: Array(input.utf8)))
+            XCTAssertThrowsError(try jwt.verify(token, now: Date(timeIntervalSince1970: 0)), body)
+        }
+    }
+
     func testTamperedPayloadRefused() throws {
         let parts = jwt.sign(claims()).split(separator: ".").map(String.init)
         let evil = jwt.sign(claims { $0.access[0].actions = ["pull", "push"] }).split(separator: ".").map(String.init)

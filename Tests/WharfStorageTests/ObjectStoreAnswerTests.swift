@@ -35,6 +35,12 @@ struct ObjectStoreAnswerTests {
         #expect(page.next == "t")
     }
 
+    @Test("GCS sizes of 0 and 1 as JSON numbers are numbers, and a boolean size is 0")
+    func gcsSmallNumericSizes() {
+        let json = #"{"items":[{"name":"a","size":1},{"name":"b","size":0},{"name":"c","size":true},{"name":"d","size":2}]}"#
+        #expect(GCSDriver.parseListPage(Data(json.utf8)).items.map(\.size) == [1, 0, 0, 2])
+    }
+
     @Test("S3 and Azure listings never report negative sizes")
     func negativeSizes() {
         let s3 = "<ListBucketResult><Contents><Key>k</Key><Size>-5</Size></Contents><IsTruncated>false</IsTruncated></ListBucketResult>"

@@ -1,4 +1,5 @@
 import Foundation
+import WharfSystem
 import WharfCrypto
 
 /// Why a JWT was refused. The text is for logs and never contains the token.
@@ -154,9 +155,6 @@ public struct JSONWebToken: Sendable {
     }
 
     private static func int(_ value: Any?) -> Int64? {
-        guard let n = value as? NSNumber, !(value is Bool) else { return nil }
-        let d = n.doubleValue
-        guard d.isFinite, d >= 0, d < 1e15 else { return nil }
-        return Int64(d)
+        JSONNumber.nonNegativeInt64(value, below: 1e15)
     }
 }

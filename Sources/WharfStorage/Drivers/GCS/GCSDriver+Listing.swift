@@ -1,4 +1,5 @@
 import Foundation
+import WharfSystem
 
 /// Reading GCS's JSON answers: pure functions of the bytes a server sent, so a hostile or
 /// broken server's JSON can be fuzzed without a network (Tests/Fuzz/STORAGERESPONSES).
@@ -16,12 +17,9 @@ extension GCSDriver {
     }
 
     /// An object resource's `size`: a decimal string in the API (a number from some
-    /// emulators). Negative, fractional, out-of-range or unreadable sizes count as 0.
+    /// emulators, never a boolean). Negative, out-of-range or unreadable sizes count as 0.
     static func size(_ value: Any?) -> Int64 {
         if let s = value as? String { return max(0, Int64(s) ?? 0) }
-        guard let n = value as? NSNumber, !(value is Bool) else { return 0 }
-        let d = n.doubleValue
-        guard d.isFinite, d >= 0, d < 9.2e18 else { return 0 }
-        return n.int64Value
+        return JSONNumber.nonNegativeInt64(value) ?? 0
     }
 }
