@@ -17,6 +17,19 @@ public enum JSONNumber {
         return Int64(d)
     }
 
+    /// `value` when the JSON text had an integer there (`12`, `-3`), as Go's decoder reads an
+    /// `int64` field; nil for booleans, fractions and exponents (`1.0`, `1e3`, which the
+    /// parser keeps as doubles) and for integers beyond `Int64`. Foundation's `as? Int`
+    /// would take `true`, `1.0` and `1e3` alike.
+    public static func integer(_ value: Any?) -> Int64? {
+        guard let n = value as? NSNumber else { return nil }
+        switch String(cString: n.objCType) {
+        case "s", "i", "l", "q": return n.int64Value
+        case "S", "I", "L": return n.int64Value
+        default: return nil
+        }
+    }
+
     /// Whether `n` is what the JSON parser makes of `true` or `false`.
     public static func isBoolean(_ n: NSNumber) -> Bool {
         String(cString: n.objCType) == "c"

@@ -170,6 +170,26 @@ final class ManifestTests: XCTestCase {
         }
     }
 
+    /// JSON numbers where the spec has integers: a boolean or a fraction is MANIFEST_INVALID,
+    /// as distribution's Go decoder refuses them. Foundation on Linux reads `true` and `1.0`
+    /// as the Int 1, which let `"size": true` and `"schemaVersion": 2.0` through, and clients
+    /// then could not decode what was stored.
+    func testSizesAndSchemaVersionAreIntegers() async throws {
+        let t = TestRegistry()
+        let d = try await t.pushBlob("app", Data("x".utf8))
+        func manifest(schemaVersion: String = "2", size: String) -> Data {
+            Data(#"{"schemaVersion":\#(schemaVersion),"mediaType":"\#(MediaTypes.ociManifest)","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(d)","size":\#(size)},"layers":[]}"#.utf8)
+        }
+        let ok = try await t.send("PUT", "/v2/app/manifests/ok", headers: ["Content-Type": MediaTypes.ociManifest], body: manifest(size: "1"))
+        XCTAssertEqual(ok.status, 201, ok.text)
+        for body in [manifest(size: "true"), manifest(size: "1.0"), manifest(size: "1e0"), manifest(size: "18446744073709551615"),
+                     manifest(schemaVersion: "2.0", size: "1"), manifest(schemaVersion: "true", size: "1")] {
+            let r = try await t.send("PUT", "/v2/app/manifests/v1", headers: ["Content-Type": MediaTypes.ociManifest], body: body)
+            XCTAssertEqual(r.status, 400, String(decoding: body, as: UTF8.self))
+            XCTAssertEqual(r.errorCode, "MANIFEST_INVALID", String(decoding: body, as: UTF8.self))
+        }
+    }
+
     func testDigestReferenceMustMatch() async throws {
         let t = TestRegistry()
         let (_, data) = try await t.pushImage("app", "v1")

@@ -1,4 +1,5 @@
 import WharfAPI
+import WharfSystem
 /// An OCI content descriptor as found in manifests (`mediaType`, `digest`, `size`, ...).
 struct Descriptor: Sendable, Equatable {
     var mediaType: String
@@ -19,7 +20,7 @@ struct Descriptor: Sendable, Equatable {
         guard let d = obj["digest"] as? String, let digest = Digest.parse(d) else {
             throw RegistryError(.manifestInvalid, detail: "\(field): invalid digest")
         }
-        guard let size = (obj["size"] as? Int).map(Int64.init), size >= 0 else {
+        guard let size = JSONNumber.integer(obj["size"]), size >= 0 else {
             throw RegistryError(.manifestInvalid, detail: "\(field): size must be a non-negative integer")
         }
         mediaType = mt

@@ -1,4 +1,5 @@
 import Foundation
+import WharfSystem
 import WharfAPI
 
 /// A manifest's structure, parsed only to validate it and find what it references; the
@@ -28,7 +29,7 @@ struct ManifestDocument: Sendable {
         guard let obj = (try? JSONSerialization.jsonObject(with: data, options: [])) as? [String: Any] else {
             throw RegistryError(.manifestInvalid, detail: "manifest is not a JSON object")
         }
-        let schemaVersion = obj["schemaVersion"] as? Int
+        let schemaVersion = JSONNumber.integer(obj["schemaVersion"])
         let bodyType = obj["mediaType"] as? String
         if schemaVersion == 1 || bodyType == MediaTypes.dockerSchema1 || bodyType == MediaTypes.dockerSchema1Signed {
             throw schema1Refused
