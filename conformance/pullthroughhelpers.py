@@ -2,11 +2,13 @@
 TLS from a private CA, a Wharf mirroring it, a small fault-injecting HTTP forwarder, and
 counts read from the upstream's access log."""
 import base64
+import contextlib
 import http.client
 import os
 import re
 import shutil
 import socketserver
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler
 
@@ -16,6 +18,17 @@ from authhelpers import hash_password
 from harness import RegistryProcess, make_tls
 
 USER, PASSWORD = "puller", "upstream-secret"
+
+
+@contextlib.contextmanager
+def scratch(prefix):
+    """A scratch directory and an ExitStack for what a test starts in it: register each peer
+    with `stack.callback(peer.cleanup)` as it starts; they stop in reverse order, then the
+    directory goes, however the test ends."""
+    with contextlib.ExitStack() as stack:
+        tmp = tempfile.mkdtemp(prefix=prefix)
+        stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+        yield tmp, stack
 
 
 def require_distribution():

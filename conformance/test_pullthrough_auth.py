@@ -2,39 +2,32 @@
 viewer of the project pulls (filling the cache), a user without a binding is refused,
 and an editor's push is still 405 UNSUPPORTED (the repository is a cache)."""
 import os
-import shutil
-import tempfile
 
 import pytest
 
 from authhelpers import AuthRegistry
 from clienthelpers import MANIFEST_ACCEPT, OCILayout, read_layout_manifest, sample_image, skopeo
 from ocihelpers import error_codes
-from pullthroughhelpers import start_upstream
+from pullthroughhelpers import scratch, start_upstream
 
 pytestmark = pytest.mark.wharf_only
 
 
 @pytest.fixture(scope="module")
 def env():
-    tmp = tempfile.mkdtemp(prefix="wharf-pullthrough-auth-")
-    upstream, _ = start_upstream(os.path.join(tmp, "upstream"), tls=False, htpasswd=False)
-    mirror = None
-    try:
+    with scratch("wharf-pullthrough-auth-") as (tmp, stack):
+        upstream, _ = start_upstream(os.path.join(tmp, "upstream"), tls=False, htpasswd=False)
+        stack.callback(upstream.cleanup)
         lay = OCILayout(os.path.join(tmp, "src"))
         lay.single = sample_image("amd64", "pt-auth")
         lay.add_image(lay.single, "single")
         skopeo("copy", "--quiet", "--dest-tls-verify=false", f"oci:{lay.path}:single", f"docker://{upstream.host}/proj/app:v1")
         mirror = AuthRegistry()
+        stack.callback(mirror.cleanup)
         with open(mirror.reg.config_path, "a") as f:
             f.write(f'proxy:\n  remoteurl: "{upstream.url}"\n')
         mirror.start()
         yield {"tmp": tmp, "mirror": mirror, "lay": lay}
-    finally:
-        if mirror:
-            mirror.cleanup()
-        upstream.cleanup()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_viewer_pulls_through(env):

@@ -7,20 +7,16 @@ pushes and deletes are 405 UNSUPPORTED; the catalog and tag lists show what is c
 20 concurrent pulls of an uncached 50 MiB layer make one upstream GET; a client that
 disconnects does not abort the fill."""
 import hashlib
-import http.client
 import json
 import os
-import shutil
-import tempfile
 import threading
 import time
 
 import pytest
 
 from clienthelpers import (MANIFEST_ACCEPT, OCILayout, read_layout_blob, read_layout_manifest, sample_image, sha256, skopeo)
-from harness import RegistryProcess
 from ocihelpers import error_codes, push_blob
-from pullthroughhelpers import (METRICS_CONFIG, PASSWORD, USER, Authed, metric, start_mirror, start_upstream, trusted_ca_dir,
+from pullthroughhelpers import (METRICS_CONFIG, PASSWORD, USER, Authed, metric, scratch, start_mirror, start_upstream, trusted_ca_dir,
                                upstream_gets)
 
 pytestmark = pytest.mark.wharf_only
@@ -30,10 +26,9 @@ BIG = 50 << 20
 
 @pytest.fixture(scope="module")
 def env():
-    tmp = tempfile.mkdtemp(prefix="wharf-pullthrough-")
-    upstream, ca = start_upstream(os.path.join(tmp, "upstream"))
-    mirror = None
-    try:
+    with scratch("wharf-pullthrough-") as (tmp, stack):
+        upstream, ca = start_upstream(os.path.join(tmp, "upstream"))
+        stack.callback(upstream.cleanup)
         lay = OCILayout(os.path.join(tmp, "src"))
         lay.single = sample_image("amd64", "pt-single")
         lay.add_image(lay.single, "single")
@@ -45,12 +40,8 @@ def env():
         skopeo("copy", "--quiet", "--dest-tls-verify=false", creds, "--all", "--preserve-digests",
                f"oci:{lay.path}:multi", f"docker://{upstream.host}/library/multi:v1")
         mirror = start_mirror(upstream.url, trusted=trusted_ca_dir(tmp, ca, upstream.port), extra=METRICS_CONFIG)
+        stack.callback(mirror.cleanup)
         yield {"tmp": tmp, "upstream": upstream, "mirror": mirror, "lay": lay}
-    finally:
-        if mirror:
-            mirror.cleanup()
-        upstream.cleanup()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def upstream_digest(env, ref):

@@ -10,8 +10,6 @@ expiry keeps the schedule. The upstream is a plain docker-registry 2.8.2; ttl is
 import json
 import os
 import re
-import shutil
-import tempfile
 import time
 
 import pytest
@@ -19,7 +17,7 @@ import pytest
 from clienthelpers import MANIFEST_ACCEPT, OCILayout, sample_image, skopeo
 from ocihelpers import error_codes
 from harness import RegistryProcess
-from pullthroughhelpers import start_mirror, start_upstream
+from pullthroughhelpers import scratch, start_mirror, start_upstream
 
 pytestmark = pytest.mark.wharf_only
 
@@ -28,10 +26,9 @@ TTL = 2
 
 @pytest.fixture(scope="module")
 def env():
-    tmp = tempfile.mkdtemp(prefix="wharf-pullthrough-ttl-")
-    upstream, _ = start_upstream(os.path.join(tmp, "upstream"), tls=False, htpasswd=False)
-    mirror = None
-    try:
+    with scratch("wharf-pullthrough-ttl-") as (tmp, stack):
+        upstream, _ = start_upstream(os.path.join(tmp, "upstream"), tls=False, htpasswd=False)
+        stack.callback(upstream.cleanup)
         lay = OCILayout(os.path.join(tmp, "src"))
         lay.images = {}
         for name in ("recache", "restart", "replicas", "deleted", "down"):
@@ -39,12 +36,8 @@ def env():
             lay.add_image(lay.images[name], name)
             skopeo("copy", "--quiet", "--dest-tls-verify=false", f"oci:{lay.path}:{name}", f"docker://{upstream.host}/ttl/{name}:v1")
         mirror = start_mirror(upstream.url, ttl=f"{TTL}s", credentials=False)
+        stack.callback(mirror.cleanup)
         yield {"tmp": tmp, "upstream": upstream, "mirror": mirror, "lay": lay}
-    finally:
-        if mirror:
-            mirror.cleanup()
-        upstream.cleanup()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def repo_dir(mirror, repo):

@@ -7,15 +7,13 @@ the upstream's `Retry-After`. A tag moved upstream is seen once the ttl has pass
 before."""
 import json
 import os
-import shutil
-import tempfile
 import time
 
 import pytest
 
 from clienthelpers import MANIFEST_ACCEPT, OCILayout, read_layout_manifest, sample_image, sha256, skopeo
 from ocihelpers import error_codes
-from pullthroughhelpers import METRICS_CONFIG, FaultInjector, metric, start_mirror, start_upstream
+from pullthroughhelpers import METRICS_CONFIG, FaultInjector, metric, scratch, start_mirror, start_upstream
 
 pytestmark = pytest.mark.wharf_only
 
@@ -24,11 +22,11 @@ TTL = 2.0
 
 @pytest.fixture(scope="module")
 def env():
-    tmp = tempfile.mkdtemp(prefix="wharf-pullthrough-fail-")
-    upstream, _ = start_upstream(os.path.join(tmp, "upstream"), tls=False, htpasswd=False)
-    injector = FaultInjector(upstream.port)
-    mirror = None
-    try:
+    with scratch("wharf-pullthrough-fail-") as (tmp, stack):
+        upstream, _ = start_upstream(os.path.join(tmp, "upstream"), tls=False, htpasswd=False)
+        stack.callback(upstream.cleanup)
+        injector = FaultInjector(upstream.port)
+        stack.callback(injector.stop)
         lay = OCILayout(os.path.join(tmp, "src"))
         lay.a = sample_image("amd64", "pt-a")
         lay.b = sample_image("amd64", "pt-b")
@@ -39,13 +37,8 @@ def env():
         # Tags never expire here (expiryinterval 0): these tests show stale-if-error after the
         # ttl, which the expiry sweep would otherwise end within a second (test_pullthrough_expiry).
         mirror = start_mirror(injector.url, ttl=f"{int(TTL)}s", credentials=False, extra=METRICS_CONFIG, expiry="0s")
+        stack.callback(mirror.cleanup)
         yield {"tmp": tmp, "upstream": upstream, "mirror": mirror, "lay": lay, "injector": injector}
-    finally:
-        if mirror:
-            mirror.cleanup()
-        injector.stop()
-        upstream.cleanup()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def push(upstream, lay, src_tag, ref):

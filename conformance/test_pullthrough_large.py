@@ -3,15 +3,13 @@ the upstream's bytes stream to the client and to storage, never held whole."""
 import hashlib
 import http.client
 import os
-import shutil
-import tempfile
 import time
 
 import pytest
 
-from harness import sha256, vm_hwm_kib
-from ocihelpers import location_path, start_upload, with_query
-from pullthroughhelpers import METRICS_CONFIG, start_mirror, start_upstream, upstream_gets
+from harness import vm_hwm_kib
+from ocihelpers import start_upload, with_query
+from pullthroughhelpers import METRICS_CONFIG, scratch, start_mirror, start_upstream, upstream_gets
 
 pytestmark = [pytest.mark.wharf_only, pytest.mark.slow]
 
@@ -25,10 +23,9 @@ def blocks(base):
 
 
 def test_1gib_layer_streams_through_in_bounded_memory():
-    tmp = tempfile.mkdtemp(prefix="wharf-pullthrough-large-")
-    upstream, _ = start_upstream(os.path.join(tmp, "upstream"), tls=False, htpasswd=False)
-    mirror = None
-    try:
+    with scratch("wharf-pullthrough-large-") as (tmp, stack):
+        upstream, _ = start_upstream(os.path.join(tmp, "upstream"), tls=False, htpasswd=False)
+        stack.callback(upstream.cleanup)
         base = os.urandom(MIB)
         hasher = hashlib.sha256()
         for b in blocks(base):
@@ -43,6 +40,7 @@ def test_1gib_layer_streams_through_in_bounded_memory():
         conn.close()
 
         mirror = start_mirror(upstream.url, credentials=False, extra=METRICS_CONFIG)
+        stack.callback(mirror.cleanup)
         pid = mirror.proc.pid
         before = vm_hwm_kib(pid)
         conn = mirror.connection(300)
@@ -70,8 +68,3 @@ def test_1gib_layer_streams_through_in_bounded_memory():
             time.sleep(0.1)
         assert os.path.getsize(stored) == TOTAL_MIB * MIB
         print(f"pull-through 1 GiB: server VmHWM {before} KiB at start, {peak} KiB peak")
-    finally:
-        if mirror:
-            mirror.cleanup()
-        upstream.cleanup()
-        shutil.rmtree(tmp, ignore_errors=True)

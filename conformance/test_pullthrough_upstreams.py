@@ -10,13 +10,12 @@ the upstream and the answer says `OCI-Namespace`."""
 import json
 import os
 import shutil
-import tempfile
 
 import pytest
 
 from authhelpers import AuthRegistry
 from clienthelpers import MANIFEST_ACCEPT, ClientSandbox, OCILayout, read_layout_manifest, sample_image, sha256, skopeo
-from pullthroughhelpers import PASSWORD, USER, Squid, start_mirror_of, start_upstream, require_distribution
+from pullthroughhelpers import PASSWORD, USER, Squid, scratch, start_mirror_of, start_upstream, require_distribution
 
 pytestmark = pytest.mark.wharf_only
 
@@ -26,9 +25,7 @@ def env():
     require_distribution()
     if not shutil.which("squid"):
         pytest.skip("squid (Debian package squid) is not installed")
-    tmp = tempfile.mkdtemp(prefix="wharf-pullthrough-up-")
-    stack = []
-    try:
+    with scratch("wharf-pullthrough-up-") as (tmp, stack):
         lay = OCILayout(os.path.join(tmp, "src"))
         lay.children = [sample_image("amd64", "pt-up"), sample_image("arm64", "pt-up")]
         lay.index_digest, lay.index_data = lay.add_index(lay.children, "multi")
@@ -36,13 +33,13 @@ def env():
         lay.add_image(lay.single, "single")
 
         dist, dist_ca = start_upstream(os.path.join(tmp, "dist"))
-        stack.append(dist.cleanup)
+        stack.callback(dist.cleanup)
         plain, plain_ca = start_upstream(os.path.join(tmp, "plain"), htpasswd=False)
-        stack.append(plain.cleanup)
+        stack.callback(plain.cleanup)
         wharf_up = AuthRegistry().start()
-        stack.append(wharf_up.cleanup)
+        stack.callback(wharf_up.cleanup)
         squid = Squid(tmp)
-        stack.append(squid.cleanup)
+        stack.callback(squid.cleanup)
 
         def copy(dest, *creds):
             skopeo("copy", "--quiet", "--dest-tls-verify=false", *creds, "--all", "--preserve-digests",
@@ -66,12 +63,8 @@ def env():
             "HTTPS_PROXY": squid.url,
             "NO_PROXY": f"127.0.0.1:{dist.port},127.0.0.1:{wharf_up.reg.port}",
         })
-        stack.append(mirror.cleanup)
+        stack.callback(mirror.cleanup)
         yield {"tmp": tmp, "lay": lay, "mirror": mirror, "squid": squid, "plain": plain, "dist": dist}
-    finally:
-        for undo in reversed(stack):
-            undo()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def pull_all(env, ref, name):
